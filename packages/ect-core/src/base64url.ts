@@ -1,0 +1,97 @@
+import { EctError, EctErrorCodes } from "./errors.js";
+
+const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+const DECODE_TABLE: Int16Array = (() => {
+  const table = new Int16Array(128).fill(-1);
+  for (let i = 0; i < ALPHABET.length; i++) table[ALPHABET.charCodeAt(i)] = i;
+  return table;
+})();
+
+/** Encodes bytes as base64url without padding (RFC 7515 section 2). */
+export function base64urlEncode(bytes: Uint8Array): string {
+  let out = "";
+  let i = 0;
+  for (; i + 2 < bytes.length; i += 3) {
+    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
+    out += ALPHABET[n >> 18]! + ALPHABET[(n >> 12) & 63]! + ALPHABET[(n >> 6) & 63]! + ALPHABET[n & 63]!;
+  }
+  const rest = bytes.length - i;
+  if (rest === 1) {
+    const n = bytes[i]! << 16;
+    out += ALPHABET[n >> 18]! + ALPHABET[(n >> 12) & 63]!;
+  } else if (rest === 2) {
+    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8);
+    out += ALPHABET[n >> 18]! + ALPHABET[(n >> 12) & 63]! + ALPHABET[(n >> 6) & 63]!;
+  }
+  return out;
+}
+
+/** Encodes a string's UTF-8 bytes as unpadded base64url. */
+export function base64urlEncodeText(text: string): string {
+  return base64urlEncode(new TextEncoder().encode(text));
+}
+
+/**
+ * True when `segment` is canonical unpadded base64url (SPEC 5.2): only `[A-Za-z0-9_-]`, no
+ * padding or whitespace, a length that is not 1 mod 4, and unused trailing bits zero, so exactly
+ * one string encodes any byte sequence.
+ */
+export function isCanonicalBase64url(segment: string): boolean {
+  const len = segment.length;
+  if (len % 4 === 1) return false;
+  for (let i = 0; i < len; i++) {
+    const c = segment.charCodeAt(i);
+    if (c >= 128 || DECODE_TABLE[c] === -1) return false;
+  }
+  const rem = len % 4;
+  if (rem !== 0) {
+    const last = DECODE_TABLE[segment.charCodeAt(len - 1)]!;
+    // 2 chars carry 8 bits (4 unused), 3 chars carry 16 bits (2 unused).
+    const unusedMask = rem === 2 ? 0b1111 : 0b11;
+    if ((last & unusedMask) !== 0) return false;
+  }
+  return true;
+}
+
+/**
+ * Decodes canonical unpadded base64url (SPEC 5.2). Anything else (padding, whitespace, `+` or `/`,
+ * non-zero trailing bits, impossible length) throws `ECT_BASE64URL_INVALID`.
+ *
+ * @param member - named in the error, e.g. `"header"`.
+ */
+export function base64urlDecode(segment: string, member?: string): Uint8Array {
+  if (!isCanonicalBase64url(segment)) {
+    throw new EctError(
+      EctErrorCodes.BASE64URL_INVALID,
+      `${member ?? "segment"} is not canonical unpadded base64url`,
+      member === undefined ? {} : { member },
+    );
+  }
+  const len = segment.length;
+  const out = new Uint8Array(Math.floor((len * 3) / 4));
+  let o = 0;
+  let i = 0;
+  for (; i + 3 < len; i += 4) {
+    const n =
+      (DECODE_TABLE[segment.charCodeAt(i)]! << 18) |
+      (DECODE_TABLE[segment.charCodeAt(i + 1)]! << 12) |
+      (DECODE_TABLE[segment.charCodeAt(i + 2)]! << 6) |
+      DECODE_TABLE[segment.charCodeAt(i + 3)]!;
+    out[o++] = n >> 16;
+    out[o++] = (n >> 8) & 255;
+    out[o++] = n & 255;
+  }
+  const rest = len - i;
+  if (rest === 2) {
+    const n = (DECODE_TABLE[segment.charCodeAt(i)]! << 18) | (DECODE_TABLE[segment.charCodeAt(i + 1)]! << 12);
+    out[o++] = n >> 16;
+  } else if (rest === 3) {
+    const n =
+      (DECODE_TABLE[segment.charCodeAt(i)]! << 18) |
+      (DECODE_TABLE[segment.charCodeAt(i + 1)]! << 12) |
+      (DECODE_TABLE[segment.charCodeAt(i + 2)]! << 6);
+    out[o++] = n >> 16;
+    out[o++] = (n >> 8) & 255;
+  }
+  return out;
+}

@@ -1,0 +1,130 @@
+import { Defaults } from "./constants.js";
+import { EctError, EctErrorCodes } from "./errors.js";
+
+/**
+ * The settings of SPEC 4. Every verifier and creator takes these (as options) and every time check
+ * takes an injectable clock.
+ */
+export interface EctConfig {
+  /** Max age of `iat`, minutes (`ECT_IAT_MAX_AGE_MINUTES`, default 15). */
+  readonly iatMaxAgeMinutes: number;
+  /** Max `iat` in the future, seconds (`ECT_IAT_MAX_FUTURE_SEC`, default 30). */
+  readonly iatMaxFutureSec: number;
+  /** `exp` filled in by create when absent, minutes (`ECT_DEFAULT_EXPIRY_MIN`, default 10). */
+  readonly defaultExpiryMin: number;
+  /** Replay cache capacity (`ECT_JTI_REPLAY_CACHE_SIZE`, default 100000; 0 disables the built-in cache). */
+  readonly jtiReplayCacheSize: number;
+  /** Replay entry lifetime, minutes (`ECT_JTI_REPLAY_TTL_MIN`, default 15). */
+  readonly jtiReplayTtlMin: number;
+  /** Clock skew for `exp` and DAG ordering, seconds (option only, default 30). */
+  readonly clockSkewSec: number;
+  /** Longest accepted token in characters (option only, default 16384). */
+  readonly maxTokenLength: number;
+  /** Longest `pred`, 0 = unlimited (option only, default 100). */
+  readonly maxPredLength: number;
+}
+
+/** The SPEC 4 defaults. */
+export const DEFAULT_CONFIG: EctConfig = Object.freeze({
+  iatMaxAgeMinutes: Defaults.IAT_MAX_AGE_MINUTES,
+  iatMaxFutureSec: Defaults.IAT_MAX_FUTURE_SEC,
+  defaultExpiryMin: Defaults.DEFAULT_EXPIRY_MIN,
+  jtiReplayCacheSize: Defaults.JTI_REPLAY_CACHE_SIZE,
+  jtiReplayTtlMin: Defaults.JTI_REPLAY_TTL_MIN,
+  clockSkewSec: Defaults.CLOCK_SKEW_SEC,
+  maxTokenLength: Defaults.MAX_TOKEN_LENGTH,
+  maxPredLength: Defaults.MAX_PRED_LENGTH,
+});
+
+/** The environment variables of SPEC 4 (same names as the reference implementations). */
+export const ENV_VARIABLES = {
+  iatMaxAgeMinutes: "ECT_IAT_MAX_AGE_MINUTES",
+  iatMaxFutureSec: "ECT_IAT_MAX_FUTURE_SEC",
+  defaultExpiryMin: "ECT_DEFAULT_EXPIRY_MIN",
+  jtiReplayCacheSize: "ECT_JTI_REPLAY_CACHE_SIZE",
+  jtiReplayTtlMin: "ECT_JTI_REPLAY_TTL_MIN",
+} as const;
+
+/** Accepted ranges (inclusive); values outside are "absurd" (SPEC 4) and refused. */
+const RANGES: Record<keyof EctConfig, readonly [number, number]> = {
+  iatMaxAgeMinutes: [1, 10_080], // up to a week
+  iatMaxFutureSec: [0, 3_600],
+  defaultExpiryMin: [1, 10_080],
+  jtiReplayCacheSize: [0, 100_000_000],
+  jtiReplayTtlMin: [1, 10_080],
+  clockSkewSec: [0, 3_600],
+  maxTokenLength: [64, 1_048_576],
+  maxPredLength: [0, 100_000],
+};
+
+function checkValue(name: keyof EctConfig, value: unknown, label: string): number {
+  const [min, max] = RANGES[name];
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw new EctError(
+      EctErrorCodes.CONFIG_INVALID,
+      `${label} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`,
+      { member: label },
+    );
+  }
+  return value;
+}
+
+/**
+ * Loads the five `ECT_*` variables of SPEC 4 from `env` (e.g. `process.env`), over the defaults
+ * and `overrides`. An unset or empty variable keeps the default; anything that is not a plain
+ * decimal integer in range is a configuration error naming the variable, never silently replaced.
+ *
+ * @throws {@link EctError} `ECT_CONFIG_INVALID`
+ */
+export function loadConfigFromEnv(
+  env: Readonly<Record<string, string | undefined>>,
+  overrides: Partial<EctConfig> = {},
+): EctConfig {
+  const out: Record<string, number> = { ...DEFAULT_CONFIG };
+  for (const [key, variable] of Object.entries(ENV_VARIABLES) as [keyof typeof ENV_VARIABLES, string][]) {
+    const raw = env[variable];
+    if (raw === undefined || raw === "") continue;
+    const text = raw.trim();
+    if (!/^\d{1,12}$/.test(text)) {
+      throw new EctError(
+        EctErrorCodes.CONFIG_INVALID,
+        `${variable} must be a non-negative decimal integer, got ${JSON.stringify(raw)}`,
+        { member: variable },
+      );
+    }
+    out[key] = checkValue(key, Number(text), variable);
+  }
+  return resolveConfig({ ...(out as unknown as EctConfig), ...overrides });
+}
+
+/**
+ * Fills in defaults for a partial configuration and checks every value's range.
+ *
+ * @throws {@link EctError} `ECT_CONFIG_INVALID`
+ */
+export function resolveConfig(partial: Partial<EctConfig> = {}): EctConfig {
+  const out: Record<string, number> = {};
+  for (const key of Object.keys(DEFAULT_CONFIG) as (keyof EctConfig)[]) {
+    const value = partial[key] ?? DEFAULT_CONFIG[key];
+    out[key] = checkValue(key, value, key);
+  }
+  return Object.freeze(out as unknown as EctConfig);
+}
+
+/**
+ * The time (seconds) until which a replay record for these claims must be kept: the later of
+ * `now + jtiReplayTtlMin` and the last moment the token could still be accepted
+ * (`min(exp + skew, iat + maxAge)`), so an entry never expires while its token is still acceptable
+ * (SPEC 4: "never less than the longest time a token can still be accepted").
+ */
+export function replayRecordExpiry(
+  claims: { readonly iat: number; readonly exp: number },
+  nowSec: number,
+  config: Pick<EctConfig, "jtiReplayTtlMin" | "iatMaxAgeMinutes" | "clockSkewSec"> = DEFAULT_CONFIG,
+): number {
+  const acceptableUntil = Math.min(
+    claims.exp + config.clockSkewSec,
+    claims.iat + config.iatMaxAgeMinutes * 60,
+  );
+  return Math.max(nowSec + config.jtiReplayTtlMin * 60, acceptableUntil);
+}

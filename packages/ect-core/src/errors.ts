@@ -1,0 +1,208 @@
+/**
+ * Stable error codes. Callers switch on `code`, never on messages (SPEC 5: "Every refusal is an
+ * error with a stable string code").
+ *
+ * Grouped by the step of the verification procedure (SPEC 5) that raises them.
+ */
+export const EctErrorCodes = {
+  // SPEC 5.1-5.3: input, shape and encoding
+  /** The token is longer than `maxTokenLength` (SPEC 5.1), checked before any split or decode. */
+  TOKEN_TOO_LONG: "ECT_TOKEN_TOO_LONG",
+  /** The token is not a string, or has neither 1 nor 3 segments (SPEC 1, 5.2). */
+  MALFORMED: "ECT_MALFORMED",
+  /** A segment is not canonical base64url: padding, whitespace, bad characters, non-zero trailing bits (SPEC 5.2). */
+  BASE64URL_INVALID: "ECT_BASE64URL_INVALID",
+  /** The token's assurance level is below the verifier's `minLevel` (SPEC 1, 5.2). */
+  LEVEL_TOO_LOW: "ECT_LEVEL_TOO_LOW",
+  /** Header or claims are not valid UTF-8 JSON (or start with a BOM) (SPEC 5.3). */
+  JSON_INVALID: "ECT_JSON_INVALID",
+  /** Header or claims are JSON but not an object (SPEC 5.3). */
+  JSON_NOT_OBJECT: "ECT_JSON_NOT_OBJECT",
+  /** A member name appears twice in one object, at any depth (SPEC 5.3). */
+  JSON_DUPLICATE_MEMBER: "ECT_JSON_DUPLICATE_MEMBER",
+  /** Nesting deeper than the limit (16 by default) (SPEC 5.3). */
+  JSON_TOO_DEEP: "ECT_JSON_TOO_DEEP",
+  /** A member named `__proto__`, `constructor` or `prototype` anywhere (SPEC 3). */
+  FORBIDDEN_MEMBER_NAME: "ECT_FORBIDDEN_MEMBER_NAME",
+
+  // SPEC 2 / 5.4: header
+  /** `alg` missing, not in the allowlist, `none`, symmetric, or wrong case (SPEC 2). */
+  ALG_NOT_ALLOWED: "ECT_ALG_NOT_ALLOWED",
+  /** `typ` missing or not `exec+jwt` / `wimse-exec+jwt` (SPEC 2). */
+  TYP_INVALID: "ECT_TYP_INVALID",
+  /** `kid` missing, not a string, empty or longer than 256 characters (SPEC 2). */
+  KID_INVALID: "ECT_KID_INVALID",
+  /** A header member outside the closed set `{alg, typ, kid}` (SPEC 2). */
+  HEADER_MEMBER_FORBIDDEN: "ECT_HEADER_MEMBER_FORBIDDEN",
+
+  // SPEC 5.5-5.6: key and signature
+  /** The key resolver returned no key for `{kid, iss, alg}` (SPEC 5.5). */
+  KEY_NOT_FOUND: "ECT_KEY_NOT_FOUND",
+  /** The key resolver failed (e.g. a remote JWK Set could not be fetched) (SPEC 5.5). */
+  KEY_RESOLUTION_FAILED: "ECT_KEY_RESOLUTION_FAILED",
+  /** A key cannot be used: wrong type or curve for `alg`, private where public expected, unparsable. */
+  KEY_INVALID: "ECT_KEY_INVALID",
+  /** The signature does not verify, or has the wrong length (SPEC 5.6). */
+  SIGNATURE_INVALID: "ECT_SIGNATURE_INVALID",
+
+  // SPEC 3 / 5.7: claims
+  /** A required claim is absent (SPEC 3). */
+  CLAIM_MISSING: "ECT_CLAIM_MISSING",
+  /** `iss` is not a non-empty string (SPEC 3). */
+  ISS_INVALID: "ECT_ISS_INVALID",
+  /** `aud` is not a non-empty string or non-empty array of non-empty strings (SPEC 3). */
+  AUD_INVALID: "ECT_AUD_INVALID",
+  /** `iat` is not a finite integer (SPEC 3). */
+  IAT_INVALID: "ECT_IAT_INVALID",
+  /** `exp` is not a finite integer, or not after `iat` (SPEC 3). */
+  EXP_INVALID: "ECT_EXP_INVALID",
+  /** `jti` is not a UUID (SPEC 3). */
+  JTI_INVALID: "ECT_JTI_INVALID",
+  /** `wid` is present but not a UUID (SPEC 3). */
+  WID_INVALID: "ECT_WID_INVALID",
+  /** `exec_act` is not a non-empty string of at most 256 characters (SPEC 3). */
+  EXEC_ACT_INVALID: "ECT_EXEC_ACT_INVALID",
+  /** `pred` is not an array of UUIDs, has duplicates, names the token itself, or is too long (SPEC 3). */
+  PRED_INVALID: "ECT_PRED_INVALID",
+  /** `inp_hash` / `out_hash` is not canonical unpadded base64url of 32 bytes (SPEC 3). */
+  HASH_INVALID: "ECT_HASH_INVALID",
+  /** `ect_ext` is not an object, is larger than 4096 bytes, or nests deeper than 5 (SPEC 3). */
+  EXT_INVALID: "ECT_EXT_INVALID",
+  /** `ect_ext.pol` / `ect_ext.pol_decision` malformed (SPEC 3). */
+  POLICY_INVALID: "ECT_POLICY_INVALID",
+  /** `aud` does not contain the verifier's own id (SPEC 5.7). */
+  AUD_MISMATCH: "ECT_AUD_MISMATCH",
+
+  // SPEC 4 / 5.8: time
+  /** `exp + skew <= now` (SPEC 5.8). */
+  EXPIRED: "ECT_EXPIRED",
+  /** `iat` is further in the future than `iatMaxFutureSec` (SPEC 5.8). */
+  IAT_IN_FUTURE: "ECT_IAT_IN_FUTURE",
+  /** `iat` is older than `iatMaxAgeMinutes` (SPEC 5.8). */
+  IAT_TOO_OLD: "ECT_IAT_TOO_OLD",
+
+  // SPEC 6 / 5.9: DAG
+  /** A stored ECT already has this `jti` in the same `wid` scope (SPEC 6.1). */
+  DAG_DUPLICATE_JTI: "ECT_DAG_DUPLICATE_JTI",
+  /** A `pred` entry is not stored (SPEC 6.2). */
+  DAG_PRED_MISSING: "ECT_DAG_PRED_MISSING",
+  /** A predecessor's `wid` differs from the child's (SPEC 6.3). */
+  DAG_WORKFLOW_MISMATCH: "ECT_DAG_WORKFLOW_MISMATCH",
+  /** A predecessor's `iat` is later than the child's `iat` + skew (SPEC 6.4). */
+  DAG_TEMPORAL_ORDER: "ECT_DAG_TEMPORAL_ORDER",
+  /** Walking the ancestors reaches the token's own `jti` (SPEC 6.5). */
+  DAG_CYCLE: "ECT_DAG_CYCLE",
+  /** The ancestor walk visited more than `maxTraversal` nodes; fails closed (SPEC 6.5). */
+  DAG_TRAVERSAL_LIMIT: "ECT_DAG_TRAVERSAL_LIMIT",
+  /** A predecessor's policy decision is `rejected` or (by default) `pending_human_review` (SPEC 6.6). */
+  DAG_PRED_POLICY: "ECT_DAG_PRED_POLICY",
+
+  // SPEC 5.10: replay
+  /** The `(wid, jti)` pair was accepted before (SPEC 5.10). */
+  REPLAY: "ECT_REPLAY",
+
+  // SPEC 5.12 / 7: ledger
+  /** The ledger holds a different token under the same `(wid, jti)` (SPEC 7). */
+  LEDGER_CONFLICT: "ECT_LEDGER_CONFLICT",
+  /** The ledger refused or failed the append (SPEC 5.12). */
+  LEDGER_APPEND_FAILED: "ECT_LEDGER_APPEND_FAILED",
+  /** A recomputed hash does not match the stored one (SPEC 7). */
+  LEDGER_CHAIN_BROKEN: "ECT_LEDGER_CHAIN_BROKEN",
+  /** An import line is malformed or does not continue the chain (SPEC 7). */
+  LEDGER_IMPORT_INVALID: "ECT_LEDGER_IMPORT_INVALID",
+  /** The ledger backend is unavailable (connection refused, timed out). */
+  LEDGER_UNAVAILABLE: "ECT_LEDGER_UNAVAILABLE",
+
+  // Extra checks (SPEC 5.9)
+  /** An extra verification check refused the token without an `EctError` of its own. */
+  CHECK_FAILED: "ECT_CHECK_FAILED",
+
+  // SPEC 8: HTTP transport
+  /** The `Execution-Context` header is required and absent (HTTP 401). */
+  HEADER_MISSING: "ECT_HEADER_MISSING",
+  /** The `Execution-Context` header is malformed, has too many tokens or is too large (SPEC 8). */
+  HEADER_INVALID: "ECT_HEADER_INVALID",
+
+  // Configuration (SPEC 4)
+  /** An option or environment variable is invalid, or a required option is missing. */
+  CONFIG_INVALID: "ECT_CONFIG_INVALID",
+} as const;
+
+/** The union of every stable error code. */
+export type EctErrorCode = (typeof EctErrorCodes)[keyof typeof EctErrorCodes];
+
+const ALL_CODES: ReadonlySet<string> = new Set(Object.values(EctErrorCodes));
+
+/** True when `value` is one of the stable {@link EctErrorCode} strings. */
+export function isEctErrorCode(value: unknown): value is EctErrorCode {
+  return typeof value === "string" && ALL_CODES.has(value);
+}
+
+/** Options for {@link EctError}. */
+export interface EctErrorOptions {
+  /** The claim or header member the error concerns, e.g. `"exp"`, `"header.alg"`, `"ect_ext.pol"`. */
+  readonly member?: string;
+  /** The underlying error, if any. */
+  readonly cause?: unknown;
+  /** Further errors found at the same time (e.g. every DAG violation), first one being this error. */
+  readonly details?: readonly EctError[];
+}
+
+/**
+ * The one error class of the ECT packages. Every refusal carries a stable {@link EctErrorCode};
+ * `member` names the claim or header member it concerns.
+ *
+ * @example
+ * ```ts
+ * try { await verifyEct(token, options); }
+ * catch (e) { if (e instanceof EctError && e.code === "ECT_REPLAY") { ... } }
+ * ```
+ */
+export class EctError extends Error {
+  /** The stable error code. */
+  readonly code: EctErrorCode;
+  /** The claim or header member concerned, if any. */
+  readonly member: string | undefined;
+  /** Further errors found together with this one (for validators that report all violations). */
+  readonly details: readonly EctError[];
+
+  constructor(code: EctErrorCode, message: string, options: EctErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "EctError";
+    this.code = code;
+    this.member = options.member;
+    this.details = options.details ?? [];
+  }
+
+  /** A plain JSON-friendly form: `{ code, message, member? }`. */
+  toJSON(): { code: EctErrorCode; message: string; member?: string } {
+    return this.member === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, member: this.member };
+  }
+}
+
+/** True when `value` is an {@link EctError} (also across package copies, by shape). */
+export function isEctError(value: unknown): value is EctError {
+  return (
+    value instanceof EctError ||
+    (value instanceof Error &&
+      value.name === "EctError" &&
+      isEctErrorCode((value as { code?: unknown }).code))
+  );
+}
+
+/** Result of a non-throwing API: either `{ ok: true, value }` or `{ ok: false, error }`. */
+export type Result<T, E = EctError> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly error: E };
+
+/** Builds a successful {@link Result}. */
+export function ok<T>(value: T): Result<T, never> {
+  return { ok: true, value };
+}
+
+/** Builds a failed {@link Result}. */
+export function err<E>(error: E): Result<never, E> {
+  return { ok: false, error };
+}

@@ -1,0 +1,63 @@
+import { base64urlEncode } from "./base64url.js";
+
+const encoder = new TextEncoder();
+
+/** The chain hash before the first ledger entry: 32 zero bytes, hex (SPEC 7). */
+export const GENESIS_CHAIN_HASH = "0".repeat(64);
+
+function toBytes(input: Uint8Array | string): Uint8Array {
+  return typeof input === "string" ? encoder.encode(input) : input;
+}
+
+/** Lower-case hex of `bytes`. */
+export function toHex(bytes: Uint8Array): string {
+  let out = "";
+  for (let i = 0; i < bytes.length; i++) out += bytes[i]!.toString(16).padStart(2, "0");
+  return out;
+}
+
+/** Bytes of a lower- or upper-case hex string; throws `TypeError` on odd length or non-hex. */
+export function fromHex(hex: string): Uint8Array {
+  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) throw new TypeError("not a hex string");
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  return out;
+}
+
+/** SHA-256 of `input` (a string is hashed as its UTF-8 bytes), via WebCrypto. */
+export async function sha256(input: Uint8Array | string): Promise<Uint8Array> {
+  const bytes = toBytes(input);
+  return new Uint8Array(await globalThis.crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
+}
+
+/**
+ * SHA-256 of the exact bytes given, as unpadded base64url: the form of `inp_hash` and `out_hash`
+ * (SPEC 3). Hash the bytes as sent (for HTTP, the body bytes), never a re-serialisation.
+ */
+export async function sha256Base64url(input: Uint8Array | string): Promise<string> {
+  return base64urlEncode(await sha256(input));
+}
+
+/** `leafHash = SHA-256(0x00 ‖ token bytes)` as lower-case hex (SPEC 7). */
+export async function leafHash(token: string): Promise<string> {
+  const tokenBytes = encoder.encode(token);
+  const buf = new Uint8Array(1 + tokenBytes.length);
+  buf[0] = 0x00;
+  buf.set(tokenBytes, 1);
+  return toHex(await sha256(buf));
+}
+
+/**
+ * `chainHash = SHA-256(0x01 ‖ previous chainHash ‖ leafHash)` over the raw 32-byte values, as
+ * lower-case hex; the previous chain hash of the first entry is {@link GENESIS_CHAIN_HASH} (SPEC 7).
+ */
+export async function chainHash(previousChainHash: string, leaf: string): Promise<string> {
+  const prev = fromHex(previousChainHash);
+  const l = fromHex(leaf);
+  if (prev.length !== 32 || l.length !== 32) throw new TypeError("chainHash takes two 32-byte hex hashes");
+  const buf = new Uint8Array(65);
+  buf[0] = 0x01;
+  buf.set(prev, 1);
+  buf.set(l, 33);
+  return toHex(await sha256(buf));
+}

@@ -1,0 +1,20 @@
+/**
+ * `ect-core`: the bottom layer of ECT for TypeScript. Types, constants, stable error codes, strict
+ * base64url/JSON decoding, the claim and header rules, configuration, hashing, the
+ * `Execution-Context` header codec, and the interfaces the other packages meet through.
+ * No dependencies, no `node:` imports: it runs in any JavaScript runtime.
+ *
+ * @packageDocumentation
+ */
+export * from "./base64url.js";
+export * from "./claims.js";
+export * from "./config.js";
+export * from "./constants.js";
+export * from "./decode.js";
+export * from "./errors.js";
+export * from "./execution-context-header.js";
+export * from "./hash.js";
+export * from "./interfaces.js";
+export * from "./strict-json.js";
+export * from "./types.js";
+export * from "./uuid.js";

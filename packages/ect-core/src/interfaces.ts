@@ -1,0 +1,338 @@
+/**
+ * The interfaces the upper layers meet through (ARCHITECTURE: layering). `ect-crypto` implements
+ * key resolvers, replay caches and signers; `ect-dag` implements checks and DAG validators; ledgers
+ * implement `Ledger` and `ECTStore`. None of them imports another: they are wired by the caller.
+ */
+import type { EctError, Result } from "./errors.js";
+import type { EctClaims, EctHeader, VerifiedEct } from "./types.js";
+
+/** A clock: milliseconds since the epoch, like `Date.now`. Every time check takes one. */
+export type Clock = () => number;
+
+// ---------------------------------------------------------------------------------------------
+// Keys (SPEC 5.5)
+
+/** What a key resolver is asked for (SPEC 5.5). */
+export interface KeyLookup {
+  /** The `kid` header member. */
+  readonly kid: string;
+  /** The `iss` claim: the key must be bound to this issuer. */
+  readonly iss: string;
+  /** The `alg` header member (already checked against the allowlist). */
+  readonly alg: string;
+}
+
+/**
+ * Resolves the verification key for `{ kid, iss, alg }` (SPEC 5.5). It must return a key bound to
+ * that issuer, or `undefined`: the same `kid` under another `iss` must not resolve unless the
+ * resolver was told so. `TKey` is whatever the crypto layer verifies with (`ect-crypto`: a
+ * `CryptoKey`, `KeyObject` or JWK).
+ */
+export interface KeyResolver<TKey = unknown> {
+  /** Returns the key, or `undefined` when none is bound to this issuer and kid. Throws only on failure. */
+  resolve(lookup: KeyLookup): Promise<TKey | undefined>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Replay (SPEC 4, 5.10)
+
+/** One replay-cache record request (SPEC 5.10). */
+export interface ReplayRecord {
+  /** The token's `wid`, if any: `jti` uniqueness is scoped by it. */
+  readonly wid: string | null | undefined;
+  /** The token's `jti`. */
+  readonly jti: string;
+  /** Seconds since the epoch until which the record must be kept (see `replayRecordExpiry`). */
+  readonly expiresAt: number;
+  /** The verifier's current time, seconds since the epoch. */
+  readonly now: number;
+}
+
+/**
+ * A replay cache: an atomic check-and-record keyed by `(wid or "", jti)` (SPEC 5.10). Keys compare
+ * case-insensitively (UUIDs); use `ectKey` to build them.
+ */
+export interface ReplayCache {
+  /**
+   * Records the pair if it is not recorded (or its record expired) and returns `true`; returns
+   * `false`, recording nothing, when it is a replay. Must be atomic: of two concurrent calls with
+   * the same pair exactly one returns `true`.
+   */
+  checkAndRecord(record: ReplayRecord): Promise<boolean>;
+  /**
+   * Removes a record made by `checkAndRecord`, so a token refused by a later step (the L3 ledger
+   * append, SPEC 5.12) does not burn its `jti`.
+   */
+  release(key: { readonly wid: string | null | undefined; readonly jti: string }): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Extra verification checks (SPEC 5.9)
+
+/** What an extra verification check sees: a token that passed SPEC 5 steps 1-8. */
+export interface VerificationContext {
+  /** The token exactly as received. */
+  readonly token: string;
+  /** 1 (unsigned) or 2 (JWS). */
+  readonly level: 1 | 2;
+  /** The validated header (`undefined` for L1). */
+  readonly header: EctHeader | undefined;
+  /** The validated claims. */
+  readonly claims: EctClaims;
+  /** The verifier's time, seconds since the epoch. */
+  readonly now: number;
+}
+
+/** What a check may report back besides passing. */
+export interface CheckOutcome {
+  /** Predecessors accepted while not stored (SPEC 6.2 `unresolvedPredecessors: "allow"`). */
+  readonly unresolvedPredecessors?: readonly string[];
+}
+
+/**
+ * An extra verification check, run after the claim and time rules and before the replay record
+ * (SPEC 5.9). It refuses a token by throwing an `EctError`; anything else it throws is reported as
+ * `ECT_CHECK_FAILED`. `ect-dag`'s `dagCheck` is one.
+ */
+export type VerificationCheck = (
+  context: VerificationContext,
+) => Promise<CheckOutcome | undefined> | CheckOutcome | undefined;
+
+// ---------------------------------------------------------------------------------------------
+// Stores and DAG (SPEC 6)
+
+/** A stored ECT: the token as received and its decoded claims. */
+export interface StoredEct {
+  /** The token exactly as received. */
+  readonly token: string;
+  /** Its claims, as decoded from the token. */
+  readonly claims: EctClaims;
+}
+
+/** Lookup of stored ECTs by `(wid, jti)` (SPEC 6). Ledgers implement it. */
+export interface ECTStore {
+  /**
+   * The stored ECT with this identity, or `undefined`. `wid` absent/null means the empty scope;
+   * UUIDs compare case-insensitively.
+   */
+  getEct(wid: string | null | undefined, jti: string): Promise<StoredEct | undefined>;
+}
+
+/** Options of the DAG rules (SPEC 6). */
+export interface DagRuleOptions {
+  /** Rule 2: refuse (`"reject"`, default) or report (`"allow"`) predecessors that are not stored. */
+  readonly unresolvedPredecessors?: "reject" | "allow";
+  /** Rule 5: most nodes the ancestor walk visits before failing closed (default 10000). */
+  readonly maxTraversal?: number;
+  /** Rule 4: clock skew in seconds for `iat` ordering (default 30). */
+  readonly clockSkewSec?: number;
+  /** Rule 6: enforce predecessor policy decisions (default true). */
+  readonly predecessorPolicy?: boolean;
+  /** Rule 6: accept predecessors whose decision is `pending_human_review` (default false). */
+  readonly allowPendingPredecessors?: boolean;
+}
+
+/** Outcome of the DAG rules for one token (SPEC 6). */
+export interface DagValidationResult {
+  /** True when no rule is violated. */
+  readonly valid: boolean;
+  /** Every violation found, each with its `ECT_DAG_*` code. */
+  readonly violations: readonly EctError[];
+  /** Predecessors allowed while unresolved (only with `unresolvedPredecessors: "allow"`). */
+  readonly unresolvedPredecessors: readonly string[];
+}
+
+/**
+ * Runs the DAG rules for one new token against a store. `ect-dag` builds these; a ledger given one
+ * runs it atomically with its append (SPEC 6: "the check and the append of a ledger are one
+ * atomic step").
+ */
+export type DagValidator = (claims: EctClaims, store: ECTStore) => Promise<DagValidationResult>;
+
+// ---------------------------------------------------------------------------------------------
+// Ledger (SPEC 7)
+
+/** One ledger entry (SPEC 7). Returned entries are frozen. */
+export interface LedgerEntry extends StoredEct {
+  /** Sequence number: 1, 2, 3, ... contiguous. */
+  readonly seq: number;
+  /** The token's `jti`, as in its claims. */
+  readonly jti: string;
+  /** The token's `wid`, or `null`. */
+  readonly wid: string | null;
+  /** The token's `iss`. */
+  readonly iss: string;
+  /** Ingestion time, milliseconds since the epoch. */
+  readonly ingestedAt: number;
+  /** `SHA-256(0x00 ‖ token bytes)`, lower-case hex. */
+  readonly leafHash: string;
+  /** `SHA-256(0x01 ‖ previous chainHash ‖ leafHash)`, lower-case hex. */
+  readonly chainHash: string;
+}
+
+/** A receipt for an appended (or already present) entry (SPEC 7). */
+export interface LedgerReceipt {
+  /** The entry's sequence number. */
+  readonly seq: number;
+  /** The entry's `jti`. */
+  readonly jti: string;
+  /** The entry's `wid`, or `null`. */
+  readonly wid: string | null;
+  /** The entry's leaf hash (hex). */
+  readonly leafHash: string;
+  /** The entry's chain hash (hex). */
+  readonly chainHash: string;
+  /** When the entry was appended, milliseconds since the epoch. */
+  readonly appendedAt: number;
+  /** The receipt signed by the ledger's key, a JWS with `typ: ect-receipt+jwt`, when the ledger signs. */
+  readonly jws?: string;
+}
+
+/** A conflicting token kept as evidence (SPEC 7: "nothing is overwritten"). */
+export interface ConflictRecord {
+  /** 1, 2, 3, ... in the order conflicts were recorded. */
+  readonly id: number;
+  /** The identity both tokens share. */
+  readonly wid: string | null;
+  /** The identity both tokens share. */
+  readonly jti: string;
+  /** The conflicting token, exactly as received. */
+  readonly token: string;
+  /** Sequence number of the stored entry it conflicts with. */
+  readonly existingSeq: number;
+  /** When the conflicting token was received, milliseconds since the epoch. */
+  readonly receivedAt: number;
+}
+
+/** The outcome of {@link Ledger.append}. */
+export type AppendResult =
+  | {
+      readonly status: "appended";
+      readonly entry: LedgerEntry;
+      readonly receipt: LedgerReceipt;
+      /** Predecessors the ledger's DAG rules allowed while unresolved. */
+      readonly unresolvedPredecessors: readonly string[];
+    }
+  | { readonly status: "duplicate"; readonly entry: LedgerEntry; readonly receipt: LedgerReceipt }
+  | { readonly status: "conflict"; readonly existing: LedgerEntry; readonly evidence: ConflictRecord }
+  | {
+      /** The ledger's DAG rules (SPEC 6) refused the token; nothing was written. */
+      readonly status: "rejected";
+      readonly violations: readonly EctError[];
+    };
+
+/** Options of {@link Ledger.append}. */
+export interface AppendOptions {
+  /** Ingestion time in milliseconds since the epoch; defaults to the ledger's clock. */
+  readonly now?: number;
+}
+
+/** The head of a ledger. */
+export interface LedgerHead {
+  /** Last sequence number, 0 when empty. */
+  readonly seq: number;
+  /** Last chain hash, `GENESIS_CHAIN_HASH` when empty. */
+  readonly chainHash: string;
+}
+
+/** Outcome of {@link Ledger.verifyChain}. */
+export type ChainVerification =
+  | { readonly valid: true; readonly head: LedgerHead; readonly entries: number }
+  | {
+      readonly valid: false;
+      /** Sequence number of the first broken entry. */
+      readonly brokenAt: number;
+      /** What is wrong there. */
+      readonly error: EctError;
+    };
+
+/** Options of {@link Ledger.range}. */
+export interface RangeOptions {
+  /** First sequence number, inclusive (default 1). */
+  readonly fromSeq?: number;
+  /** Last sequence number, inclusive (default: the head). */
+  readonly toSeq?: number;
+  /** Most entries to return. */
+  readonly limit?: number;
+}
+
+/** Outcome of {@link Ledger.importJsonl}. */
+export interface ImportResult {
+  /** Entries imported. */
+  readonly imported: number;
+  /** The head after the import. */
+  readonly head: LedgerHead;
+}
+
+/**
+ * An append-only, tamper-evident audit ledger (SPEC 7). Every backend passes the
+ * `ect-ledger-testkit` conformance suite.
+ */
+export interface Ledger extends ECTStore {
+  /**
+   * Appends a token, keyed by `(wid or "", jti)`. A byte-identical decoded header and claims is a
+   * `duplicate` (with the existing receipt), different ones a `conflict` (kept as evidence); with
+   * DAG rules configured, a violation is `rejected`. The caller verifies the token first.
+   *
+   * @throws {@link EctError} `ECT_MALFORMED` etc. when the token cannot be decoded,
+   *   `ECT_LEDGER_UNAVAILABLE` when the backend cannot be reached.
+   */
+  append(token: string, options?: AppendOptions): Promise<AppendResult>;
+  /** The entry with this identity, or `undefined`. */
+  get(wid: string | null | undefined, jti: string): Promise<LedgerEntry | undefined>;
+  /** The entry with this sequence number, or `undefined`. */
+  getBySeq(seq: number): Promise<LedgerEntry | undefined>;
+  /** All entries of one workflow (`null` = tokens without `wid`), in sequence order. */
+  listWorkflow(wid: string | null | undefined): Promise<readonly LedgerEntry[]>;
+  /** Entries by sequence range, in order. */
+  range(options?: RangeOptions): Promise<readonly LedgerEntry[]>;
+  /** The last sequence number and chain hash. */
+  head(): Promise<LedgerHead>;
+  /** Recomputes every hash and reports the first broken entry (SPEC 7). */
+  verifyChain(): Promise<ChainVerification>;
+  /** The conflicting tokens kept as evidence. */
+  conflicts(): Promise<readonly ConflictRecord[]>;
+  /** Exports every entry as JSON Lines (one `LedgerEntryRecord` JSON per line, no trailing newline). */
+  exportJsonl(): AsyncIterable<string>;
+  /**
+   * Imports JSON Lines produced by `exportJsonl` into an empty ledger, checking that every line's
+   * hashes recompute and the chain continues.
+   *
+   * @throws {@link EctError} `ECT_LEDGER_IMPORT_INVALID`
+   */
+  importJsonl(lines: AsyncIterable<string> | Iterable<string>): Promise<ImportResult>;
+}
+
+/** The JSON form of one exported ledger entry (one JSON Lines line). Claims are re-derived from `token`. */
+export interface LedgerEntryRecord {
+  readonly seq: number;
+  readonly token: string;
+  readonly jti: string;
+  readonly wid: string | null;
+  readonly iss: string;
+  readonly ingestedAt: number;
+  readonly leafHash: string;
+  readonly chainHash: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Signing and audit verification, implemented by ect-crypto, used by ledgers
+
+/** Signs a JWS (compact) over a JSON payload; `ect-crypto` implements it. Used for ledger receipts. */
+export interface JwsSigner {
+  /** The algorithm it signs with. */
+  readonly alg: string;
+  /** The key id put in the header. */
+  readonly kid: string;
+  /** Returns a compact JWS with header `{ alg, typ, kid }` over `payload`. */
+  sign(payload: Readonly<Record<string, unknown>>, typ: string): Promise<string>;
+}
+
+/**
+ * Re-verifies a stored token in audit mode (SPEC 5.11): signature, header and claim rules at the
+ * ingestion time; freshness, audience and replay do not apply. `ect-crypto` implements it.
+ */
+export type AuditTokenVerifier = (
+  token: string,
+  context: { readonly ingestedAt: number },
+) => Promise<Result<VerifiedEct, EctError>>;

@@ -1,0 +1,96 @@
+/**
+ * Assurance level of an ECT (SPEC 1): 1 = unsigned, 2 = compact JWS, 3 = JWS whose acceptance
+ * included a ledger append.
+ */
+export type AssuranceLevel = 1 | 2 | 3;
+
+/** The JOSE header of an L2/L3 ECT (SPEC 2): exactly these three members. */
+export interface EctHeader {
+  /** Signature algorithm, from the verifier's allowlist. */
+  readonly alg: string;
+  /** `exec+jwt` (or the legacy `wimse-exec+jwt` on input). */
+  readonly typ: string;
+  /** Key id, a lookup key only (1-256 characters). */
+  readonly kid: string;
+}
+
+/** A JSON value as decoded by the strict parser. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [member: string]: JsonValue };
+
+/** A JSON object as decoded by the strict parser. */
+export type JsonObject = { [member: string]: JsonValue };
+
+/**
+ * ECT claims (SPEC 3). Other claims are allowed and preserved untouched.
+ */
+export interface EctClaims {
+  /** Issuer workload id (SPIFFE ID, https URI, `urn:uuid:` ...). */
+  readonly iss: string;
+  /** Audience: one id or a list; the wire form is preserved. */
+  readonly aud: string | readonly string[];
+  /** Issued at, integer seconds since the epoch. */
+  readonly iat: number;
+  /** Expiry, integer seconds since the epoch, after `iat`. */
+  readonly exp: number;
+  /** Token id and task id: a UUID. */
+  readonly jti: string;
+  /** Workflow id: a UUID; scopes `jti` uniqueness and DAG checks. */
+  readonly wid?: string;
+  /** The action performed, 1-256 characters. */
+  readonly exec_act: string;
+  /** The task ids (jti) this task depended on; may be empty. */
+  readonly pred: readonly string[];
+  /** SHA-256 of the input bytes, unpadded base64url. */
+  readonly inp_hash?: string;
+  /** SHA-256 of the output bytes, unpadded base64url. */
+  readonly out_hash?: string;
+  /** Extension object (policy records live here), at most 4096 bytes and depth 5. */
+  readonly ect_ext?: JsonObject;
+  /** Any other claim, preserved untouched. */
+  readonly [claim: string]: unknown;
+}
+
+/** Claims a caller passes to create: `iat`, `exp` and `jti` are filled in when absent. */
+export type EctClaimsInput = Omit<EctClaims, "iat" | "exp" | "jti"> & {
+  readonly iat?: number;
+  readonly exp?: number;
+  readonly jti?: string;
+};
+
+/** An ECT split and decoded by the strict decoder, not (yet) verified. */
+export interface DecodedEct {
+  /** The token exactly as received. */
+  readonly token: string;
+  /** 1 for an unsigned token, 2 for a JWS (a decoded token is never level 3). */
+  readonly level: 1 | 2;
+  /** The protected header (L2) or `undefined` (L1). The decoded object, not validated. */
+  readonly header: Readonly<Record<string, unknown>> | undefined;
+  /** The decoded claims object, not validated. */
+  readonly claims: Readonly<Record<string, unknown>>;
+  /** UTF-8 bytes of the header JSON as received (empty for L1). */
+  readonly headerBytes: Uint8Array;
+  /** UTF-8 bytes of the claims JSON as received. */
+  readonly payloadBytes: Uint8Array;
+  /** The signature bytes (empty for L1). */
+  readonly signature: Uint8Array;
+  /** `header.payload` as ASCII, the JWS signing input (empty for L1). */
+  readonly signingInput: string;
+}
+
+/** A token that passed verification. */
+export interface VerifiedEct {
+  /** The token exactly as received. */
+  readonly token: string;
+  /** The assurance level reached: 3 when a ledger append succeeded. */
+  readonly level: AssuranceLevel;
+  /** The validated header (`undefined` for L1). */
+  readonly header: EctHeader | undefined;
+  /** The validated claims. */
+  readonly claims: EctClaims;
+  /** `aud` normalised to an array (SPEC 3: "the parsed form also offers a normalised array"). */
+  readonly audience: readonly string[];
+  /** Predecessors a DAG check allowed while unresolved (SPEC 6.2), if any. */
+  readonly unresolvedPredecessors: readonly string[];
+  /** The ledger receipt when the token was appended (L3). */
+  readonly receipt?: import("./interfaces.js").LedgerReceipt;
+}
