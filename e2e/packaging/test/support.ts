@@ -1,0 +1,77 @@
+// Shared helpers of the packaging tests: the repository layout, packing, running commands.
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+
+export interface PublishablePackage {
+  readonly name: string;
+  readonly version: string;
+  readonly dir: string;
+  readonly manifest: Record<string, unknown>;
+}
+
+/** Every non-private package under packages/. */
+export function publishablePackages(): PublishablePackage[] {
+  const dir = join(repoRoot, "packages");
+  return readdirSync(dir)
+    .map((name) => join(dir, name))
+    .map((pkgDir) => ({ pkgDir, manifest: JSON.parse(readFileSync(join(pkgDir, "package.json"), "utf8")) }))
+    .filter(({ manifest }) => manifest.private !== true)
+    .map(({ pkgDir, manifest }) => ({
+      name: manifest.name,
+      version: manifest.version,
+      dir: pkgDir,
+      manifest,
+    }));
+}
+
+/** A fresh temporary directory outside the workspace. */
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `${prefix}-`));
+}
+
+/** Runs a command, returning its output; throws with stdout and stderr on a non-zero exit. */
+export function run(
+  cmd: string,
+  args: readonly string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
+  const res = spawnSync(cmd, args, { cwd, env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  if (res.status !== 0) {
+    throw new Error(`${cmd} ${args.join(" ")} exited ${res.status}\n${res.stdout}\n${res.stderr}`);
+  }
+  return res.stdout;
+}
+
+/** Packs every publishable package with pnpm (workspace and catalog versions rewritten) into `dest`. */
+export function packAll(dest: string): Map<string, string> {
+  mkdirSync(dest, { recursive: true });
+  const tarballs = new Map<string, string>();
+  for (const pkg of publishablePackages()) {
+    const out = execFileSync("pnpm", ["pack", "--json", "--pack-destination", dest], {
+      cwd: pkg.dir,
+      encoding: "utf8",
+    });
+    const parsed = JSON.parse(out) as { filename: string };
+    tarballs.set(pkg.name, resolve(dest, parsed.filename));
+  }
+  return tarballs;
+}
+
+/** The file list of a tarball (paths without the `package/` prefix). */
+export function tarballFiles(tarball: string): string[] {
+  return execFileSync("tar", ["-tzf", tarball], { encoding: "utf8" })
+    .split("\n")
+    .filter(Boolean)
+    .map((f) => f.replace(/^package\//, ""));
+}
+
+/** The package.json inside a tarball. */
+export function tarballManifest(tarball: string): Record<string, unknown> {
+  return JSON.parse(execFileSync("tar", ["-xzOf", tarball, "package/package.json"], { encoding: "utf8" }));
+}
