@@ -122,6 +122,11 @@ export const EctErrorCodes = {
   HEADER_MISSING: "ECT_HEADER_MISSING",
   /** The `Execution-Context` header is malformed, has too many tokens or is too large (SPEC 8). */
   HEADER_INVALID: "ECT_HEADER_INVALID",
+  /**
+   * A token's `inp_hash` / `out_hash` is absent or differs from the SHA-256 of the exact HTTP body
+   * bytes received, when the receiver requires that binding (SPEC 3 hash helper, SPEC 8).
+   */
+  BODY_HASH_MISMATCH: "ECT_BODY_HASH_MISMATCH",
 
   // Configuration (SPEC 4)
   /** An option or environment variable is invalid, or a required option is missing. */
