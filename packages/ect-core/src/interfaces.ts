@@ -116,6 +116,15 @@ export interface ECTStore {
    * UUIDs compare case-insensitively.
    */
   getEct(wid: string | null | undefined, jti: string): Promise<StoredEct | undefined>;
+  /**
+   * Optional: one stored ECT with this `jti` in any `wid` scope (the earliest stored when there are
+   * several), or `undefined`. Consulted only when a predecessor is not found in the child's scope, so
+   * the DAG rules can tell a predecessor stored in another workflow (SPEC 6.3,
+   * `ECT_DAG_WORKFLOW_MISMATCH`) from a missing one (SPEC 6.2). Without it such a predecessor is
+   * reported as missing, or allowed as unresolved under `unresolvedPredecessors: "allow"` when the
+   * child has no `wid` (with a `wid`, the empty scope is still checked through `getEct`).
+   */
+  findEctByJti?(jti: string): Promise<StoredEct | undefined>;
 }
 
 /** Options of the DAG rules (SPEC 6). */
@@ -207,17 +216,35 @@ export interface ConflictRecord {
 /** The outcome of {@link Ledger.append}. */
 export type AppendResult =
   | {
+      /** The token was new and is now stored. */
       readonly status: "appended";
+      /** The new entry. */
       readonly entry: LedgerEntry;
+      /** Its receipt. */
       readonly receipt: LedgerReceipt;
       /** Predecessors the ledger's DAG rules allowed while unresolved. */
       readonly unresolvedPredecessors: readonly string[];
     }
-  | { readonly status: "duplicate"; readonly entry: LedgerEntry; readonly receipt: LedgerReceipt }
-  | { readonly status: "conflict"; readonly existing: LedgerEntry; readonly evidence: ConflictRecord }
+  | {
+      /** The same decoded header and claims were already stored (a re-send): nothing was written. */
+      readonly status: "duplicate";
+      /** The entry already stored. */
+      readonly entry: LedgerEntry;
+      /** The receipt of the stored entry. */
+      readonly receipt: LedgerReceipt;
+    }
+  | {
+      /** A different token is stored under the same `(wid, jti)`: nothing was overwritten. */
+      readonly status: "conflict";
+      /** The entry already stored. */
+      readonly existing: LedgerEntry;
+      /** The conflicting token, kept as evidence. */
+      readonly evidence: ConflictRecord;
+    }
   | {
       /** The ledger's DAG rules (SPEC 6) refused the token; nothing was written. */
       readonly status: "rejected";
+      /** Every DAG rule the token violates, each with its `ECT_DAG_*` code. */
       readonly violations: readonly EctError[];
     };
 
@@ -237,8 +264,16 @@ export interface LedgerHead {
 
 /** Outcome of {@link Ledger.verifyChain}. */
 export type ChainVerification =
-  | { readonly valid: true; readonly head: LedgerHead; readonly entries: number }
   | {
+      /** Every hash recomputes and the chain is unbroken. */
+      readonly valid: true;
+      /** The head the chain ends at. */
+      readonly head: LedgerHead;
+      /** Number of entries checked. */
+      readonly entries: number;
+    }
+  | {
+      /** A hash does not recompute or the chain is broken. */
       readonly valid: false;
       /** Sequence number of the first broken entry. */
       readonly brokenAt: number;
@@ -305,13 +340,21 @@ export interface Ledger extends ECTStore {
 
 /** The JSON form of one exported ledger entry (one JSON Lines line). Claims are re-derived from `token`. */
 export interface LedgerEntryRecord {
+  /** Sequence number. */
   readonly seq: number;
+  /** The token exactly as received. */
   readonly token: string;
+  /** The token's `jti`. */
   readonly jti: string;
+  /** The token's `wid`, or `null`. */
   readonly wid: string | null;
+  /** The token's `iss`. */
   readonly iss: string;
+  /** Ingestion time, milliseconds since the epoch. */
   readonly ingestedAt: number;
+  /** `SHA-256(0x00 ‖ token bytes)`, lower-case hex. */
   readonly leafHash: string;
+  /** `SHA-256(0x01 ‖ previous chainHash ‖ leafHash)`, lower-case hex. */
   readonly chainHash: string;
 }
 
