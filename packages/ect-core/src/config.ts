@@ -38,10 +38,15 @@ export const DEFAULT_CONFIG: EctConfig = Object.freeze({
 
 /** The environment variables of SPEC 4 (same names as the reference implementations). */
 export const ENV_VARIABLES = {
+  /** Max age of `iat`, minutes (default 15). */
   iatMaxAgeMinutes: "ECT_IAT_MAX_AGE_MINUTES",
+  /** Max `iat` in the future, seconds (default 30). */
   iatMaxFutureSec: "ECT_IAT_MAX_FUTURE_SEC",
+  /** `exp` filled in by create when absent, minutes after `iat` (default 10). */
   defaultExpiryMin: "ECT_DEFAULT_EXPIRY_MIN",
+  /** Replay cache capacity (default 100000; 0 disables it). */
   jtiReplayCacheSize: "ECT_JTI_REPLAY_CACHE_SIZE",
+  /** Replay entry lifetime, minutes (default 15). */
   jtiReplayTtlMin: "ECT_JTI_REPLAY_TTL_MIN",
 } as const;
 

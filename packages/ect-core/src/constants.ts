@@ -12,16 +12,27 @@ export const EXECUTION_CONTEXT_HEADER = "Execution-Context";
 
 /** Claim names of SPEC 3. */
 export const ClaimNames = {
+  /** `iss`: Issuer workload id. */
   ISS: "iss",
+  /** `aud`: Audience. */
   AUD: "aud",
+  /** `iat`: Issued at. */
   IAT: "iat",
+  /** `exp`: Expiry. */
   EXP: "exp",
+  /** `jti`: Token id and task id. */
   JTI: "jti",
+  /** `wid`: Workflow id. */
   WID: "wid",
+  /** `exec_act`: The action performed. */
   EXEC_ACT: "exec_act",
+  /** `pred`: Predecessor task ids. */
   PRED: "pred",
+  /** `inp_hash`: SHA-256 of the input bytes. */
   INP_HASH: "inp_hash",
+  /** `out_hash`: SHA-256 of the output bytes. */
   OUT_HASH: "out_hash",
+  /** `ect_ext`: Extension object. */
   ECT_EXT: "ect_ext",
 } as const;
 

@@ -180,7 +180,14 @@ export class EctError extends Error {
   }
 
   /** A plain JSON-friendly form: `{ code, message, member? }`. */
-  toJSON(): { code: EctErrorCode; message: string; member?: string } {
+  toJSON(): {
+    /** The stable error code. */
+    code: EctErrorCode;
+    /** The human-readable message. */
+    message: string;
+    /** The claim or header member concerned, when there is one. */
+    member?: string;
+  } {
     return this.member === undefined
       ? { code: this.code, message: this.message }
       : { code: this.code, message: this.message, member: this.member };
@@ -199,8 +206,18 @@ export function isEctError(value: unknown): value is EctError {
 
 /** Result of a non-throwing API: either `{ ok: true, value }` or `{ ok: false, error }`. */
 export type Result<T, E = EctError> =
-  | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly error: E };
+  | {
+      /** `true`: the operation succeeded. */
+      readonly ok: true;
+      /** The result of the operation. */
+      readonly value: T;
+    }
+  | {
+      /** `false`: the operation failed. */
+      readonly ok: false;
+      /** Why it failed. */
+      readonly error: E;
+    };
 
 /** Builds a successful {@link Result}. */
 export function ok<T>(value: T): Result<T, never> {

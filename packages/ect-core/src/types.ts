@@ -52,8 +52,11 @@ export interface EctClaims {
 
 /** Claims a caller passes to create: `iat`, `exp` and `jti` are filled in when absent. */
 export type EctClaimsInput = Omit<EctClaims, "iat" | "exp" | "jti"> & {
+  /** Issued at, integer seconds; defaults to the creator's clock. */
   readonly iat?: number;
+  /** Expiry, integer seconds; defaults to `iat` + the configured default expiry (SPEC 4). */
   readonly exp?: number;
+  /** Token and task id; defaults to a fresh random UUID. */
   readonly jti?: string;
 };
 
