@@ -9,6 +9,7 @@ import {
   Limits,
   POLICY_DECISIONS,
   REQUIRED_CLAIMS,
+  SUPPORTED_ALGORITHMS,
 } from "./constants.js";
 import { EctErrorCodes as C, EctError, type EctErrorCode } from "./errors.js";
 import type { EctClaims, EctHeader } from "./types.js";
@@ -16,17 +17,22 @@ import { isUuid } from "./uuid.js";
 
 /** Options for {@link validateClaims}. */
 export interface ClaimRuleOptions {
-  /** Longest `pred` allowed; 0 = unlimited. Default 100 (SPEC 3). */
+  /** Longest `pred` allowed; 0 = unlimited. Default 100 (SPEC 3). A non-negative integer. */
   readonly maxPredLength?: number;
 }
 
 /** Options for {@link validateHeader}. */
 export interface HeaderRuleOptions {
-  /** Allowed `alg` values, exact and case-sensitive. Default `["ES256"]` (SPEC 2). */
+  /**
+   * Allowed `alg` values, exact and case-sensitive. Default `["ES256"]` (SPEC 2). Only values of
+   * {@link SUPPORTED_ALGORITHMS} can ever pass: `none`, `HS*` and anything else are refused even
+   * when listed here.
+   */
   readonly algorithms?: readonly string[];
 }
 
 const ALLOWED_HEADER = new Set<string>(ALLOWED_HEADER_MEMBERS);
+const SUPPORTED = new Set<string>(SUPPORTED_ALGORITHMS);
 const FORBIDDEN_NAMES = new Set(FORBIDDEN_MEMBER_NAMES);
 const DECISIONS = new Set<string>(POLICY_DECISIONS);
 const utf8 = new TextEncoder();
@@ -48,20 +54,41 @@ export function normalizeTyp(typ: string): string {
   return lower.startsWith("application/") ? lower.slice("application/".length) : lower;
 }
 
+/** An own property's value: never one inherited from a (possibly polluted) prototype. */
+function own(record: Readonly<Record<string, unknown>>, name: string): unknown {
+  return Object.hasOwn(record, name) ? record[name] : undefined;
+}
+
+function isPlainRecord(value: unknown): value is Readonly<Record<string, unknown>> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
 /**
  * Checks a JOSE header against SPEC 2 and returns every violation (empty when valid), in the order
  * `alg`, `typ`, `kid`, other members. Pure and synchronous.
+ *
+ * - `alg` (`ECT_ALG_NOT_ALLOWED`): a string in the allowlist, exact case, and one of
+ *   {@link SUPPORTED_ALGORITHMS}; `none` and `HS*` never pass, whatever the allowlist says.
+ * - `typ` (`ECT_TYP_INVALID`): `exec+jwt` or `wimse-exec+jwt`, case-insensitive, optionally with an
+ *   `application/` prefix.
+ * - `kid` (`ECT_KID_INVALID`): a string of 1-256 Unicode code points.
+ * - any other member (`ECT_HEADER_MEMBER_FORBIDDEN`), one error per member.
+ *
+ * A header that is not an object yields one `ECT_JSON_NOT_OBJECT` error.
  */
 export function validateHeader(
   header: Readonly<Record<string, unknown>>,
   options: HeaderRuleOptions = {},
 ): EctError[] {
+  if (!isPlainRecord(header)) return [new EctError(C.JSON_NOT_OBJECT, "header must be a JSON object")];
   const errors: EctError[] = [];
   const allowlist = options.algorithms ?? DEFAULT_ALGORITHMS;
-  const { alg, typ, kid } = header;
+  const alg = own(header, "alg");
+  const typ = own(header, "typ");
+  const kid = own(header, "kid");
   if (typeof alg !== "string") {
     errors.push(new EctError(C.ALG_NOT_ALLOWED, "header.alg is missing or not a string", { member: "alg" }));
-  } else if (isForbiddenAlgorithm(alg) || !allowlist.includes(alg)) {
+  } else if (isForbiddenAlgorithm(alg) || !SUPPORTED.has(alg) || !allowlist.includes(alg)) {
     errors.push(
       new EctError(C.ALG_NOT_ALLOWED, `header.alg ${JSON.stringify(alg)} is not in the allowlist`, {
         member: "alg",
@@ -78,7 +105,7 @@ export function validateHeader(
       );
     }
   }
-  if (typeof kid !== "string" || kid.length === 0 || kid.length > Limits.KID_MAX_LENGTH) {
+  if (typeof kid !== "string" || kid.length === 0 || codePointLength(kid) > Limits.KID_MAX_LENGTH) {
     errors.push(
       new EctError(C.KID_INVALID, `header.kid must be a string of 1-${Limits.KID_MAX_LENGTH} characters`, {
         member: "kid",
@@ -136,8 +163,9 @@ export function isSha256Base64url(value: unknown): value is string {
 
 /**
  * Depth of a JSON value (an object or array counts one level, scalars none); `-1` when the value is
- * not plain JSON (undefined, functions, symbols, bigint, non-finite numbers, class instances) or
- * has a member named `__proto__`, `constructor` or `prototype`.
+ * not plain JSON (undefined, functions, symbols, bigint, non-finite numbers, class instances).
+ * Stops descending past `limit`, so a cyclic value terminates. Forbidden member names are
+ * reported by the claims-wide walk ({@link validateClaims}), not here.
  */
 function jsonDepth(value: unknown, depth: number, limit: number): number {
   if (value === null || typeof value === "string" || typeof value === "boolean") return depth;
@@ -156,7 +184,6 @@ function jsonDepth(value: unknown, depth: number, limit: number): number {
   const proto = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) return -1;
   for (const key of Object.keys(value)) {
-    if (FORBIDDEN_NAMES.has(key)) return -1;
     const d = jsonDepth((value as Record<string, unknown>)[key], depth + 1, limit);
     if (d < 0) return -1;
     if (d > max) max = d;
@@ -164,20 +191,31 @@ function jsonDepth(value: unknown, depth: number, limit: number): number {
   return max;
 }
 
-/** Finds a member named `__proto__`, `constructor` or `prototype` anywhere; returns its path. */
-function findForbiddenName(value: unknown, path: string, budget: { n: number }): string | undefined {
-  if (value === null || typeof value !== "object" || --budget.n < 0) return undefined;
+/**
+ * Walks the whole claims value (every member, every array element) looking for a member named
+ * `__proto__`, `constructor` or `prototype`, and for nesting deeper than SPEC 5.3's 16 levels (the
+ * claims object is depth 1). Returns the first finding. It never gives up early: a walk that stopped
+ * after some budget would let a forbidden name hide behind enough padding, so the depth bound is
+ * what keeps it finite (also on cyclic input given to create).
+ */
+function findStructuralViolation(
+  value: unknown,
+  path: string,
+  depth: number,
+): { code: EctErrorCode; member: string } | undefined {
+  if (value === null || typeof value !== "object") return undefined;
+  if (depth > Limits.JSON_MAX_DEPTH) return { code: C.JSON_TOO_DEEP, member: path };
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      const hit = findForbiddenName(value[i], `${path}[${i}]`, budget);
+      const hit = findStructuralViolation(value[i], `${path}[${i}]`, depth + 1);
       if (hit) return hit;
     }
     return undefined;
   }
   for (const key of Object.keys(value)) {
     const p = path === "" ? key : `${path}.${key}`;
-    if (FORBIDDEN_NAMES.has(key)) return p;
-    const hit = findForbiddenName((value as Record<string, unknown>)[key], p, budget);
+    if (FORBIDDEN_NAMES.has(key)) return { code: C.FORBIDDEN_MEMBER_NAME, member: p };
+    const hit = findStructuralViolation((value as Record<string, unknown>)[key], p, depth + 1);
     if (hit) return hit;
   }
   return undefined;
@@ -185,33 +223,52 @@ function findForbiddenName(value: unknown, path: string, budget: { n: number }):
 
 /**
  * Checks claims against every rule of SPEC 3 and returns all violations with their codes (empty
- * when valid). Time, audience, DAG and replay are not claim rules: they need a clock, a verifier id
- * or a store (SPEC 5.7-5.10). Pure and synchronous.
+ * when valid), each naming its claim in `member`. Time, audience, DAG and replay are not claim
+ * rules: they need a clock, a verifier id or a store (SPEC 5.7-5.10). Pure and synchronous.
+ *
+ * Order of the errors: a forbidden member name (`__proto__`, `constructor`, `prototype`, anywhere)
+ * or nesting deeper than 16 first, then missing required claims, then each claim's own rule in
+ * the order of the SPEC 3 table. Claims that are not an object yield one `ECT_JSON_NOT_OBJECT`.
+ *
+ * @throws {@link EctError} `ECT_CONFIG_INVALID` when `maxPredLength` is not a non-negative integer.
  */
 export function validateClaims(
   claims: Readonly<Record<string, unknown>>,
   options: ClaimRuleOptions = {},
 ): EctError[] {
-  const errors: EctError[] = [];
-  if (claims === null || typeof claims !== "object" || Array.isArray(claims)) {
-    return [new EctError(C.JSON_NOT_OBJECT, "claims must be a JSON object")];
+  const maxPredLength = options.maxPredLength ?? Defaults.MAX_PRED_LENGTH;
+  if (!Number.isSafeInteger(maxPredLength) || maxPredLength < 0) {
+    throw new EctError(C.CONFIG_INVALID, "maxPredLength must be a non-negative integer (0 = unlimited)", {
+      member: "maxPredLength",
+    });
   }
-  const forbidden = findForbiddenName(claims, "", { n: 10_000 });
-  if (forbidden !== undefined) {
+  if (!isPlainRecord(claims)) return [new EctError(C.JSON_NOT_OBJECT, "claims must be a JSON object")];
+  const errors: EctError[] = [];
+  const structural = findStructuralViolation(claims, "", 1);
+  if (structural !== undefined) {
     push(
       errors,
-      C.FORBIDDEN_MEMBER_NAME,
-      forbidden,
-      `claim member name ${JSON.stringify(forbidden)} is forbidden`,
+      structural.code,
+      structural.member,
+      structural.code === C.FORBIDDEN_MEMBER_NAME
+        ? `claim member name ${JSON.stringify(structural.member)} is forbidden`
+        : `claims nest deeper than ${Limits.JSON_MAX_DEPTH} at ${structural.member}`,
     );
   }
   for (const name of REQUIRED_CLAIMS) {
-    if (!Object.hasOwn(claims, name) || claims[name] === undefined) {
+    if (own(claims, name) === undefined) {
       push(errors, C.CLAIM_MISSING, name, `required claim ${name} is missing`);
     }
   }
-  const has = (name: string) => Object.hasOwn(claims, name) && claims[name] !== undefined;
-  const { iss, aud, iat, exp, jti, wid, exec_act, pred } = claims;
+  const has = (name: string) => own(claims, name) !== undefined;
+  const iss = own(claims, "iss");
+  const aud = own(claims, "aud");
+  const iat = own(claims, "iat");
+  const exp = own(claims, "exp");
+  const jti = own(claims, "jti");
+  const wid = own(claims, "wid");
+  const exec_act = own(claims, "exec_act");
+  const pred = own(claims, "pred");
 
   if (has("iss") && !isNonEmptyString(iss))
     push(errors, C.ISS_INVALID, "iss", "iss must be a non-empty string");
@@ -245,10 +302,10 @@ export function validateClaims(
     }
   }
 
-  if (has("pred")) validatePred(pred, jti, options.maxPredLength ?? Defaults.MAX_PRED_LENGTH, errors);
+  if (has("pred")) validatePred(pred, jti, maxPredLength, errors);
 
   for (const name of ["inp_hash", "out_hash"] as const) {
-    if (has(name) && !isSha256Base64url(claims[name])) {
+    if (has(name) && !isSha256Base64url(own(claims, name))) {
       push(
         errors,
         C.HASH_INVALID,
@@ -258,7 +315,7 @@ export function validateClaims(
     }
   }
 
-  if (has("ect_ext")) validateExt(claims["ect_ext"], errors);
+  if (has("ect_ext")) validateExt(own(claims, "ect_ext"), errors);
   return errors;
 }
 
@@ -309,7 +366,8 @@ function validateExt(ext: unknown, errors: EctError[]): void {
       `ect_ext is ${size} bytes of JSON, more than ${Limits.ECT_EXT_MAX_BYTES}`,
     );
   }
-  const { pol, pol_decision } = ext as Record<string, unknown>;
+  const pol = own(ext as Record<string, unknown>, "pol");
+  const pol_decision = own(ext as Record<string, unknown>, "pol_decision");
   if (pol !== undefined || pol_decision !== undefined) {
     if (typeof pol !== "string")
       push(errors, C.POLICY_INVALID, "ect_ext.pol", "ect_ext.pol must be a string");

@@ -75,9 +75,13 @@ function checkValue(name: keyof EctConfig, value: unknown, label: string): numbe
 }
 
 /**
- * Loads the five `ECT_*` variables of SPEC 4 from `env` (e.g. `process.env`), over the defaults
- * and `overrides`. An unset or empty variable keeps the default; anything that is not a plain
- * decimal integer in range is a configuration error naming the variable, never silently replaced.
+ * Loads the five `ECT_*` variables of SPEC 4 from `env` (e.g. `process.env`). Precedence, lowest
+ * first: the defaults, then the variables, then `overrides` (explicit options win).
+ *
+ * An unset variable keeps the default. Any other value must be a plain decimal integer (surrounding
+ * whitespace ignored) in the accepted range; anything else, including an empty string, a sign, a
+ * fraction, an exponent or an absurd value, is a configuration error naming the variable (in the
+ * message and in `member`), never silently replaced by the default (SPEC 4).
  *
  * @throws {@link EctError} `ECT_CONFIG_INVALID`
  */
@@ -88,7 +92,7 @@ export function loadConfigFromEnv(
   const out: Record<string, number> = { ...DEFAULT_CONFIG };
   for (const [key, variable] of Object.entries(ENV_VARIABLES) as [keyof typeof ENV_VARIABLES, string][]) {
     const raw = env[variable];
-    if (raw === undefined || raw === "") continue;
+    if (raw === undefined) continue;
     const text = raw.trim();
     if (!/^\d{1,12}$/.test(text)) {
       throw new EctError(
@@ -103,7 +107,9 @@ export function loadConfigFromEnv(
 }
 
 /**
- * Fills in defaults for a partial configuration and checks every value's range.
+ * Fills in defaults for a partial configuration and checks every value: each must be a safe
+ * integer in its accepted range (e.g. `iatMaxAgeMinutes` 1-10080, `maxTokenLength` 64-1048576);
+ * `NaN`, fractions, negatives and absurd values are refused. The result is frozen.
  *
  * @throws {@link EctError} `ECT_CONFIG_INVALID`
  */
@@ -117,19 +123,33 @@ export function resolveConfig(partial: Partial<EctConfig> = {}): EctConfig {
 }
 
 /**
- * The time (seconds) until which a replay record for these claims must be kept: the later of
- * `now + jtiReplayTtlMin` and the last moment the token could still be accepted
- * (`min(exp + skew, iat + maxAge)`), so an entry never expires while its token is still acceptable
- * (SPEC 4: "never less than the longest time a token can still be accepted").
+ * The time (seconds since the epoch) until which a replay record for these claims must be kept:
+ * the record is live while `now < expiresAt`. It is the later of `now + jtiReplayTtlMin` and the
+ * first moment the token can no longer be accepted, so an entry never expires while its token is
+ * still acceptable (SPEC 4: "never less than the longest time a token can still be accepted").
+ *
+ * A token is accepted while `exp + skew > now` and `iat >= now - maxAge` (SPEC 5.8): the first is
+ * false from `exp + skew` on, the second from just after `iat + maxAge`, hence
+ * `min(exp + skew, iat + maxAge + 1)`.
+ *
+ * @throws {@link EctError} `ECT_IAT_INVALID` / `ECT_EXP_INVALID` when `iat` / `exp` are not integer
+ *   seconds, `ECT_CONFIG_INVALID` when `nowSec` is not finite: a `NaN` expiry would make a record
+ *   look expired at once and let the token be replayed.
  */
 export function replayRecordExpiry(
   claims: { readonly iat: number; readonly exp: number },
   nowSec: number,
   config: Pick<EctConfig, "jtiReplayTtlMin" | "iatMaxAgeMinutes" | "clockSkewSec"> = DEFAULT_CONFIG,
 ): number {
+  if (!Number.isSafeInteger(claims.iat))
+    throw new EctError(EctErrorCodes.IAT_INVALID, "iat must be integer seconds", { member: "iat" });
+  if (!Number.isSafeInteger(claims.exp))
+    throw new EctError(EctErrorCodes.EXP_INVALID, "exp must be integer seconds", { member: "exp" });
+  if (!Number.isFinite(nowSec))
+    throw new EctError(EctErrorCodes.CONFIG_INVALID, "now must be a finite number of seconds");
   const acceptableUntil = Math.min(
     claims.exp + config.clockSkewSec,
-    claims.iat + config.iatMaxAgeMinutes * 60,
+    claims.iat + config.iatMaxAgeMinutes * 60 + 1,
   );
   return Math.max(nowSec + config.jtiReplayTtlMin * 60, acceptableUntil);
 }

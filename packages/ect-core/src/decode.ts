@@ -8,39 +8,58 @@ import type { DecodedEct } from "./types.js";
 export interface DecodeOptions {
   /** Longest accepted token in characters (default 16384), checked before anything else (SPEC 5.1). */
   readonly maxTokenLength?: number;
-  /** Lowest accepted assurance level: 2 by default refuses unsigned tokens (SPEC 1, 5.2). */
+  /**
+   * Lowest accepted assurance level (SPEC 1, 5.2). The default 2 refuses unsigned (L1) tokens; 1
+   * accepts them. 3 refuses L1 like 2 does: a decoder only sees the envelope, and L3 is an L2
+   * envelope whose acceptance includes a ledger append, which the verifier enforces.
+   */
   readonly minLevel?: 1 | 2 | 3;
   /** Deepest JSON nesting (default 16, SPEC 5.3). */
   readonly maxDepth?: number;
 }
 
-/** Only `[A-Za-z0-9_-]` characters and dots. */
-const TOKEN_CHARS = /^[A-Za-z0-9_.-]*$/;
+function configError(option: string, message: string): EctError {
+  return new EctError(EctErrorCodes.CONFIG_INVALID, `${option} ${message}`, { member: option });
+}
 
 /**
- * Splits and decodes a token with SPEC 5 steps 1-3 and **no signature or claim check**: length
- * before anything else, level detection (two dots: JWS; no dot: unsigned L1; else malformed),
- * canonical base64url segments, strict UTF-8 JSON objects without duplicate members.
+ * Splits and decodes a token with SPEC 5 steps 1-3 and **no signature or claim check**, in this
+ * order, the first failure ending it:
+ *
+ * 1. a string of at most `maxTokenLength` characters, checked before any split or decode
+ *    (`ECT_MALFORMED` when not a string, `ECT_TOKEN_TOO_LONG`);
+ * 2. level detection: three dot-separated segments are a JWS (L2), one segment an unsigned L1
+ *    token; any other count or an empty segment is `ECT_MALFORMED`; an L1 token below `minLevel`
+ *    is `ECT_LEVEL_TOO_LOW` (downgrade protection); then every segment must be canonical unpadded
+ *    base64url (`ECT_BASE64URL_INVALID`: padding, whitespace, `+`, `/`, other characters,
+ *    non-zero trailing bits), header first, then claims, then signature;
+ * 3. header and claims are strict UTF-8 (no BOM) JSON objects with no duplicate member names and
+ *    no nesting beyond `maxDepth` (see {@link parseStrictJson}).
  *
  * The result is unverified: use it to inspect or to key a ledger entry, never to trust.
  *
  * @throws {@link EctError} `ECT_TOKEN_TOO_LONG`, `ECT_MALFORMED`, `ECT_BASE64URL_INVALID`,
- *   `ECT_LEVEL_TOO_LOW`, `ECT_JSON_*`, `ECT_FORBIDDEN_MEMBER_NAME`.
+ *   `ECT_LEVEL_TOO_LOW`, `ECT_JSON_*`, `ECT_FORBIDDEN_MEMBER_NAME`; `ECT_CONFIG_INVALID` for
+ *   invalid options.
  */
 export function decodeEct(token: unknown, options: DecodeOptions = {}): DecodedEct {
+  const maxLength = options.maxTokenLength ?? Defaults.MAX_TOKEN_LENGTH;
+  if (!Number.isSafeInteger(maxLength) || maxLength < 1) {
+    throw configError("maxTokenLength", "must be a positive integer");
+  }
+  const minLevel = options.minLevel ?? 2;
+  if (minLevel !== 1 && minLevel !== 2 && minLevel !== 3) throw configError("minLevel", "must be 1, 2 or 3");
+  const maxDepth = options.maxDepth ?? Limits.JSON_MAX_DEPTH;
+
   // SPEC 5.1: a string no longer than the max length, before any split or decode.
   if (typeof token !== "string") throw new EctError(EctErrorCodes.MALFORMED, "token must be a string");
-  const maxLength = options.maxTokenLength ?? Defaults.MAX_TOKEN_LENGTH;
   if (token.length > maxLength) {
     throw new EctError(
       EctErrorCodes.TOKEN_TOO_LONG,
       `token is ${token.length} characters, more than ${maxLength}`,
     );
   }
-  // SPEC 5.2: shape and level.
-  if (!TOKEN_CHARS.test(token)) {
-    throw new EctError(EctErrorCodes.MALFORMED, "token contains characters outside base64url and '.'");
-  }
+  // SPEC 1, 5.2: level detection by the number of segments (dots), then downgrade protection.
   const parts = token.split(".");
   if (parts.length !== 3 && parts.length !== 1) {
     throw new EctError(
@@ -51,15 +70,14 @@ export function decodeEct(token: unknown, options: DecodeOptions = {}): DecodedE
   if (parts.some((p) => p.length === 0))
     throw new EctError(EctErrorCodes.MALFORMED, "token has an empty segment");
   const level = parts.length === 3 ? 2 : 1;
-  const minLevel = options.minLevel ?? 2;
   if (level < minLevel) {
     throw new EctError(
       EctErrorCodes.LEVEL_TOO_LOW,
       `an unsigned (L1) token is below the minimum level L${minLevel}`,
     );
   }
-  const maxDepth = options.maxDepth ?? Limits.JSON_MAX_DEPTH;
   if (level === 1) {
+    // SPEC 5.2 canonical base64url, SPEC 5.3 strict JSON object
     const payloadBytes = base64urlDecode(parts[0]!, "claims");
     const claims = parseStrictJson(decodeUtf8Strict(payloadBytes, "claims"), { member: "claims", maxDepth });
     return {
@@ -74,6 +92,7 @@ export function decodeEct(token: unknown, options: DecodeOptions = {}): DecodedE
     };
   }
   const [h, p, s] = parts as [string, string, string];
+  // SPEC 5.2: every segment canonical before any JSON is parsed.
   const headerBytes = base64urlDecode(h, "header");
   const payloadBytes = base64urlDecode(p, "claims");
   const signature = base64urlDecode(s, "signature");

@@ -4,7 +4,10 @@ import type { JsonObject, JsonValue } from "./types.js";
 
 /** Options for {@link parseStrictJson}. */
 export interface StrictJsonOptions {
-  /** Deepest nesting allowed (the root object or array is depth 1). Default 16 (SPEC 5.3). */
+  /**
+   * Deepest nesting allowed (the root object or array is depth 1). Default 16 (SPEC 5.3); an
+   * integer from 1 to 1000 (the parser recurses once per level).
+   */
   readonly maxDepth?: number;
   /** Named in errors, e.g. `"header"` or `"claims"`. */
   readonly member?: string;
@@ -13,6 +16,8 @@ export interface StrictJsonOptions {
 }
 
 const FORBIDDEN = new Set(FORBIDDEN_MEMBER_NAMES);
+/** The parser recurses once per nesting level: a bound keeps it far from the stack limit. */
+const MAX_DEPTH_LIMIT = 1000;
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /**
@@ -44,7 +49,14 @@ export function decodeUtf8Strict(bytes: Uint8Array, member?: string): string {
  * `__proto__`, `constructor`, `prototype` are refused.
  *
  * `JSON.parse` silently keeps the last of two duplicate members, so a token could mean one thing to
- * this library and another to the next parser: this is a scanner of its own.
+ * this library and another to the next parser: this is a scanner of its own. It accepts exactly
+ * the RFC 8259 grammar (whitespace is only SP, HT, LF, CR; numbers like `01`, `1.`, `.5`, `1e`,
+ * `+1` are refused) with one deliberate restriction: a string holding a lone UTF-16 surrogate
+ * (`"\ud800"`, or an unpaired surrogate in the input text) is refused. RFC 8259 section 8.2 leaves
+ * such strings' meaning unpredictable and I-JSON (RFC 7493 section 2.1) forbids them; parsers
+ * disagree (JSON.parse keeps the lone surrogate, Go substitutes U+FFFD), and two readers seeing
+ * different `iss` or `kid` values is exactly what a strict decoder exists to prevent. Duplicate
+ * names are compared after unescaping, so `"a"` and `"\u0061"` are duplicates.
  *
  * @throws {@link EctError} `ECT_JSON_INVALID`, `ECT_JSON_NOT_OBJECT`, `ECT_JSON_DUPLICATE_MEMBER`,
  *   `ECT_JSON_TOO_DEEP` or `ECT_FORBIDDEN_MEMBER_NAME`.
@@ -66,7 +78,18 @@ export function parseStrictJson(text: string, options: StrictJsonOptions = {}): 
  * Like {@link parseStrictJson} but accepts any JSON value at the root.
  */
 export function parseStrictJsonValue(text: string, options: StrictJsonOptions = {}): JsonValue {
-  return new StrictJsonParser(text, options).parseDocument();
+  if (typeof text !== "string") {
+    throw new EctError(EctErrorCodes.JSON_INVALID, `${options.member ?? "JSON"} must be a string`);
+  }
+  const maxDepth = options.maxDepth ?? Limits.JSON_MAX_DEPTH;
+  if (!Number.isSafeInteger(maxDepth) || maxDepth < 1 || maxDepth > MAX_DEPTH_LIMIT) {
+    throw new EctError(
+      EctErrorCodes.CONFIG_INVALID,
+      `maxDepth must be an integer from 1 to ${MAX_DEPTH_LIMIT}, got ${String(maxDepth)}`,
+      { member: "maxDepth" },
+    );
+  }
+  return new StrictJsonParser(text, maxDepth, options).parseDocument();
 }
 
 class StrictJsonParser {
@@ -78,9 +101,10 @@ class StrictJsonParser {
 
   constructor(
     private readonly text: string,
+    maxDepth: number,
     options: StrictJsonOptions,
   ) {
-    this.maxDepth = options.maxDepth ?? Limits.JSON_MAX_DEPTH;
+    this.maxDepth = maxDepth;
     this.refuseForbidden = options.refuseForbiddenNames ?? true;
     this.member = options.member;
     this.label = options.member ?? "JSON";
@@ -90,7 +114,7 @@ class StrictJsonParser {
     if (this.text.charCodeAt(0) === 0xfeff)
       this.fail(EctErrorCodes.JSON_INVALID, "starts with a byte order mark");
     this.skipWhitespace();
-    const value = this.parseValue(0, this.member);
+    const value = this.parseValue(0, undefined);
     this.skipWhitespace();
     if (this.pos !== this.text.length)
       this.fail(EctErrorCodes.JSON_INVALID, `unexpected data at offset ${this.pos}`);
@@ -141,6 +165,7 @@ class StrictJsonParser {
   }
 
   private checkDepth(depth: number, path: string | undefined): void {
+    // Checked on entry to each object/array, so recursion never goes deeper than maxDepth + 1.
     if (depth > this.maxDepth)
       this.fail(EctErrorCodes.JSON_TOO_DEEP, `nesting deeper than ${this.maxDepth}`, path);
   }
@@ -161,8 +186,8 @@ class StrictJsonParser {
         this.fail(EctErrorCodes.JSON_INVALID, `expected a member name at offset ${this.pos}`);
       }
       const name = this.parseString();
-      const childPath =
-        path === undefined || path === "header" || path === "claims" ? name : `${path}.${name}`;
+      // Members of the root object are named by their own name (`exp`), nested ones by their path.
+      const childPath = path === undefined ? name : `${path}.${name}`;
       if (seen.has(name)) {
         this.fail(
           EctErrorCodes.JSON_DUPLICATE_MEMBER,
@@ -232,73 +257,105 @@ class StrictJsonParser {
 
   private parseString(): string {
     const t = this.text;
-    const start = ++this.pos; // opening quote
-    // Fast path: no escapes.
-    for (let i = start; i < t.length; i++) {
-      const c = t.charCodeAt(i);
-      if (c === 0x22) {
-        this.pos = i + 1;
-        return t.slice(start, i);
-      }
-      if (c === 0x5c || c < 0x20) break;
-    }
+    let i = ++this.pos; // past the opening quote
     let out = "";
-    let i = start;
+    let chunkStart = i;
     for (;;) {
-      if (i >= t.length) this.fail(EctErrorCodes.JSON_INVALID, "unterminated string");
+      if (i >= t.length) {
+        this.pos = i;
+        this.fail(EctErrorCodes.JSON_INVALID, "unterminated string");
+      }
       const c = t.charCodeAt(i);
-      if (c === 0x22) {
+      if (c === 0x22 /* " */) {
         this.pos = i + 1;
-        return out;
+        return out + t.slice(chunkStart, i);
       }
       if (c < 0x20) {
         this.pos = i;
         this.fail(EctErrorCodes.JSON_INVALID, `control character in string at offset ${i}`);
       }
-      if (c !== 0x5c) {
-        out += t[i];
+      if (c >= 0xd800 && c <= 0xdfff) {
+        // A raw surrogate in the text must be a high one followed by a low one.
+        const next = t.charCodeAt(i + 1);
+        if (c > 0xdbff || !(next >= 0xdc00 && next <= 0xdfff)) this.loneSurrogate(i);
+        i += 2;
+        continue;
+      }
+      if (c !== 0x5c /* \ */) {
         i++;
         continue;
       }
-      const e = t[i + 1];
+      out += t.slice(chunkStart, i);
+      const e = t.charCodeAt(i + 1);
+      let decoded: string;
       switch (e) {
-        case '"':
-          out += '"';
+        case 0x22:
+          decoded = '"';
           break;
-        case "\\":
-          out += "\\";
+        case 0x5c:
+          decoded = "\\";
           break;
-        case "/":
-          out += "/";
+        case 0x2f:
+          decoded = "/";
           break;
-        case "b":
-          out += "\b";
+        case 0x62:
+          decoded = "\b";
           break;
-        case "f":
-          out += "\f";
+        case 0x66:
+          decoded = "\f";
           break;
-        case "n":
-          out += "\n";
+        case 0x6e:
+          decoded = "\n";
           break;
-        case "r":
-          out += "\r";
+        case 0x72:
+          decoded = "\r";
           break;
-        case "t":
-          out += "\t";
+        case 0x74:
+          decoded = "\t";
           break;
-        case "u": {
-          const hex = t.slice(i + 2, i + 6);
-          if (!/^[0-9a-fA-F]{4}$/.test(hex))
-            this.fail(EctErrorCodes.JSON_INVALID, `bad \\u escape at offset ${i}`);
-          out += String.fromCharCode(Number.parseInt(hex, 16));
+        case 0x75 /* u */: {
+          const unit = this.hex4(i + 2);
+          if (unit >= 0xd800 && unit <= 0xdfff) {
+            // A high surrogate escape must be followed by a low surrogate escape (RFC 8259 section 7).
+            if (unit > 0xdbff || t.charCodeAt(i + 6) !== 0x5c || t.charCodeAt(i + 7) !== 0x75) {
+              this.loneSurrogate(i);
+            }
+            const low = this.hex4(i + 8);
+            if (low < 0xdc00 || low > 0xdfff) this.loneSurrogate(i);
+            decoded = String.fromCharCode(unit, low);
+            i += 6;
+          } else decoded = String.fromCharCode(unit);
           i += 4;
           break;
         }
         default:
+          this.pos = i;
           this.fail(EctErrorCodes.JSON_INVALID, `bad escape at offset ${i}`);
       }
+      out += decoded;
       i += 2;
+      chunkStart = i;
     }
+  }
+
+  /** The value of four hex digits at `at`, or a failure. */
+  private hex4(at: number): number {
+    let n = 0;
+    for (let k = at; k < at + 4; k++) {
+      const c = this.text.charCodeAt(k);
+      let d: number;
+      if (c >= 0x30 && c <= 0x39) d = c - 0x30;
+      else if (c >= 0x61 && c <= 0x66) d = c - 0x57;
+      else if (c >= 0x41 && c <= 0x46) d = c - 0x37;
+      else return this.fail(EctErrorCodes.JSON_INVALID, `bad \\u escape at offset ${at - 2}`);
+      n = n * 16 + d;
+    }
+    return n;
+  }
+
+  private loneSurrogate(at: number): never {
+    this.pos = at;
+    return this.fail(EctErrorCodes.JSON_INVALID, `lone UTF-16 surrogate in string at offset ${at}`);
   }
 
   private parseNumber(): number {
