@@ -171,6 +171,11 @@ export class EctError extends Error {
   /** Further errors found together with this one (for validators that report all violations). */
   readonly details: readonly EctError[];
 
+  /**
+   * @param code - the stable code callers switch on.
+   * @param message - names the claim or header member and the rule it breaks.
+   * @param options - the member concerned, a cause, further errors.
+   */
   constructor(code: EctErrorCode, message: string, options: EctErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "EctError";
