@@ -100,6 +100,11 @@ export const EctErrorCodes = {
   // SPEC 5.10: replay
   /** The `(wid, jti)` pair was accepted before (SPEC 5.10). */
   REPLAY: "ECT_REPLAY",
+  /**
+   * The replay cache cannot record the token, so it is refused (fail closed): a bounded cache is
+   * full of entries that are still live, or the cache backend failed (SPEC 4, 5.10).
+   */
+  REPLAY_CACHE_UNAVAILABLE: "ECT_REPLAY_CACHE_UNAVAILABLE",
 
   // SPEC 5.12 / 7: ledger
   /** The ledger holds a different token under the same `(wid, jti)` (SPEC 7). */
