@@ -1,6 +1,39 @@
 /**
- * `ect-http`: Execution-Context HTTP transport for ECTs: fetch Request/Response and node:http helpers.
+ * `ect-http`: the `Execution-Context` HTTP transport for ECTs (SPEC 8), for fetch `Request` /
+ * `Response` in any runtime. Receivers verify the header with any verifier (e.g. `ect-crypto`'s
+ * `createEctVerifier`) and refuse with RFC 9457 problem documents carrying the error code; senders
+ * attach ECTs and hash the exact body bytes. The node:http adapter lives in `ect-http/node`.
+ *
+ * This entry point imports no `node:` module.
  *
  * @packageDocumentation
  */
-export {};
+export { BodyTooLargeError, DEFAULT_MAX_BODY_BYTES, type PreparedBody, prepareBody } from "./body.js";
+export {
+  createEctFetchHandler,
+  type EctFetchHandler,
+  executionContextHeaders,
+  problemResponse,
+  readExecutionContext,
+  type WithHeadersInit,
+  withExecutionContext,
+} from "./fetch.js";
+export {
+  buildProblem,
+  type EctHttpRefusal,
+  type EctProblem,
+  PROBLEM_JSON_MEDIA_TYPE,
+  type ProblemOptions,
+  refusalFromError,
+  refusalHeaders,
+  statusForEctErrorCode,
+} from "./problem.js";
+export type { EctTokenVerifier } from "./token-verifier.js";
+export {
+  type BodyHashClaim,
+  type ExecutionContextInput,
+  type ExecutionContextOptions,
+  type ExecutionContextResult,
+  type ReceivedExecutionContext,
+  verifyExecutionContext,
+} from "./verify-execution-context.js";

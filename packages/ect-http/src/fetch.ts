@@ -1,0 +1,116 @@
+import { EXECUTION_CONTEXT_HEADER, formatExecutionContextHeader } from "ect-core";
+import { checkDeclaredLength, DEFAULT_MAX_BODY_BYTES, readStreamLimited } from "./body.js";
+import type { EctHttpRefusal } from "./problem.js";
+import { refusalHeaders } from "./problem.js";
+import {
+  type ExecutionContextOptions,
+  type ExecutionContextResult,
+  type ReceivedExecutionContext,
+  verifyExecutionContext,
+} from "./verify-execution-context.js";
+
+/**
+ * Reads and verifies the `Execution-Context` of a fetch `Request` (server side) or `Response`
+ * (client side: SPEC 8 "a response may carry the callee's ECT"). Reads the body once (at most
+ * `maxBodyBytes`) and returns its bytes with the verified tokens, or the refusal.
+ *
+ * @example
+ * ```ts
+ * const res = await fetch(url, withExecutionContext({ method: "POST", body }, myEct));
+ * const received = await readExecutionContext(res, { verifier });
+ * if (received.ok) console.log(received.value.ects[0]?.claims.exec_act);
+ * ```
+ */
+export async function readExecutionContext(
+  message: Request | Response,
+  options: ExecutionContextOptions,
+): Promise<ExecutionContextResult> {
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  return verifyExecutionContext({
+    ...options,
+    header: message.headers.get(EXECUTION_CONTEXT_HEADER),
+    body: async () => {
+      checkDeclaredLength(message.headers.get("content-length"), maxBodyBytes);
+      return readStreamLimited(message.body, maxBodyBytes);
+    },
+  });
+}
+
+/** A fetch-style handler that receives the verified context next to the request. */
+export type EctFetchHandler = (
+  request: Request,
+  context: ReceivedExecutionContext,
+) => Response | Promise<Response>;
+
+/**
+ * The fetch `Response` for a refusal: its status, `application/problem+json` body (RFC 9457) with
+ * the error `code`, `Cache-Control: no-store`, and `WWW-Authenticate` on 401.
+ */
+export function problemResponse(refusal: EctHttpRefusal): Response {
+  return new Response(JSON.stringify(refusal.problem), {
+    status: refusal.status,
+    headers: refusalHeaders(refusal),
+  });
+}
+
+/**
+ * Wraps a fetch-style handler (`(request) => Response`, as used by Deno, Bun, Cloudflare Workers,
+ * Hono and Node through `ect-http/node`'s `serveFetchHandler`): the `Execution-Context` is verified
+ * first, a refusal is answered with its problem document, and the handler gets the verified tokens
+ * and the exact body bytes (the request body is consumed; read `context.body`).
+ *
+ * @example
+ * ```ts
+ * const handle = createEctFetchHandler(async (request, { ects, body, bodyHash }) => {
+ *   return new Response("done");
+ * }, { verifier, bodyHashClaim: "out_hash" });
+ * ```
+ */
+export function createEctFetchHandler(
+  handler: EctFetchHandler,
+  options: ExecutionContextOptions,
+): (request: Request) => Promise<Response> {
+  return async (request) => {
+    const received = await readExecutionContext(request, options);
+    if (!received.ok) return problemResponse(received.error);
+    return handler(request, received.value);
+  };
+}
+
+/** Anything with an optional `headers` member, like `RequestInit` and `ResponseInit`. */
+export interface WithHeadersInit {
+  /** Headers in any form the `Headers` constructor accepts. */
+  headers?: HeadersInit;
+}
+
+/**
+ * Returns a copy of a `RequestInit` or `ResponseInit` whose headers carry the ECT(s) in
+ * `Execution-Context` (SPEC 8), replacing any value already there. Several tokens are sent as one
+ * comma-separated field line.
+ *
+ * @throws `EctError` `ECT_HEADER_INVALID` when a token is not a compact serialisation (so a
+ *   header-injection attempt cannot be sent).
+ * @example
+ * ```ts
+ * await fetch(url, withExecutionContext({ method: "POST", body }, [ectA, ectB]));
+ * return new Response(out, withExecutionContext({ status: 200 }, myEct));
+ * ```
+ */
+export function withExecutionContext<T extends WithHeadersInit>(
+  init: T,
+  tokens: string | readonly string[],
+): Omit<T, "headers"> & { headers: Headers } {
+  const headers = new Headers(init.headers);
+  headers.set(EXECUTION_CONTEXT_HEADER, formatExecutionContextHeader(tokens));
+  return { ...init, headers };
+}
+
+/**
+ * A plain header record `{ "Execution-Context": value }` for clients that take objects (node:http
+ * `request`, undici, axios).
+ *
+ * @throws `EctError` `ECT_HEADER_INVALID` when a token is not a compact serialisation.
+ */
+export function executionContextHeaders(tokens: string | readonly string[]): Record<string, string> {
+  return { [EXECUTION_CONTEXT_HEADER]: formatExecutionContextHeader(tokens) };
+}

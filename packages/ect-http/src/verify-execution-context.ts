@@ -1,0 +1,200 @@
+import {
+  decodeEct,
+  EctError,
+  EctErrorCodes,
+  err,
+  ok,
+  parseExecutionContextHeader,
+  type Result,
+  sha256Base64url,
+  type VerifiedEct,
+} from "ect-core";
+import { BodyTooLargeError, DEFAULT_MAX_BODY_BYTES } from "./body.js";
+import { buildProblem, type EctHttpRefusal, type ProblemOptions, refusalFromError } from "./problem.js";
+import type { EctTokenVerifier } from "./token-verifier.js";
+
+/** Which claim of every received token must equal the SHA-256 of the body received. */
+export type BodyHashClaim = "inp_hash" | "out_hash";
+
+/** How a receiver reads and verifies an `Execution-Context` (SPEC 8). */
+export interface ExecutionContextOptions extends ProblemOptions {
+  /** Verifies each token; e.g. what `ect-crypto`'s `createEctVerifier` returns. */
+  readonly verifier: EctTokenVerifier;
+  /**
+   * Whether a message without the header is refused with 401 `ECT_HEADER_MISSING` (default
+   * `true`). When `false`, a message without the header is handed on with no tokens.
+   */
+  readonly required?: boolean;
+  /** Most tokens in the header across all field lines (default 16, SPEC 8). */
+  readonly maxTokens?: number;
+  /** Most characters in the header across all field lines (default `maxTokens` x 16384). */
+  readonly maxHeaderLength?: number;
+  /**
+   * Binds the tokens to the body: every token must carry this claim, equal to the SHA-256 of the
+   * exact body bytes received, or the message is refused with `ECT_BODY_HASH_MISMATCH`. Use
+   * `"out_hash"` when the sender sends the ECT of the task whose output is the body (SPEC 8: "an
+   * agent that calls the next agent sends the ECT of the task it performed"), `"inp_hash"` when the
+   * sender issues an ECT describing the request it makes. Off by default.
+   */
+  readonly bodyHashClaim?: BodyHashClaim;
+  /** Most body bytes read before refusing with 413 (default 1 MiB). */
+  readonly maxBodyBytes?: number;
+}
+
+/** A message whose `Execution-Context` passed verification. */
+export interface ReceivedExecutionContext {
+  /** The verified tokens in the order they were sent; empty only when the header was optional and absent. */
+  readonly ects: readonly VerifiedEct[];
+  /** The exact body bytes received, read once: use these, the stream is consumed. */
+  readonly body: Uint8Array;
+  /** SHA-256 of `body`, unpadded base64url: the receiver's `inp_hash` for the task it performs. */
+  readonly bodyHash: string;
+}
+
+/** What {@link verifyExecutionContext} returns: the verified context or the refusal to send. */
+export type ExecutionContextResult = Result<ReceivedExecutionContext, EctHttpRefusal>;
+
+/** The input of {@link verifyExecutionContext}: header field values and the body. */
+export interface ExecutionContextInput extends ExecutionContextOptions {
+  /**
+   * The `Execution-Context` field value(s): one string (lines already joined with commas), one
+   * string per field line, or `null`/`undefined` when the header is absent.
+   */
+  readonly header: string | readonly string[] | null | undefined;
+  /**
+   * The body bytes, or a function reading them (called at most once, only after the header
+   * parsed). It may throw {@link BodyTooLargeError} to have a 413 sent.
+   */
+  readonly body: Uint8Array | (() => Promise<Uint8Array>);
+}
+
+function isAbsent(header: string | readonly string[] | null | undefined): boolean {
+  return header === null || header === undefined || (typeof header !== "string" && header.length === 0);
+}
+
+/**
+ * Reads and verifies an `Execution-Context` (SPEC 8) independently of any HTTP library: parses the
+ * header with its count and size limits, reads the body once, checks the optional body binding
+ * ({@link ExecutionContextOptions.bodyHashClaim}) and verifies every token in order with the given
+ * verifier. Never throws for a bad message: the refusal (401/403/413/5xx with an RFC 9457 problem)
+ * is returned.
+ *
+ * A present header that holds no token (empty, or only commas) is malformed: `ECT_HEADER_INVALID`.
+ * Tokens are verified one by one; when a later one is refused, the earlier ones have already been
+ * recorded by the verifier's replay cache. The body binding is checked on the decoded claims before
+ * any token is verified, so a body mismatch never burns a `jti`.
+ */
+export async function verifyExecutionContext(input: ExecutionContextInput): Promise<ExecutionContextResult> {
+  const required = input.required ?? true;
+  let tokens: string[];
+  try {
+    const codecOptions: { maxTokens?: number; maxLength?: number } = {};
+    if (input.maxTokens !== undefined) codecOptions.maxTokens = input.maxTokens;
+    if (input.maxHeaderLength !== undefined) codecOptions.maxLength = input.maxHeaderLength;
+    tokens = parseExecutionContextHeader(input.header, codecOptions);
+  } catch (error) {
+    return err(refusalFromError(error, input));
+  }
+  if (isAbsent(input.header)) {
+    if (required) {
+      return err(
+        refusalFromError(
+          new EctError(EctErrorCodes.HEADER_MISSING, "the Execution-Context header is required", {
+            member: "Execution-Context",
+          }),
+          input,
+        ),
+      );
+    }
+  } else if (tokens.length === 0) {
+    // SPEC 8: the value is "one or more ECTs"; a present but empty field is malformed.
+    return err(
+      refusalFromError(
+        new EctError(EctErrorCodes.HEADER_INVALID, "the Execution-Context header holds no token", {
+          member: "Execution-Context",
+        }),
+        input,
+      ),
+    );
+  }
+
+  let body: Uint8Array;
+  try {
+    body = typeof input.body === "function" ? await input.body() : input.body;
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) {
+      return err({
+        status: 413,
+        code: undefined,
+        cause: error,
+        problem: buildProblem({ status: 413, detail: error.message, options: input }),
+      });
+    }
+    return err(refusalFromError(error, input));
+  }
+  const maxBodyBytes = input.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  if (body.byteLength > maxBodyBytes) {
+    const tooLarge = new BodyTooLargeError(maxBodyBytes);
+    return err({
+      status: 413,
+      code: undefined,
+      cause: tooLarge,
+      problem: buildProblem({ status: 413, detail: tooLarge.message, options: input }),
+    });
+  }
+  const bodyHash = await sha256Base64url(body);
+
+  const claim = input.bodyHashClaim;
+  if (claim !== undefined) {
+    // Checked on the decoded (not yet verified) claims, so a mismatch burns no jti; a token that
+    // does not even decode is left to the verifier, which reports the precise code.
+    for (const token of tokens) {
+      let claims: Readonly<Record<string, unknown>>;
+      try {
+        claims = decodeEct(token, { minLevel: 1 }).claims;
+      } catch {
+        continue;
+      }
+      const mismatch = bodyHashMismatch(claims, claim, bodyHash);
+      if (mismatch !== undefined) return err(refusalFromError(mismatch, input));
+    }
+  }
+
+  const ects: VerifiedEct[] = [];
+  for (const token of tokens) {
+    try {
+      const verified = await input.verifier.verify(token);
+      if (claim !== undefined) {
+        const mismatch = bodyHashMismatch(verified.claims, claim, bodyHash);
+        if (mismatch !== undefined) return err(refusalFromError(mismatch, input));
+      }
+      ects.push(verified);
+    } catch (error) {
+      return err(refusalFromError(error, input));
+    }
+  }
+  return ok({ ects, body, bodyHash });
+}
+
+function bodyHashMismatch(
+  claims: Readonly<Record<string, unknown>>,
+  claim: BodyHashClaim,
+  bodyHash: string,
+): EctError | undefined {
+  const value = claims[claim];
+  if (value === undefined) {
+    return new EctError(
+      EctErrorCodes.BODY_HASH_MISMATCH,
+      `${claim} is required to bind the token to the body, and is absent`,
+      { member: claim },
+    );
+  }
+  if (value !== bodyHash) {
+    return new EctError(
+      EctErrorCodes.BODY_HASH_MISMATCH,
+      `${claim} does not match the SHA-256 of the body bytes received`,
+      { member: claim },
+    );
+  }
+  return undefined;
+}
