@@ -177,6 +177,8 @@ export class EctError extends Error {
   readonly details: readonly EctError[];
 
   /**
+   * Creates an error with a stable code.
+   *
    * @param code - the stable code callers switch on.
    * @param message - names the claim or header member and the rule it breaks.
    * @param options - the member concerned, a cause, further errors.
