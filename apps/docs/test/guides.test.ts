@@ -1,0 +1,127 @@
+// Every TypeScript example in the guides (docs/*.md) is type-checked against the workspace packages
+// with the project's strict compiler options, then run with Node: a guide cannot show code that no
+// longer compiles or no longer works. ```ts no-run examples (those needing a Redis server) are only
+// type-checked.
+import { execFile } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { promisify } from "node:util";
+import { EctErrorCodes } from "ect-core";
+import ts from "typescript";
+import { beforeAll, describe, expect, it } from "vitest";
+import {
+  extractErrorCodesTable,
+  PROFILE_GUIDE,
+  readErrorCodes,
+  renderErrorCodesTable,
+} from "../scripts/error-codes-table.mjs";
+import { allExamples, extractExamples, type GuideExample, guideFiles } from "./guide-examples.js";
+import { ARTIFACTS_DIR, REPO_ROOT } from "./site.js";
+
+const run = promisify(execFile);
+const EXAMPLES_DIR = `${ARTIFACTS_DIR}examples/`;
+const examples = allExamples();
+const fileOf = (example: GuideExample) => `${EXAMPLES_DIR}${example.id}.mts`;
+
+/** The guides this issue promises; each must exist. */
+const EXPECTED_GUIDES = [
+  "ect-profile.md",
+  "getting-started.md",
+  "redis-ledger.md",
+  "security-model.md",
+  "writing-a-ledger-backend.md",
+];
+
+beforeAll(() => {
+  rmSync(EXAMPLES_DIR, { recursive: true, force: true });
+  mkdirSync(EXAMPLES_DIR, { recursive: true });
+  for (const example of examples) writeFileSync(fileOf(example), `${example.code}\n`);
+});
+
+describe("the guides", () => {
+  it("are all there", () => {
+    expect(guideFiles()).toEqual(expect.arrayContaining(EXPECTED_GUIDES));
+  });
+
+  it("have runnable examples, and only a few type-check-only ones", () => {
+    expect(examples.filter((e) => e.run).length).toBeGreaterThanOrEqual(8);
+    expect(examples.filter((e) => !e.run).length).toBeLessThanOrEqual(4);
+  });
+
+  it("extraction finds ts fences, their flags and lines, and refuses unknown flags", () => {
+    const text = ["# t", "```ts", "a();", "```", "```sh", "b", "```", "```ts no-run", "c();", "```"].join(
+      "\n",
+    );
+    expect(extractExamples("x.md", text)).toEqual([
+      { guide: "x.md", line: 3, code: "a();", run: true, id: "x-L3" },
+      { guide: "x.md", line: 9, code: "c();", run: false, id: "x-L9" },
+    ]);
+    expect(() => extractExamples("x.md", "```ts norun\n```")).toThrow(/unknown fence flag/);
+    expect(() => extractExamples("x.md", "```ts\nopen")).toThrow(/unclosed/);
+  });
+});
+
+describe("guide examples type-check", () => {
+  it("with the repository's strict compiler options, against the built packages", () => {
+    const base = ts.readConfigFile(`${REPO_ROOT}tsconfig.base.json`, (path) => ts.sys.readFile(path));
+    const parsed = ts.parseJsonConfigFileContent(base.config, ts.sys, REPO_ROOT);
+    const options: ts.CompilerOptions = {
+      ...parsed.options,
+      noEmit: true,
+      declaration: false,
+      declarationMap: false,
+      sourceMap: false,
+      types: ["node"],
+      typeRoots: [`${REPO_ROOT}apps/docs/node_modules/@types`],
+    };
+    const program = ts.createProgram({ rootNames: examples.map(fileOf), options });
+    const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => describeDiagnostic(d));
+    expect(diagnostics).toEqual([]);
+  });
+});
+
+describe.each(examples.filter((e) => e.run))("guide example $guide:$line", (example) => {
+  it("runs to completion with Node", async () => {
+    const js = ts.transpileModule(example.code, {
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+      fileName: fileOf(example),
+    }).outputText;
+    const file = fileOf(example).replace(/\.mts$/, ".mjs");
+    writeFileSync(file, js);
+    const result = await run(process.execPath, [file], {
+      cwd: EXAMPLES_DIR,
+      timeout: 60_000,
+      env: { ...process.env, NODE_NO_WARNINGS: "1" },
+    }).catch((error: { stdout?: string; stderr?: string; message: string }) => {
+      throw new Error(
+        `docs/${example.guide}:${example.line}: the example failed\n${error.stderr || error.message}\n${error.stdout ?? ""}`,
+      );
+    });
+    expect(result.stderr).toBe("");
+  });
+});
+
+describe("the error-code table of docs/ect-profile.md", () => {
+  const guide = readFileSync(PROFILE_GUIDE, "utf8");
+
+  it("is the one generated from ect-core's EctErrorCodes (run `pnpm --filter ect-docs run error-codes`)", () => {
+    expect(extractErrorCodesTable(guide)).toBe(renderErrorCodesTable(readErrorCodes()));
+  });
+
+  it("lists every code the built ect-core exports, each exactly once", () => {
+    const table = extractErrorCodesTable(guide) ?? "";
+    const listed = [...table.matchAll(/^\|[^|]*\| `(ECT_[A-Z0-9_]+)` \|/gm)].map((m) => m[1]);
+    expect([...listed].sort()).toEqual(Object.values(EctErrorCodes).sort());
+  });
+});
+
+/** A compiler diagnostic as `docs/<guide>:<line>: message`, mapped back to the guide. */
+function describeDiagnostic(diagnostic: ts.Diagnostic): string {
+  const message = ts.flattenDiagnosticMessageText(diagnostic.messageText, "\n");
+  const file = diagnostic.file;
+  if (file === undefined || diagnostic.start === undefined) return message;
+  const example = examples.find((e) => fileOf(e) === file.fileName);
+  const { line } = file.getLineAndCharacterOfPosition(diagnostic.start);
+  return example === undefined
+    ? `${file.fileName}:${line + 1}: ${message}`
+    : `docs/${example.guide}:${example.line + line}: ${message}`;
+}
