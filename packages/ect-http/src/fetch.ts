@@ -96,8 +96,8 @@ export interface WithHeadersInit {
  * return new Response(out, withExecutionContext({ status: 200 }, myEct));
  * ```
  */
-export function withExecutionContext<T extends WithHeadersInit>(
-  init: T,
+export function withExecutionContext<T extends object>(
+  init: T & WithHeadersInit,
   tokens: string | readonly string[],
 ): Omit<T, "headers"> & { headers: Headers } {
   const headers = new Headers(init.headers);

@@ -26,7 +26,10 @@ export interface ReadNodeBodyOptions {
  * most `maxBodyBytes`. Past the limit it stops reading and throws {@link BodyTooLargeError}; the
  * caller answers 413 with `Connection: close`.
  */
-export function readNodeBody(message: IncomingMessage, options: ReadNodeBodyOptions = {}): Promise<Uint8Array> {
+export function readNodeBody(
+  message: IncomingMessage,
+  options: ReadNodeBodyOptions = {},
+): Promise<Uint8Array> {
   const maxBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   return new Promise<Uint8Array>((resolve, reject) => {
     try {
@@ -115,7 +118,10 @@ export function sendProblem(res: ServerResponse, refusal: EctHttpRefusal): void 
  *
  * @throws `EctError` `ECT_HEADER_INVALID` when a token is not a compact serialisation.
  */
-export function setExecutionContextHeader(message: OutgoingMessage, tokens: string | readonly string[]): void {
+export function setExecutionContextHeader(
+  message: OutgoingMessage,
+  tokens: string | readonly string[],
+): void {
   message.setHeader(EXECUTION_CONTEXT_HEADER, formatExecutionContextHeader(tokens));
 }
 
@@ -139,7 +145,10 @@ export type EctNodeHandler = (
  * }, { verifier }));
  * ```
  */
-export function createEctNodeHandler(handler: EctNodeHandler, options: ExecutionContextOptions): RequestListener {
+export function createEctNodeHandler(
+  handler: EctNodeHandler,
+  options: ExecutionContextOptions,
+): RequestListener {
   return (req, res) => {
     void (async () => {
       const received = await readNodeExecutionContext(req, options);

@@ -1,4 +1,4 @@
-import { type EctError, EctErrorCodes, type EctErrorCode, isEctError } from "ect-core";
+import { type EctError, type EctErrorCode, EctErrorCodes, isEctError } from "ect-core";
 
 /** The media type of an RFC 9457 problem details document. */
 export const PROBLEM_JSON_MEDIA_TYPE = "application/problem+json";
@@ -71,6 +71,7 @@ const CATEGORY_TITLES: Readonly<Record<number, string>> = {
 const SERVER_SIDE_STATUS: Partial<Record<EctErrorCode, number>> = {
   [EctErrorCodes.KEY_RESOLUTION_FAILED]: 503,
   [EctErrorCodes.LEDGER_UNAVAILABLE]: 503,
+  [EctErrorCodes.REPLAY_CACHE_UNAVAILABLE]: 503,
   [EctErrorCodes.CONFIG_INVALID]: 500,
 };
 
@@ -78,7 +79,8 @@ const GENERIC_SERVER_DETAIL = "the server could not verify the Execution-Context
 
 /**
  * The HTTP status for an error code (SPEC 5, 8): 401 for `ECT_HEADER_MISSING`, 503 for an
- * unreachable key set or ledger, 500 for a server configuration error, 403 for every other refusal.
+ * unreachable key set or ledger or a replay cache that cannot record, 500 for a server
+ * configuration error, 403 for every other refusal.
  */
 export function statusForEctErrorCode(code: EctErrorCode): number {
   if (code === EctErrorCodes.HEADER_MISSING) return 401;

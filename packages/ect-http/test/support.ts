@@ -1,9 +1,9 @@
 // Test helpers: tokens that decode (but are only "verified" by a stub that knows them), servers on
 // loopback, and a raw node:http client that controls every header field line.
 import { once } from "node:events";
-import { createServer, request, type RequestListener, type Server } from "node:http";
+import { createServer, type RequestListener, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { base64urlEncodeText, EctError, type EctErrorCode, decodeEct, type VerifiedEct } from "ect-core";
+import { base64urlEncodeText, decodeEct, EctError, type EctErrorCode, type VerifiedEct } from "ect-core";
 import type { EctTokenVerifier } from "../src/index.js";
 
 let counter = 0;

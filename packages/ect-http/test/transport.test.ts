@@ -189,7 +189,9 @@ describe.each(kinds)("%s", (kind) => {
   ])("refuses %s with 403 ECT_HEADER_INVALID", async (_name, value) => {
     const verifier = new StubVerifier();
     const { port } = await serve(kind, { verifier });
-    const res = await send(port, { headers: { "Execution-Context": Buffer.from(value, "utf8").toString("latin1") } });
+    const res = await send(port, {
+      headers: { "Execution-Context": Buffer.from(value, "utf8").toString("latin1") },
+    });
     expectProblem(res, 403, "ECT_HEADER_INVALID");
     expect(verifier.calls).toEqual([]);
   });
@@ -197,7 +199,11 @@ describe.each(kinds)("%s", (kind) => {
   it("refuses a token the verifier refuses with 403 and the verifier's code and member", async () => {
     const token = fakeToken();
     const verifier = new StubVerifier();
-    verifier.failure = { code: "ECT_AUD_MISMATCH", message: "aud does not contain this verifier", member: "aud" };
+    verifier.failure = {
+      code: "ECT_AUD_MISMATCH",
+      message: "aud does not contain this verifier",
+      member: "aud",
+    };
     const { port } = await serve(kind, { verifier });
     const res = await send(port, { headers: { "Execution-Context": token } });
     const problem = expectProblem(res, 403, "ECT_AUD_MISMATCH");
@@ -229,7 +235,10 @@ describe.each(kinds)("%s", (kind) => {
 
   it("answers 503 without the internal message when the key set cannot be fetched", async () => {
     const verifier = new StubVerifier();
-    verifier.failure = { code: "ECT_KEY_RESOLUTION_FAILED", message: "GET https://internal.example/jwks: 502" };
+    verifier.failure = {
+      code: "ECT_KEY_RESOLUTION_FAILED",
+      message: "GET https://internal.example/jwks: 502",
+    };
     const { port } = await serve(kind, { verifier });
     const res = await send(port, { headers: { "Execution-Context": fakeToken() } });
     expectProblem(res, 503, "ECT_KEY_RESOLUTION_FAILED");
@@ -252,7 +261,10 @@ describe.each(kinds)("%s", (kind) => {
     it("accepts a token whose out_hash is the SHA-256 of the body bytes", async () => {
       const body = '{"score": 712}';
       const token = fakeToken({ out_hash: await sha256Base64url(body) });
-      const { port } = await serve(kind, { verifier: new StubVerifier().accept(token), bodyHashClaim: "out_hash" });
+      const { port } = await serve(kind, {
+        verifier: new StubVerifier().accept(token),
+        bodyHashClaim: "out_hash",
+      });
       const res = await send(port, { headers: { "Execution-Context": token }, body });
       expect(res.status).toBe(200);
     });
@@ -305,7 +317,10 @@ describe.each(kinds)("%s", (kind) => {
       const verifier = new StubVerifier().accept(token);
       const { port } = await serve(kind, { verifier, maxBodyBytes: 1024 });
       const chunk = new Uint8Array(600);
-      const res = await send(port, { headers: { "Execution-Context": token }, chunks: [chunk, chunk, chunk] });
+      const res = await send(port, {
+        headers: { "Execution-Context": token },
+        chunks: [chunk, chunk, chunk],
+      });
       expectProblem(res, 413, undefined);
       expect(verifier.calls).toEqual([]);
     });
@@ -321,7 +336,11 @@ describe.each(kinds)("%s", (kind) => {
   it("sends the callee's ECT in the response", async () => {
     const incoming = fakeToken();
     const calleeEct = fakeToken({ exec_act: "callee-task" });
-    const { port } = await serve(kind, { verifier: new StubVerifier().accept(incoming) }, { respondWithEct: calleeEct });
+    const { port } = await serve(
+      kind,
+      { verifier: new StubVerifier().accept(incoming) },
+      { respondWithEct: calleeEct },
+    );
     const res = await send(port, { headers: { "Execution-Context": incoming } });
     expect(res.status).toBe(200);
     expect(res.headersDistinct["execution-context"]).toEqual([calleeEct]);
