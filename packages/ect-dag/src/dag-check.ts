@@ -1,0 +1,55 @@
+import { type DagRuleOptions, type ECTStore, EctError, type VerificationCheck } from "ect-core";
+import { resolveDagRuleOptions } from "./dag-options.js";
+import { runDagRules } from "./validate-dag.js";
+
+/** Options of {@link dagCheck}: the store to check against and the {@link DagRuleOptions}. */
+export interface DagCheckOptions extends DagRuleOptions {
+  /** Where stored ECTs are looked up, usually the ledger. */
+  readonly store: ECTStore;
+}
+
+/**
+ * The DAG rules (SPEC 6) as an extra verification check for `verifyEct` (SPEC 5 step 9).
+ *
+ * On a violation it throws an {@link EctError} carrying the first violation's `code`, `member` and
+ * message, with every violation in `details`; otherwise it returns the predecessors it allowed
+ * while unresolved, which the verifier reports in `VerifiedEct.unresolvedPredecessors`.
+ *
+ * The check runs before the verifier's replay record and ledger append and is not atomic with
+ * them; when the verifier appends to a ledger, give that ledger {@link createDagValidator} as well
+ * so two concurrent appends can never jointly break the rules.
+ *
+ * @example
+ * ```ts
+ * const verified = await verifyEct(token, {
+ *   verifierId: "spiffe://example.org/agent/b",
+ *   keys,
+ *   checks: [dagCheck({ store: ledger, unresolvedPredecessors: "allow" })],
+ * });
+ * ```
+ *
+ * @throws {@link EctError} `ECT_CONFIG_INVALID` at creation for a bad option or a missing store.
+ */
+export function dagCheck(options: DagCheckOptions): VerificationCheck {
+  if (options === null || typeof options !== "object") {
+    throw new EctError("ECT_CONFIG_INVALID", "dagCheck needs an options object with a store");
+  }
+  const { store } = options;
+  if (store === null || typeof store !== "object" || typeof store.getEct !== "function") {
+    throw new EctError("ECT_CONFIG_INVALID", "dagCheck needs a store with getEct(wid, jti)", {
+      member: "store",
+    });
+  }
+  const resolved = resolveDagRuleOptions(options, ["store"]);
+  return async (context) => {
+    const result = await runDagRules(context.claims, store, resolved);
+    const first = result.violations[0];
+    if (first !== undefined) {
+      throw new EctError(first.code, first.message, {
+        ...(first.member === undefined ? {} : { member: first.member }),
+        details: result.violations,
+      });
+    }
+    return { unresolvedPredecessors: result.unresolvedPredecessors };
+  };
+}

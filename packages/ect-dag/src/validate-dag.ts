@@ -1,0 +1,341 @@
+import {
+  EctErrorCodes as C,
+  type DagRuleOptions,
+  type DagValidationResult,
+  type DagValidator,
+  type ECTStore,
+  type EctClaims,
+  EctError,
+  ectKey,
+  type StoredEct,
+} from "ect-core";
+import { isStoredEctFor, type WalkStart, walkAncestors } from "./ancestor-walk.js";
+import { type ResolvedDagRuleOptions, resolveDagRuleOptions } from "./dag-options.js";
+
+/** What the lookups found for one distinct `pred` entry. */
+type PredLookup =
+  | { readonly kind: "stored"; readonly stored: StoredEct }
+  | { readonly kind: "malformed" }
+  | { readonly kind: "other-scope"; readonly stored: StoredEct }
+  | { readonly kind: "missing" };
+
+const show = (value: unknown): string => JSON.stringify(value) ?? String(value);
+
+function normalizeWid(wid: unknown): string | null | false {
+  if (wid === undefined || wid === null) return null;
+  return typeof wid === "string" ? wid.toLowerCase() : false;
+}
+
+/**
+ * The claims the rules read must have the right shapes even when a caller skipped the claim rules
+ * (SPEC 3): otherwise a string `pred` would be walked character by character.
+ */
+function checkShape(claims: EctClaims): void {
+  if (claims === null || typeof claims !== "object") {
+    throw new EctError(C.JSON_NOT_OBJECT, "claims must be an object");
+  }
+  if (typeof claims.jti !== "string" || claims.jti.length === 0) {
+    throw new EctError(C.JTI_INVALID, "jti must be a non-empty string", { member: "jti" });
+  }
+  if (claims.wid !== undefined && claims.wid !== null && typeof claims.wid !== "string") {
+    throw new EctError(C.WID_INVALID, "wid must be a string when present", { member: "wid" });
+  }
+  if (!Array.isArray(claims.pred) || !claims.pred.every((p) => typeof p === "string")) {
+    throw new EctError(C.PRED_INVALID, "pred must be an array of strings", { member: "pred" });
+  }
+  if (typeof claims.iat !== "number" || !Number.isFinite(claims.iat)) {
+    throw new EctError(C.IAT_INVALID, "iat must be a finite number", { member: "iat" });
+  }
+}
+
+function policyDecision(stored: StoredEct): unknown {
+  const ext = (stored.claims as Readonly<Record<string, unknown>>)["ect_ext"];
+  if (ext === null || typeof ext !== "object" || Array.isArray(ext)) return undefined;
+  return Object.hasOwn(ext, "pol_decision") ? (ext as Record<string, unknown>)["pol_decision"] : undefined;
+}
+
+async function lookupPredecessors(
+  store: ECTStore,
+  wid: string | null,
+  ids: readonly string[],
+): Promise<PredLookup[]> {
+  const found = await Promise.all(ids.map((id) => store.getEct(wid, id)));
+  const results: PredLookup[] = found.map((stored, i) => {
+    if (stored === undefined) return { kind: "missing" };
+    return isStoredEctFor(stored, ids[i]!) ? { kind: "stored", stored } : { kind: "malformed" };
+  });
+  // SPEC 6.3: a predecessor missing from the child's scope may be stored in another workflow.
+  // Only misses pay for this, and only one lookup each.
+  const misses: number[] = [];
+  for (let i = 0; i < results.length; i++) if (results[i]!.kind === "missing") misses.push(i);
+  if (misses.length === 0) return results;
+  let elsewhere: (StoredEct | undefined)[] | undefined;
+  if (typeof store.findEctByJti === "function") {
+    elsewhere = await Promise.all(misses.map((i) => store.findEctByJti!(ids[i]!)));
+  } else if (wid !== null) {
+    elsewhere = await Promise.all(misses.map((i) => store.getEct(null, ids[i]!)));
+  }
+  if (elsewhere === undefined) return results;
+  for (let m = 0; m < misses.length; m++) {
+    const stored = elsewhere[m];
+    const i = misses[m]!;
+    if (stored !== undefined && isStoredEctFor(stored, ids[i]!)) {
+      results[i] = { kind: "other-scope", stored };
+    }
+  }
+  return results;
+}
+
+/**
+ * Runs SPEC 6 rules 1-6 with options already resolved. Shared by {@link validateDag},
+ * {@link createDagValidator} and {@link dagCheck}.
+ *
+ * @internal
+ */
+export async function runDagRules(
+  claims: EctClaims,
+  store: ECTStore,
+  options: ResolvedDagRuleOptions,
+): Promise<DagValidationResult> {
+  checkShape(claims);
+  const wid = claims.wid ?? null;
+  const childWid = normalizeWid(wid);
+  const ownKey = ectKey(wid, claims.jti);
+  const pred = claims.pred;
+
+  // Distinct keys in the child's scope, each with the first index naming it. A duplicate entry
+  // (a claim-rule violation, SPEC 3) is looked up and reported once.
+  const directKeys = new Map<string, number>();
+  const selfIndexes: number[] = [];
+  for (let i = 0; i < pred.length; i++) {
+    const key = ectKey(wid, pred[i]!);
+    if (key === ownKey) selfIndexes.push(i);
+    else if (!directKeys.has(key)) directKeys.set(key, i);
+  }
+  const lookupIndexes = [...directKeys.values()];
+  const [self, lookups] = await Promise.all([
+    store.getEct(wid, claims.jti),
+    lookupPredecessors(
+      store,
+      wid,
+      lookupIndexes.map((i) => pred[i]!),
+    ),
+  ]);
+
+  const duplicate: EctError[] = [];
+  const missing: EctError[] = [];
+  const mismatch: EctError[] = [];
+  const temporal: EctError[] = [];
+  const cycle: EctError[] = [];
+  const policy: EctError[] = [];
+  const unresolved: string[] = [];
+  const starts: WalkStart[] = [];
+  const scopeName = wid === null ? "the scope without wid" : `workflow ${show(wid)}`;
+
+  // SPEC 6.1 uniqueness.
+  if (self !== undefined) {
+    duplicate.push(
+      new EctError(C.DAG_DUPLICATE_JTI, `jti ${show(claims.jti)} is already stored in ${scopeName}`, {
+        member: "jti",
+      }),
+    );
+  }
+
+  // SPEC 6.5: a `pred` entry naming the token itself is the shortest cycle.
+  for (const i of selfIndexes) {
+    cycle.push(
+      new EctError(C.DAG_CYCLE, `pred[${i}] names the token's own jti: a cycle`, { member: `pred[${i}]` }),
+    );
+  }
+
+  const latestAllowed = claims.iat + options.clockSkewSec;
+  for (let n = 0; n < lookupIndexes.length; n++) {
+    const i = lookupIndexes[n]!;
+    const member = `pred[${i}]`;
+    const id = pred[i]!;
+    const found = lookups[n]!;
+    if (found.kind === "missing") {
+      // SPEC 6.2 existence.
+      if (options.unresolvedPredecessors === "allow") unresolved.push(id);
+      else {
+        missing.push(
+          new EctError(C.DAG_PRED_MISSING, `${member} ${show(id)} is not stored in ${scopeName}`, { member }),
+        );
+      }
+      continue;
+    }
+    if (found.kind === "malformed") {
+      missing.push(
+        new EctError(C.DAG_PRED_MISSING, `${member} ${show(id)}: the store returned a malformed ECT`, {
+          member,
+        }),
+      );
+      continue;
+    }
+    const parentWid = (found.stored.claims as Readonly<Record<string, unknown>>)["wid"];
+    if (found.kind === "other-scope") {
+      // SPEC 6.3: stored, but in another workflow. Never counted as unresolved.
+      mismatch.push(
+        new EctError(
+          C.DAG_WORKFLOW_MISMATCH,
+          `${member} ${show(id)} belongs to ${parentWid === undefined ? "no workflow" : `workflow ${show(parentWid)}`}, not ${scopeName}`,
+          { member },
+        ),
+      );
+      continue;
+    }
+    // SPEC 6.3 workflow consistency (a store keyed by jti alone may return another workflow's ECT).
+    if (normalizeWid(parentWid) !== childWid) {
+      mismatch.push(
+        new EctError(
+          C.DAG_WORKFLOW_MISMATCH,
+          `${member} ${show(id)} has wid ${show(parentWid)}, not ${show(wid)}`,
+          {
+            member,
+          },
+        ),
+      );
+    }
+    // SPEC 6.4 temporal order: parent iat <= child iat + skew (a parent without a number fails).
+    const parentIat = (found.stored.claims as Readonly<Record<string, unknown>>)["iat"];
+    if (typeof parentIat !== "number" || !(parentIat <= latestAllowed)) {
+      temporal.push(
+        new EctError(
+          C.DAG_TEMPORAL_ORDER,
+          `${member} ${show(id)} was issued at ${show(parentIat)}, after the child's iat ${claims.iat} + ${options.clockSkewSec}s skew`,
+          { member },
+        ),
+      );
+    }
+    // SPEC 6.6 predecessor policy.
+    if (options.predecessorPolicy) {
+      const decision = policyDecision(found.stored);
+      if (
+        decision === "rejected" ||
+        (decision === "pending_human_review" && !options.allowPendingPredecessors)
+      ) {
+        policy.push(
+          new EctError(C.DAG_PRED_POLICY, `${member} ${show(id)} has policy decision ${show(decision)}`, {
+            member,
+          }),
+        );
+      }
+    }
+    starts.push({ key: ectKey(wid, id), predIndex: i, stored: found.stored });
+  }
+
+  // SPEC 6.5 acyclicity and the traversal bound.
+  const walk = await walkAncestors({
+    store,
+    wid,
+    ownKey,
+    directKeys,
+    starts,
+    maxTraversal: options.maxTraversal,
+  });
+  switch (walk.kind) {
+    case "cycle":
+      cycle.push(
+        new EctError(
+          C.DAG_CYCLE,
+          `pred[${walk.predIndex}] leads to ${show(walk.via)}, which names this token as a predecessor: a cycle`,
+          { member: `pred[${walk.predIndex}]` },
+        ),
+      );
+      break;
+    case "stored-cycle":
+      cycle.push(
+        new EctError(C.DAG_CYCLE, `the stored ancestors of pred[${walk.predIndex}] already contain a cycle`, {
+          member: `pred[${walk.predIndex}]`,
+        }),
+      );
+      break;
+    case "limit":
+      cycle.push(
+        new EctError(
+          C.DAG_TRAVERSAL_LIMIT,
+          `the ancestor walk reached more than maxTraversal (${options.maxTraversal}) nodes`,
+          { member: "pred" },
+        ),
+      );
+      break;
+    case "malformed":
+      cycle.push(
+        new EctError(
+          C.DAG_TRAVERSAL_LIMIT,
+          `the ancestor walk from pred[${walk.predIndex}] cannot complete: stored ECT ${show(walk.id)} is malformed`,
+          { member: `pred[${walk.predIndex}]` },
+        ),
+      );
+      break;
+    case "acyclic":
+      break;
+  }
+
+  const violations = [...duplicate, ...missing, ...mismatch, ...temporal, ...cycle, ...policy];
+  return Object.freeze({
+    valid: violations.length === 0,
+    violations: Object.freeze(violations),
+    unresolvedPredecessors: Object.freeze(unresolved),
+  });
+}
+
+/**
+ * Checks one new token's claims against the DAG rules of SPEC 6 and reports **every** violation:
+ *
+ * 1. uniqueness: no stored ECT has the same `(wid or "", jti)` (`ECT_DAG_DUPLICATE_JTI`, member `jti`);
+ * 2. existence: every `pred` entry is stored in the same `wid` scope (`ECT_DAG_PRED_MISSING`), or
+ *    is reported in `unresolvedPredecessors` under `unresolvedPredecessors: "allow"`;
+ * 3. workflow consistency: a predecessor's `wid` equals the child's (`ECT_DAG_WORKFLOW_MISMATCH`);
+ *    a predecessor stored in another workflow is refused even under `"allow"`;
+ * 4. temporal order: a predecessor's `iat` <= the child's `iat` + `clockSkewSec`
+ *    (`ECT_DAG_TEMPORAL_ORDER`);
+ * 5. acyclicity: no ancestor names the token itself and the stored ancestors hold no cycle
+ *    (`ECT_DAG_CYCLE`); more than `maxTraversal` distinct ancestors fails closed
+ *    (`ECT_DAG_TRAVERSAL_LIMIT`);
+ * 6. predecessor policy: a predecessor whose `ect_ext.pol_decision` is `rejected`, or
+ *    `pending_human_review` unless `allowPendingPredecessors`, refuses the child (`ECT_DAG_PRED_POLICY`).
+ *
+ * Violations come in rule order, then `pred` order; each names its `member` (`jti`, `pred[2]`,
+ * `pred`). Identity is `(wid or "", jti)`, case-insensitive. Every lookup is by key (no scan);
+ * the ancestor walk is iterative, bounded and looks up one frontier at a time.
+ *
+ * The check is not atomic with a later append: a ledger should be given
+ * {@link createDagValidator} so it runs the rules inside its append (SPEC 6).
+ *
+ * @example
+ * ```ts
+ * const result = await validateDag(claims, ledger, { unresolvedPredecessors: "allow" });
+ * if (!result.valid) console.log(result.violations.map((v) => `${v.code} ${v.member}`));
+ * ```
+ *
+ * @param claims - The new token's claims; they should have passed the claim rules (SPEC 3).
+ * @param store - Where stored ECTs are looked up by `(wid, jti)`.
+ * @param options - {@link DagRuleOptions}; defaults per SPEC 6.
+ * @throws {@link EctError} `ECT_CONFIG_INVALID` for a bad option; `ECT_JTI_INVALID`,
+ *   `ECT_WID_INVALID`, `ECT_PRED_INVALID`, `ECT_IAT_INVALID` when the claims lack the shapes the
+ *   rules read. A store failure propagates unchanged.
+ */
+export async function validateDag(
+  claims: EctClaims,
+  store: ECTStore,
+  options?: DagRuleOptions,
+): Promise<DagValidationResult> {
+  return runDagRules(claims, store, resolveDagRuleOptions(options));
+}
+
+/**
+ * Builds a {@link DagValidator} with its options checked once, for a ledger to run atomically with
+ * its append (SPEC 6: "the check and the append of a ledger are one atomic step").
+ *
+ * @example
+ * ```ts
+ * const ledger = new MemoryLedger({ dag: createDagValidator({ unresolvedPredecessors: "allow" }) });
+ * ```
+ *
+ * @throws {@link EctError} `ECT_CONFIG_INVALID` for a bad option.
+ */
+export function createDagValidator(options?: DagRuleOptions): DagValidator {
+  const resolved = resolveDagRuleOptions(options);
+  return (claims, store) => runDagRules(claims, store, resolved);
+}
