@@ -70,7 +70,8 @@ export function decodeEct(token: unknown, options: DecodeOptions = {}): DecodedE
   if (parts.some((p) => p.length === 0))
     throw new EctError(EctErrorCodes.MALFORMED, "token has an empty segment");
   const level = parts.length === 3 ? 2 : 1;
-  if (level < minLevel) {
+  // The envelope is all a decoder sees: minLevel 2 and 3 both refuse L1 (L3 is an L2 envelope).
+  if (level === 1 && minLevel > 1) {
     throw new EctError(
       EctErrorCodes.LEVEL_TOO_LOW,
       `an unsigned (L1) token is below the minimum level L${minLevel}`,
