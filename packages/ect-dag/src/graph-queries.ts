@@ -192,7 +192,9 @@ export function layersOf(graph: EctGraph, order: readonly GraphNode[]): GraphNod
     let d = 0;
     for (const p of graph.parents(n)) d = Math.max(d, depth[p.index]! + 1);
     depth[n.index] = d;
-    (out[d] ??= []).push(n);
+    const layer = out[d];
+    if (layer === undefined) out[d] = [n];
+    else layer.push(n);
   }
   return out;
 }
