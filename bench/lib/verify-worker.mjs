@@ -1,0 +1,30 @@
+// A verification worker of the multi-core benchmark: its own ect-crypto verifier (own key import,
+// own in-memory replay cache), fed chunks of tokens by the pool in bench/suites/multicore.mjs.
+import { parentPort, workerData } from "node:worker_threads";
+import { loadEctVerify } from "./ect-api.mjs";
+import { nowNs, runOps } from "./measure.mjs";
+
+const ect = await loadEctVerify(workerData.key);
+let verify = ect.newVerify({ capacity: workerData.capacity });
+
+parentPort.on("message", async (message) => {
+  try {
+    if (message.type === "reset") {
+      verify = ect.newVerify({ capacity: workerData.capacity });
+      parentPort.postMessage({ type: "reset" });
+      return;
+    }
+    const { id, tokens } = message;
+    const latencies = new Float64Array(tokens.length);
+    const t0 = nowNs();
+    await runOps((i) => verify(tokens[i]), {
+      count: tokens.length,
+      inflight: workerData.inflight,
+      latencies,
+    });
+    parentPort.postMessage({ type: "done", id, busyNs: nowNs() - t0, latencies }, [latencies.buffer]);
+  } catch (error) {
+    parentPort.postMessage({ type: "error", error: String(error?.stack ?? error) });
+  }
+});
+parentPort.postMessage({ type: "ready" });

@@ -1,0 +1,178 @@
+#!/usr/bin/env node
+// ECT for TypeScript benchmarks. `pnpm bench` builds every package, then runs this file.
+//
+//   node bench/run.mjs [--only <suite>[,<suite>...]] [--quick] [--out <file>] [--list]
+//
+// Every figure is measured against a baseline in the same run and printed as a table; a full run
+// (no --only, no --quick) writes bench/results.json. Benchmarks never run inside `pnpm test`.
+import { spawnSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { meetsTarget, renderMarkdown, renderTable } from "./lib/report.mjs";
+import { resolvedEntry, SkipSuite } from "./lib/suite.mjs";
+
+const benchDir = dirname(fileURLToPath(import.meta.url));
+const root = join(benchDir, "..");
+
+// The memory figures need a real GC between measurements.
+if (typeof globalThis.gc !== "function") {
+  const child = spawnSync(process.execPath, ["--expose-gc", ...process.execArgv, ...process.argv.slice(1)], {
+    stdio: "inherit",
+  });
+  process.exit(child.status ?? 1);
+}
+
+const SUITES = [
+  "verify",
+  "peer",
+  "create",
+  "multicore",
+  "dag",
+  "ledger-memory",
+  "ledger-redis",
+  "end-to-end",
+];
+
+function usage(code) {
+  console.log(`usage: node bench/run.mjs [--only <suite>[,<suite>...]] [--quick] [--out <file>] [--list]
+
+  --only    run only these suites: ${SUITES.join(", ")}
+  --quick   small counts, for a smoke test (the figures are noisier)
+  --out     write the results JSON here (default: bench/results.json, only for a full run)
+  --list    list the suites and exit`);
+  process.exit(code);
+}
+
+function parseArgs(argv) {
+  const options = { only: [], quick: false, out: undefined };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === "--") continue;
+    if (arg === "--quick") options.quick = true;
+    else if (arg === "--only") options.only.push(...(argv[++i] ?? "").split(",").filter(Boolean));
+    else if (arg.startsWith("--only=")) options.only.push(...arg.slice(7).split(",").filter(Boolean));
+    else if (arg === "--out") options.out = argv[++i];
+    else if (arg.startsWith("--out=")) options.out = arg.slice(6);
+    else if (arg === "--list") {
+      console.log(SUITES.join("\n"));
+      process.exit(0);
+    } else if (arg === "--help" || arg === "-h") usage(0);
+    else {
+      console.error(`unknown argument: ${arg}`);
+      usage(2);
+    }
+  }
+  for (const id of options.only) {
+    if (!SUITES.includes(id)) {
+      console.error(`unknown suite: ${id}`);
+      usage(2);
+    }
+  }
+  return options;
+}
+
+function packageVersion(name) {
+  try {
+    const path = fileURLToPath(import.meta.resolve(`${name}/package.json`));
+    return JSON.parse(readFileSync(path, "utf8")).version;
+  } catch {
+    return undefined;
+  }
+}
+
+function gitCommit() {
+  const rev = spawnSync("git", ["rev-parse", "--short", "HEAD"], { cwd: root, encoding: "utf8" });
+  return rev.status === 0 ? rev.stdout.trim() : undefined;
+}
+
+function machineInfo(options) {
+  const cpus = os.cpus();
+  return {
+    cpuModel: cpus[0]?.model.trim(),
+    cores: cpus.length,
+    availableParallelism: os.availableParallelism(),
+    totalMemoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    v8: process.versions.v8,
+    openssl: process.versions.openssl,
+    date: new Date().toISOString(),
+    commit: gitCommit(),
+    quick: options.quick,
+    only: options.only.length > 0 ? options.only : undefined,
+    packages: Object.fromEntries(
+      ["ect-core", "ect-crypto", "ect-dag", "ect-ledger-memory", "ect-ledger-redis", "jose", "redis"].map(
+        (n) => [n, packageVersion(n)],
+      ),
+    ),
+    ectCryptoEntry: resolvedEntry("ect-crypto", root),
+  };
+}
+
+const options = parseArgs(process.argv.slice(2));
+const selected = options.only.length > 0 ? SUITES.filter((s) => options.only.includes(s)) : SUITES;
+const machine = machineInfo(options);
+const rows = [];
+const notes = [];
+const startedAt = Date.now();
+
+console.log(
+  `ECT benchmarks${options.quick ? " (--quick)" : ""}: ${machine.cpuModel}, ${machine.cores} cores ` +
+    `(availableParallelism ${machine.availableParallelism}), Node ${machine.node}, ${machine.date}`,
+);
+console.log(`import "ect-crypto" resolves to ${machine.ectCryptoEntry ?? "(not resolvable)"}\n`);
+
+let failed = false;
+for (const id of selected) {
+  const suite = (await import(`./suites/${id}.mjs`)).default;
+  const suiteStart = Date.now();
+  console.log(`== ${id}: ${suite.title}`);
+  const ctx = {
+    quick: options.quick,
+    root,
+    benchDir,
+    log: (message) => console.log(`   ${message}`),
+    note(text) {
+      notes.push({ suite: id, text });
+      console.log(`   note: ${text}`);
+    },
+    record(row) {
+      const full = { suite: id, ...row };
+      if (full.target && full.ratio !== undefined) full.met = meetsTarget(full.ratio, full.target);
+      rows.push(full);
+      console.log(renderTable([full]).split("\n")[2].replace(/^/, "   "));
+    },
+  };
+  try {
+    await suite.run(ctx);
+  } catch (error) {
+    if (error instanceof SkipSuite) {
+      rows.push({ suite: id, name: suite.title, skipped: error.message });
+      console.log(`   skipped: ${error.message}`);
+    } else {
+      failed = true;
+      rows.push({ suite: id, name: suite.title, error: String(error?.stack ?? error) });
+      console.error(`   FAILED: ${error?.stack ?? error}`);
+    }
+  }
+  console.log(`   (${((Date.now() - suiteStart) / 1000).toFixed(1)} s)\n`);
+}
+
+const totalSec = (Date.now() - startedAt) / 1000;
+console.log(renderTable(rows));
+console.log(
+  `\n${rows.filter((r) => r.target && !r.met).length} target(s) missed; total ${totalSec.toFixed(0)} s`,
+);
+
+const results = { machine, durationSec: Math.round(totalSec), rows, notes, markdown: renderMarkdown(rows) };
+const full = options.only.length === 0 && !options.quick;
+const out = options.out ?? (full ? join(benchDir, "results.json") : undefined);
+if (out) {
+  writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`results written to ${out}`);
+} else {
+  console.log("partial run (--only/--quick): results.json not written (use --out <file>)");
+}
+process.exit(failed ? 1 : 0);
