@@ -15,6 +15,7 @@ export * from "./errors.js";
 export * from "./execution-context-header.js";
 export * from "./hash.js";
 export * from "./interfaces.js";
+export * from "./ledger-audit.js";
 export * from "./strict-json.js";
 export * from "./types.js";
 export * from "./uuid.js";

@@ -1,0 +1,7 @@
+/**
+ * `ect-ledger-memory/testing`: hooks for tests of the ledger itself (e.g. the conformance suite's
+ * tamper checks). Not for production code.
+ *
+ * @packageDocumentation
+ */
+export { type MemoryLedgerTamperMutation, tamperMemoryLedger } from "./memory-ledger.js";
