@@ -1,6 +1,73 @@
 /**
- * `ect-crypto`: Create and verify Execution Context Tokens (ECTs) with jose: keys, resolvers, replay cache, the SPEC verification pipeline.
+ * `ect-crypto`: create and verify Execution Context Tokens (ECTs). Key generation, import and
+ * export (JWK, PEM, JWK Sets), `createEct`, the SPEC 5 verification pipeline (`createEctVerifier`,
+ * `verifyEct`), key resolvers bound to issuers, an in-memory replay cache, the audit-mode verifier
+ * and the ledger receipt signer.
+ *
+ * Runs in Node, browsers, workers, Deno and Bun (WebCrypto via jose); on Node the signature check
+ * uses node:crypto directly. The default entry imports no `node:` module.
  *
  * @packageDocumentation
  */
-export {};
+export {
+  type AlgorithmProfile,
+  algorithmProfile,
+  type EctCurve,
+  isSupportedAlgorithm,
+  resolveAlgorithmAllowlist,
+} from "./algorithms.js";
+export { type CreateEctOptions, createEct } from "./create.js";
+export { decodeEct } from "./decode.js";
+export {
+  combineKeyResolvers,
+  type EctKeyResolver,
+  type EctVerificationKey,
+  type JwksKeyResolverOptions,
+  jwksKeyResolver,
+  type RemoteJwksKeyResolver,
+  type RemoteJwksKeyResolverOptions,
+  remoteJwksKeyResolver,
+  type StaticKeyEntry,
+  staticKeyResolver,
+} from "./key-resolvers.js";
+export {
+  assertValidKid,
+  computeKeyId,
+  type EctImportedKey,
+  type EctJwks,
+  type EctKeyInput,
+  type EctKeyPair,
+  type EctPublicKey,
+  type EctSigningKey,
+  type ExportJwkOptions,
+  exportJwks,
+  exportPrivateJwk,
+  exportPrivatePem,
+  exportPublicJwk,
+  exportPublicPem,
+  type GenerateEctKeyPairOptions,
+  generateEctKeyPair,
+  type ImportEctKeyOptions,
+  importEctKey,
+} from "./keys.js";
+export {
+  createJwsSigner,
+  type VerifiedReceipt,
+  type VerifyReceiptOptions,
+  verifyReceipt,
+} from "./receipts.js";
+export {
+  MemoryReplayCache,
+  type MemoryReplayCacheOptions,
+  type ReplayCacheFullPolicy,
+} from "./replay-cache.js";
+export { signatureBackendName } from "./signature/verify-signature.js";
+export {
+  type AuditVerifierOptions,
+  createAuditVerifier,
+  createEctVerifier,
+  type EctVerifier,
+  safeVerifyEct,
+  type VerifyEctOptions,
+  verifyEct,
+} from "./verify.js";

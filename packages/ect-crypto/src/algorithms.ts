@@ -1,0 +1,96 @@
+import {
+  DEFAULT_ALGORITHMS,
+  type EctAlgorithm,
+  EctError,
+  EctErrorCodes,
+  isForbiddenAlgorithm,
+  SUPPORTED_ALGORITHMS,
+} from "ect-core";
+
+/** The curve a signing algorithm works on (SPEC 2: only asymmetric algorithms). */
+export type EctCurve = "P-256" | "P-384" | "P-521" | "Ed25519";
+
+/**
+ * What the signature primitive needs to know about one JWS algorithm: its curve, hash and the exact
+ * signature length (JWS ECDSA signatures are raw `r‖s`, RFC 7518 section 3.4; SPEC 5.6).
+ */
+export interface AlgorithmProfile {
+  /** The JWS `alg` value. */
+  readonly alg: EctAlgorithm;
+  /** `ecdsa` or `eddsa`. */
+  readonly kind: "ecdsa" | "eddsa";
+  /** The curve a key must be on to be used with this algorithm. */
+  readonly curve: EctCurve;
+  /** The hash for ECDSA (`undefined` for EdDSA, which hashes internally). */
+  readonly hash: "SHA-256" | "SHA-384" | "SHA-512" | undefined;
+  /** Exact signature length in bytes: 64 for ES256, 96 for ES384, 132 for ES512, 64 for EdDSA. */
+  readonly signatureLength: number;
+}
+
+const PROFILES: ReadonlyMap<string, AlgorithmProfile> = new Map<string, AlgorithmProfile>([
+  ["ES256", { alg: "ES256", kind: "ecdsa", curve: "P-256", hash: "SHA-256", signatureLength: 64 }],
+  ["ES384", { alg: "ES384", kind: "ecdsa", curve: "P-384", hash: "SHA-384", signatureLength: 96 }],
+  ["ES512", { alg: "ES512", kind: "ecdsa", curve: "P-521", hash: "SHA-512", signatureLength: 132 }],
+  ["EdDSA", { alg: "EdDSA", kind: "eddsa", curve: "Ed25519", hash: undefined, signatureLength: 64 }],
+  ["Ed25519", { alg: "Ed25519", kind: "eddsa", curve: "Ed25519", hash: undefined, signatureLength: 64 }],
+]);
+
+/** The profile of a supported algorithm, or `undefined` (exact, case-sensitive match, SPEC 2). */
+export function algorithmProfile(alg: string): AlgorithmProfile | undefined {
+  return PROFILES.get(alg);
+}
+
+/** True when `alg` is one of the asymmetric algorithms this library signs and verifies with. */
+export function isSupportedAlgorithm(alg: unknown): alg is EctAlgorithm {
+  return typeof alg === "string" && PROFILES.has(alg);
+}
+
+/** The default algorithm for a curve (an Ed25519 key signs as `EdDSA`, RFC 8037, for interoperability). */
+export function defaultAlgorithmForCurve(curve: EctCurve): EctAlgorithm {
+  switch (curve) {
+    case "P-256":
+      return "ES256";
+    case "P-384":
+      return "ES384";
+    case "P-521":
+      return "ES512";
+    case "Ed25519":
+      return "EdDSA";
+  }
+}
+
+/**
+ * Checks a verifier's algorithm allowlist once, at construction (SPEC 2): a non-empty list of
+ * supported asymmetric algorithms. `none` and every `HS*` algorithm are refused even when
+ * configured, and so is anything this library cannot verify.
+ *
+ * @throws {@link EctError} `ECT_CONFIG_INVALID`
+ */
+export function resolveAlgorithmAllowlist(
+  algorithms: readonly string[] | undefined,
+  option = "algorithms",
+): readonly EctAlgorithm[] {
+  if (algorithms === undefined) return DEFAULT_ALGORITHMS;
+  if (!Array.isArray(algorithms) || algorithms.length === 0) {
+    throw new EctError(EctErrorCodes.CONFIG_INVALID, `${option} must be a non-empty array`, {
+      member: option,
+    });
+  }
+  for (const alg of algorithms) {
+    if (typeof alg !== "string" || isForbiddenAlgorithm(alg)) {
+      throw new EctError(
+        EctErrorCodes.CONFIG_INVALID,
+        `${option} must not contain ${JSON.stringify(alg)}: none and symmetric (HS*) algorithms are never accepted (SPEC 2)`,
+        { member: option },
+      );
+    }
+    if (!isSupportedAlgorithm(alg)) {
+      throw new EctError(
+        EctErrorCodes.CONFIG_INVALID,
+        `${option} contains ${JSON.stringify(alg)}; supported: ${SUPPORTED_ALGORITHMS.join(", ")}`,
+        { member: option },
+      );
+    }
+  }
+  return Object.freeze([...new Set(algorithms as EctAlgorithm[])]);
+}

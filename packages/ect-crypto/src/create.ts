@@ -1,0 +1,180 @@
+import {
+  base64urlEncode,
+  type Clock,
+  ECT_TYP,
+  type EctClaimsInput,
+  type EctConfig,
+  EctError,
+  EctErrorCodes,
+  Limits,
+  parseStrictJson,
+  resolveConfig,
+  validateClaims,
+} from "ect-core";
+import { CompactSign } from "jose";
+import { algorithmProfile, isSupportedAlgorithm } from "./algorithms.js";
+import { assertValidKid, type EctSigningKey } from "./keys.js";
+import { isCryptoKey } from "./signature/public-key-checks.js";
+
+/** Options of {@link createEct}. */
+export interface CreateEctOptions {
+  /** Milliseconds since the epoch, like `Date.now` (the default). Fills `iat`. */
+  readonly clock?: Clock;
+  /** SPEC 4 settings: `defaultExpiryMin` fills `exp`, `maxPredLength` and `maxTokenLength` are enforced. */
+  readonly config?: Partial<EctConfig>;
+  /**
+   * 2 (default): a compact JWS. 1: an unsigned token (base64url of the claims JSON, SPEC 1), only
+   * when asked for explicitly, with `null` as the key; verifiers refuse it unless their `minLevel`
+   * is 1.
+   */
+  readonly level?: 1 | 2;
+}
+
+const utf8 = new TextEncoder();
+
+/** Length of the unpadded base64url form of `n` bytes. */
+function base64urlLength(n: number): number {
+  return Math.ceil((n * 4) / 3);
+}
+
+function configError(member: string, message: string): EctError {
+  return new EctError(EctErrorCodes.CONFIG_INVALID, message, { member });
+}
+
+/**
+ * The exact claims JSON that will be signed, checked as a verifier will check it: serialised once,
+ * parsed back with the strict parser (duplicate names, forbidden names, depth) and run through
+ * every SPEC 3 rule. What is validated is byte for byte what is signed.
+ */
+function serializeClaims(claims: Record<string, unknown>, config: EctConfig): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(claims);
+  } catch (cause) {
+    throw new EctError(EctErrorCodes.JSON_INVALID, "claims cannot be serialised as JSON", {
+      member: "claims",
+      cause,
+    });
+  }
+  if (typeof text !== "string") {
+    throw new EctError(EctErrorCodes.JSON_NOT_OBJECT, "claims must be a JSON object", { member: "claims" });
+  }
+  const parsed = parseStrictJson(text, { member: "claims", maxDepth: Limits.JSON_MAX_DEPTH });
+  const errors = validateClaims(parsed, { maxPredLength: config.maxPredLength });
+  if (errors.length > 0) {
+    const first = errors[0]!;
+    throw new EctError(first.code, first.message, {
+      ...(first.member === undefined ? {} : { member: first.member }),
+      details: errors,
+    });
+  }
+  return text;
+}
+
+/**
+ * Creates an ECT. Fills `iat` (now), `exp` (`iat` + SPEC 4 default expiry, 10 minutes) and `jti` (a
+ * random UUID) when absent, never changes the caller's object, and validates every claim before
+ * signing: a bad claim is a thrown {@link EctError}, never a signed bad token. The header is
+ * exactly `{ alg, typ: "exec+jwt", kid }` (SPEC 2).
+ *
+ * With `{ level: 1 }` and a `null` key it returns an unsigned L1 token instead (SPEC 1).
+ *
+ * @example
+ * ```ts
+ * const key = await generateEctKeyPair();
+ * const token = await createEct(
+ *   { iss: "spiffe://example.org/agent-a", aud: "spiffe://example.org/agent-b", exec_act: "summarise", pred: [] },
+ *   key,
+ * );
+ * ```
+ * @throws {@link EctError} a claim code (`ECT_CLAIM_MISSING`, `ECT_AUD_INVALID`, ...),
+ *   `ECT_TOKEN_TOO_LONG`, `ECT_ALG_NOT_ALLOWED`, `ECT_KID_INVALID`, `ECT_KEY_INVALID`,
+ *   `ECT_CONFIG_INVALID`.
+ */
+export async function createEct(
+  claims: EctClaimsInput,
+  key: EctSigningKey | null,
+  options: CreateEctOptions = {},
+): Promise<string> {
+  const config = resolveConfig(options.config);
+  const level = options.level ?? 2;
+  if (level !== 1 && level !== 2) throw configError("level", "level must be 1 or 2");
+  if (level === 2 && (key === null || key === undefined)) {
+    throw configError(
+      "key",
+      "createEct needs a signing key; pass { level: 1 } with a null key for an unsigned token",
+    );
+  }
+  if (level === 1 && key !== null && key !== undefined) {
+    throw configError("key", "an unsigned (level 1) token takes no key: pass null");
+  }
+  if (claims === null || typeof claims !== "object" || Array.isArray(claims)) {
+    throw new EctError(EctErrorCodes.JSON_NOT_OBJECT, "claims must be an object", { member: "claims" });
+  }
+  const clock = options.clock ?? Date.now;
+  if (typeof clock !== "function")
+    throw configError("clock", "clock must be a function returning milliseconds");
+  const nowMs = clock();
+  if (typeof nowMs !== "number" || !Number.isFinite(nowMs)) {
+    throw configError("clock", "clock must return finite milliseconds since the epoch");
+  }
+
+  // A shallow copy: the caller's object is never written to.
+  const filled: Record<string, unknown> = { ...claims };
+  if (filled["iat"] === undefined) filled["iat"] = Math.floor(nowMs / 1000);
+  const iat = filled["iat"];
+  if (filled["exp"] === undefined && typeof iat === "number" && Number.isSafeInteger(iat)) {
+    filled["exp"] = iat + config.defaultExpiryMin * 60;
+  }
+  if (filled["jti"] === undefined) filled["jti"] = crypto.randomUUID();
+  const text = serializeClaims(filled, config);
+  const payload = base64urlEncode(utf8.encode(text));
+
+  if (level === 1) {
+    if (payload.length > config.maxTokenLength) {
+      throw new EctError(
+        EctErrorCodes.TOKEN_TOO_LONG,
+        `the token would be ${payload.length} characters, more than ${config.maxTokenLength}`,
+      );
+    }
+    return payload;
+  }
+
+  const signingKey = key!;
+  if (!isSupportedAlgorithm(signingKey.alg)) {
+    throw new EctError(
+      EctErrorCodes.ALG_NOT_ALLOWED,
+      `alg ${JSON.stringify(signingKey.alg)} is not supported`,
+      {
+        member: "alg",
+      },
+    );
+  }
+  assertValidKid(signingKey.kid);
+  if (!isCryptoKey(signingKey.privateKey) || signingKey.privateKey.type !== "private") {
+    throw new EctError(EctErrorCodes.KEY_INVALID, "the signing key must be a private CryptoKey");
+  }
+  const header = { alg: signingKey.alg, typ: ECT_TYP, kid: signingKey.kid };
+  const headerLength = base64urlLength(utf8.encode(JSON.stringify(header)).length);
+  const length =
+    headerLength +
+    1 +
+    payload.length +
+    1 +
+    base64urlLength(algorithmProfile(signingKey.alg)!.signatureLength);
+  if (length > config.maxTokenLength) {
+    throw new EctError(
+      EctErrorCodes.TOKEN_TOO_LONG,
+      `the token would be ${length} characters, more than ${config.maxTokenLength}`,
+    );
+  }
+  try {
+    return await new CompactSign(utf8.encode(text)).setProtectedHeader(header).sign(signingKey.privateKey);
+  } catch (cause) {
+    throw new EctError(
+      EctErrorCodes.KEY_INVALID,
+      `the private key cannot sign ${signingKey.alg} (wrong type or curve)`,
+      { cause },
+    );
+  }
+}

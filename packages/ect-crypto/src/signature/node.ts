@@ -1,0 +1,81 @@
+/// <reference types="node" />
+/**
+ * The Node signature primitive: node:crypto `verify` with a `KeyObject`, synchronous, so a verify
+ * costs no WebCrypto promise and thread-pool round-trip. Selected only under the `node` condition
+ * of the package's `imports` map (see `backend.ts`); the default entry never imports `node:`.
+ *
+ * @internal
+ */
+import { createPublicKey, KeyObject, verify as nodeVerify } from "node:crypto";
+import { EctError, EctErrorCodes } from "ect-core";
+import type { EctCurve } from "../algorithms.js";
+import type { PreparedPublicKey, SignatureBackend } from "./backend.js";
+import { cryptoKeyCurve, isCryptoKey, type PublicKeyInput, publicJwkMembers } from "./public-key-checks.js";
+
+const NODE_EC_CURVES: Readonly<Record<string, EctCurve>> = {
+  prime256v1: "P-256",
+  secp384r1: "P-384",
+  secp521r1: "P-521",
+};
+
+const NODE_HASHES: Readonly<Record<string, string>> = {
+  "SHA-256": "sha256",
+  "SHA-384": "sha384",
+  "SHA-512": "sha512",
+};
+
+/** The curve of a node KeyObject, cross-checked against what the CryptoKey or JWK said it was. */
+function keyObjectCurve(keyObject: KeyObject): EctCurve {
+  if (keyObject.type !== "public") {
+    throw new EctError(EctErrorCodes.KEY_INVALID, `a public key is required, got a ${keyObject.type} key`);
+  }
+  if (keyObject.asymmetricKeyType === "ed25519") return "Ed25519";
+  if (keyObject.asymmetricKeyType === "ec") {
+    const curve = NODE_EC_CURVES[keyObject.asymmetricKeyDetails?.namedCurve ?? ""];
+    if (curve !== undefined) return curve;
+  }
+  throw new EctError(EctErrorCodes.KEY_INVALID, "unsupported key type or curve");
+}
+
+function prepare(key: PublicKeyInput): PreparedPublicKey {
+  let expected: EctCurve;
+  let keyObject: KeyObject;
+  if (isCryptoKey(key)) {
+    expected = cryptoKeyCurve(key); // the same usability rules as the WebCrypto backend
+    keyObject = KeyObject.from(key);
+  } else {
+    const members = publicJwkMembers(key);
+    expected = members.crv;
+    try {
+      keyObject = createPublicKey({ key: { ...members }, format: "jwk" });
+    } catch (cause) {
+      throw new EctError(EctErrorCodes.KEY_INVALID, "the JWK is not a valid public key", { cause });
+    }
+  }
+  const curve = keyObjectCurve(keyObject);
+  if (curve !== expected) throw new EctError(EctErrorCodes.KEY_INVALID, "the key's curve is inconsistent");
+  return { curve, handle: keyObject };
+}
+
+/** The node:crypto backend. */
+export const signatureBackend: SignatureBackend = {
+  name: "node",
+
+  async preparePublicKey(key: PublicKeyInput): Promise<PreparedPublicKey> {
+    return prepare(key);
+  },
+
+  verify(profile, key, signature, data): boolean {
+    try {
+      if (profile.kind === "eddsa") return nodeVerify(null, data, key.handle as KeyObject, signature);
+      return nodeVerify(
+        NODE_HASHES[profile.hash!]!,
+        data,
+        { key: key.handle as KeyObject, dsaEncoding: "ieee-p1363" },
+        signature,
+      );
+    } catch {
+      return false;
+    }
+  },
+};

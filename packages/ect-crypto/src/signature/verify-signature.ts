@@ -1,0 +1,90 @@
+/**
+ * The one entrance to the signature primitive (SPEC 5.6). `verifyEct`, the audit verifier,
+ * `verifyReceipt` and the Wycheproof tests all go through {@link verifySignature}, so the vectors
+ * test exactly what verification runs.
+ *
+ * @internal
+ */
+import { EctError, EctErrorCodes } from "ect-core";
+import { signatureBackend } from "#signature-backend";
+import { algorithmProfile } from "../algorithms.js";
+import type { PreparedPublicKey } from "./backend.js";
+import type { PublicKeyInput } from "./public-key-checks.js";
+
+/** The name of the primitive in use: `node` or `webcrypto`. */
+export const signatureBackendName: "node" | "webcrypto" = signatureBackend.name;
+
+// Keys are imported once per key object, never per verification. A WeakMap keeps no key alive.
+const ready = new WeakMap<object, PreparedPublicKey>();
+const pending = new WeakMap<object, Promise<PreparedPublicKey>>();
+
+/**
+ * Imports a public key for the backend once and caches it by object identity (treat keys and
+ * JWK objects handed to the verifier as immutable).
+ *
+ * @throws {@link EctError} `ECT_KEY_INVALID`
+ */
+export function preparePublicKey(key: PublicKeyInput): Promise<PreparedPublicKey> {
+  if (key === null || typeof key !== "object") {
+    return Promise.reject(
+      new EctError(EctErrorCodes.KEY_INVALID, "a verification key must be a CryptoKey or a JWK"),
+    );
+  }
+  const done = ready.get(key);
+  if (done !== undefined) return Promise.resolve(done);
+  let promise = pending.get(key);
+  if (promise === undefined) {
+    promise = signatureBackend.preparePublicKey(key).then(
+      (prepared) => {
+        ready.set(key, prepared);
+        pending.delete(key);
+        return prepared;
+      },
+      (error: unknown) => {
+        pending.delete(key);
+        throw error;
+      },
+    );
+    pending.set(key, promise);
+  }
+  return promise;
+}
+
+/** What {@link verifySignature} checks. */
+export interface SignatureInput {
+  /** The JWS `alg` (already checked against the allowlist by the caller). */
+  readonly alg: string;
+  /** The public key. */
+  readonly key: PublicKeyInput;
+  /** The signature bytes as decoded from the JWS. */
+  readonly signature: Uint8Array;
+  /** The signed bytes: the ASCII of `header.payload`. */
+  readonly data: Uint8Array;
+}
+
+/**
+ * Verifies a JWS signature. Returns `false` for a signature of the wrong length (SPEC 5.6: an ES256
+ * signature is exactly 64 bytes of raw `r‖s`; DER and anything else is refused before the
+ * primitive runs) or one that does not verify.
+ *
+ * @throws {@link EctError} `ECT_ALG_NOT_ALLOWED` for an algorithm the library does not support;
+ *   `ECT_KEY_INVALID` when the key is unusable or on another curve than `alg` requires.
+ */
+export async function verifySignature(input: SignatureInput): Promise<boolean> {
+  const { alg, key, signature, data } = input;
+  const profile = algorithmProfile(alg);
+  if (profile === undefined) {
+    throw new EctError(EctErrorCodes.ALG_NOT_ALLOWED, `alg ${JSON.stringify(alg)} is not supported`, {
+      member: "alg",
+    });
+  }
+  if (signature.length !== profile.signatureLength) return false;
+  const prepared =
+    (typeof key === "object" && key !== null && ready.get(key)) || (await preparePublicKey(key));
+  if (prepared.curve !== profile.curve) {
+    throw new EctError(EctErrorCodes.KEY_INVALID, `a ${prepared.curve} key cannot verify ${alg} signatures`, {
+      member: "alg",
+    });
+  }
+  return signatureBackend.verify(profile, prepared, signature, data);
+}

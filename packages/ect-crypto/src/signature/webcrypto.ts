@@ -1,0 +1,54 @@
+/**
+ * The WebCrypto signature primitive: `crypto.subtle.verify`. Used in browsers, workers, Deno, Bun
+ * and any runtime other than Node (see `backend.ts`).
+ *
+ * @internal
+ */
+import type { AlgorithmProfile, EctCurve } from "../algorithms.js";
+import type { PreparedPublicKey, SignatureBackend } from "./backend.js";
+import { cryptoKeyCurve, isCryptoKey, type PublicKeyInput, publicJwkMembers } from "./public-key-checks.js";
+
+const IMPORT_PARAMS: Readonly<Record<EctCurve, EcKeyImportParams | Algorithm>> = {
+  "P-256": { name: "ECDSA", namedCurve: "P-256" },
+  "P-384": { name: "ECDSA", namedCurve: "P-384" },
+  "P-521": { name: "ECDSA", namedCurve: "P-521" },
+  Ed25519: { name: "Ed25519" },
+};
+
+// One parameter object per algorithm, built once.
+const VERIFY_PARAMS = new Map<string, EcdsaParams | Algorithm>();
+function verifyParams(profile: AlgorithmProfile): EcdsaParams | Algorithm {
+  let params = VERIFY_PARAMS.get(profile.alg);
+  if (params === undefined) {
+    params = profile.kind === "ecdsa" ? { name: "ECDSA", hash: profile.hash! } : { name: "Ed25519" };
+    VERIFY_PARAMS.set(profile.alg, params);
+  }
+  return params;
+}
+
+/** The WebCrypto backend. */
+export const signatureBackend: SignatureBackend = {
+  name: "webcrypto",
+
+  async preparePublicKey(key: PublicKeyInput): Promise<PreparedPublicKey> {
+    if (isCryptoKey(key)) return { curve: cryptoKeyCurve(key), handle: key };
+    const members = publicJwkMembers(key);
+    const handle = await crypto.subtle.importKey("jwk", members, IMPORT_PARAMS[members.crv], true, [
+      "verify",
+    ]);
+    return { curve: members.crv, handle };
+  },
+
+  async verify(profile, key, signature, data): Promise<boolean> {
+    try {
+      return await crypto.subtle.verify(
+        verifyParams(profile),
+        key.handle as CryptoKey,
+        signature as Uint8Array<ArrayBuffer>,
+        data as Uint8Array<ArrayBuffer>,
+      );
+    } catch {
+      return false;
+    }
+  },
+};
