@@ -313,21 +313,22 @@ class StrictJsonParser {
         case 0x74:
           decoded = "\t";
           break;
-        case 0x75 /* u */: {
-          const unit = this.hex4(i + 2);
-          if (unit >= 0xd800 && unit <= 0xdfff) {
-            // A high surrogate escape must be followed by a low surrogate escape (RFC 8259 section 7).
-            if (unit > 0xdbff || t.charCodeAt(i + 6) !== 0x5c || t.charCodeAt(i + 7) !== 0x75) {
-              this.loneSurrogate(i);
-            }
-            const low = this.hex4(i + 8);
-            if (low < 0xdc00 || low > 0xdfff) this.loneSurrogate(i);
-            decoded = String.fromCharCode(unit, low);
-            i += 6;
-          } else decoded = String.fromCharCode(unit);
-          i += 4;
-          break;
-        }
+        case 0x75 /* u */:
+          {
+            const unit = this.hex4(i + 2);
+            if (unit >= 0xd800 && unit <= 0xdfff) {
+              // A high surrogate escape must be followed by a low surrogate escape (RFC 8259 section 7).
+              if (unit > 0xdbff || t.charCodeAt(i + 6) !== 0x5c || t.charCodeAt(i + 7) !== 0x75) {
+                this.loneSurrogate(i);
+              }
+              const low = this.hex4(i + 8);
+              if (low < 0xdc00 || low > 0xdfff) this.loneSurrogate(i);
+              decoded = String.fromCharCode(unit, low);
+              i += 6;
+            } else decoded = String.fromCharCode(unit);
+            i += 4;
+            break;
+          }
         default:
           this.pos = i;
           this.fail(EctErrorCodes.JSON_INVALID, `bad escape at offset ${i}`);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
-  decodeEct,
   EctErrorCodes as C,
+  decodeEct,
   isSha256Base64url,
   isValidClaims,
   normalizeAudience,
@@ -194,9 +194,9 @@ describe("validateClaims: jti and wid (ECT_JTI_INVALID, ECT_WID_INVALID)", () =>
   });
 
   it("accepts upper- and mixed-case UUIDs", () => {
-    expect(check(validClaims({ jti: JTI.toUpperCase(), wid: "0B8E7C1A-2f3d-4E5A-9b6c-7D8E9F0A1B2C" }))).toEqual(
-      [],
-    );
+    expect(
+      check(validClaims({ jti: JTI.toUpperCase(), wid: "0B8E7C1A-2f3d-4E5A-9b6c-7D8E9F0A1B2C" })),
+    ).toEqual([]);
   });
 
   it("accepts the nil and max UUIDs (the textual form is what counts)", () => {
@@ -230,9 +230,13 @@ describe("validateClaims: exec_act (ECT_EXEC_ACT_INVALID)", () => {
 });
 
 describe("validateClaims: pred (ECT_PRED_INVALID)", () => {
-  it.each([["a UUID string", PRED_A], ["null", null], ["an object", { 0: PRED_A }], ["a number", 1]])(
-    "refuses %s instead of an array",
-    (_label, pred) => expect(check(validClaims({ pred }))).toEqual([[C.PRED_INVALID, "pred"]]),
+  it.each([
+    ["a UUID string", PRED_A],
+    ["null", null],
+    ["an object", { 0: PRED_A }],
+    ["a number", 1],
+  ])("refuses %s instead of an array", (_label, pred) =>
+    expect(check(validClaims({ pred }))).toEqual([[C.PRED_INVALID, "pred"]]),
   );
 
   it("refuses a non-UUID entry and names its index", () => {
@@ -244,7 +248,9 @@ describe("validateClaims: pred (ECT_PRED_INVALID)", () => {
 
   it("refuses duplicates, compared case-insensitively", () => {
     expect(check(validClaims({ pred: [PRED_A, PRED_B, PRED_A] }))).toEqual([[C.PRED_INVALID, "pred[2]"]]);
-    expect(check(validClaims({ pred: [PRED_B, PRED_B.toUpperCase()] }))).toEqual([[C.PRED_INVALID, "pred[1]"]]);
+    expect(check(validClaims({ pred: [PRED_B, PRED_B.toUpperCase()] }))).toEqual([
+      [C.PRED_INVALID, "pred[1]"],
+    ]);
   });
 
   it("refuses the token's own jti, compared case-insensitively", () => {
@@ -315,7 +321,8 @@ describe("validateClaims: inp_hash and out_hash (ECT_HASH_INVALID)", () => {
 });
 
 describe("validateClaims: ect_ext (ECT_EXT_INVALID)", () => {
-  const refuse = (ect_ext: unknown) => expect(check(validClaims({ ect_ext }))).toEqual([[C.EXT_INVALID, "ect_ext"]]);
+  const refuse = (ect_ext: unknown) =>
+    expect(check(validClaims({ ect_ext }))).toEqual([[C.EXT_INVALID, "ect_ext"]]);
 
   it.each([[[]], [null], ["x"], [1], [true]])("refuses %j instead of an object", (ext) => refuse(ext));
 
@@ -372,7 +379,9 @@ describe("validateClaims: pol and pol_decision (ECT_POLICY_INVALID)", () => {
   });
 
   it("refuses pol without pol_decision", () => {
-    expect(check(validClaims({ ect_ext: { pol: "p" } }))).toEqual([[C.POLICY_INVALID, "ect_ext.pol_decision"]]);
+    expect(check(validClaims({ ect_ext: { pol: "p" } }))).toEqual([
+      [C.POLICY_INVALID, "ect_ext.pol_decision"],
+    ]);
   });
 
   it("refuses pol_decision without pol", () => {
@@ -387,11 +396,14 @@ describe("validateClaims: pol and pol_decision (ECT_POLICY_INVALID)", () => {
     ]);
   });
 
-  it.each([["APPROVED"], ["denied"], [""], [null], [true], [["approved"]]])("refuses pol_decision %j", (d) => {
-    expect(check(validClaims({ ect_ext: { pol: "p", pol_decision: d } }))).toEqual([
-      [C.POLICY_INVALID, "ect_ext.pol_decision"],
-    ]);
-  });
+  it.each([["APPROVED"], ["denied"], [""], [null], [true], [["approved"]]])(
+    "refuses pol_decision %j",
+    (d) => {
+      expect(check(validClaims({ ect_ext: { pol: "p", pol_decision: d } }))).toEqual([
+        [C.POLICY_INVALID, "ect_ext.pol_decision"],
+      ]);
+    },
+  );
 
   it("ignores inherited pol/pol_decision", () => {
     const ext = Object.create({ pol: 1, pol_decision: "nope" }) as Record<string, unknown>;
@@ -435,7 +447,10 @@ describe("validateClaims: forbidden member names anywhere (ECT_FORBIDDEN_MEMBER_
   });
 
   it("through decodeEct: the strict parser refuses them with a path", () => {
-    const token = jws(undefined, JSON.stringify(validClaims()).replace("{", '{"ect_ext":{"x":{"prototype":1}},'));
+    const token = jws(
+      undefined,
+      JSON.stringify(validClaims()).replace("{", '{"ect_ext":{"x":{"prototype":1}},'),
+    );
     expectEct(() => decodeEct(token), C.FORBIDDEN_MEMBER_NAME, "ect_ext.x.prototype");
   });
 });
@@ -501,7 +516,9 @@ describe("validateClaims: several violations", () => {
   });
 
   it("a decoded token's unknown claims are preserved untouched", () => {
-    const decoded = decodeEct(`${seg({ alg: "ES256", typ: "exec+jwt", kid: "k" })}.${seg(validClaims({ x: [1, { y: "z" }] }))}.AA`);
+    const decoded = decodeEct(
+      `${seg({ alg: "ES256", typ: "exec+jwt", kid: "k" })}.${seg(validClaims({ x: [1, { y: "z" }] }))}.AA`,
+    );
     expect(decoded.claims["x"]).toEqual([1, { y: "z" }]);
     expect(validateClaims(decoded.claims)).toEqual([]);
   });

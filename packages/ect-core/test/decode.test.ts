@@ -1,7 +1,17 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { base64urlEncode, decodeEct, EctErrorCodes as C, validateHeader } from "../src/index.js";
-import { expectEct, flipUnusedBit, jws, SIG, seg, segBytes, summary, validClaims, validHeader } from "./helpers.js";
+import { base64urlEncode, EctErrorCodes as C, decodeEct, validateHeader } from "../src/index.js";
+import {
+  expectEct,
+  flipUnusedBit,
+  jws,
+  SIG,
+  seg,
+  segBytes,
+  summary,
+  validClaims,
+  validHeader,
+} from "./helpers.js";
 
 // SPEC 5 steps 1-3 through decodeEct: length, shape and level, canonical base64url, strict JSON.
 
@@ -81,12 +91,16 @@ describe("decodeEct: SPEC 5.1 length, before anything else", () => {
 
   it.each([[undefined], [null], [42], [{ token: "a.b.c" }], [["a", "b", "c"]], [new String("a.b.c")]])(
     "refuses a non-string %j with ECT_MALFORMED",
-    (token) => expectEct(() => decodeEct(token), C.MALFORMED),
+    (token) => {
+      expectEct(() => decodeEct(token), C.MALFORMED);
+    },
   );
 
   it.each([[0], [-1], [1.5], [Number.NaN], [Number.POSITIVE_INFINITY]])(
     "refuses maxTokenLength %j as a configuration error",
-    (maxTokenLength) => expectEct(() => decodeEct(jws(), { maxTokenLength }), C.CONFIG_INVALID, "maxTokenLength"),
+    (maxTokenLength) => {
+      expectEct(() => decodeEct(jws(), { maxTokenLength }), C.CONFIG_INVALID, "maxTokenLength");
+    },
   );
 });
 
@@ -198,11 +212,19 @@ describe("decodeEct: SPEC 5.3 UTF-8 without BOM (ECT_JSON_INVALID)", () => {
   });
 
   it("refuses a BOM before the claims JSON", () => {
-    expectEct(() => decodeEct(jws(undefined, `\uFEFF${JSON.stringify(validClaims())}`)), C.JSON_INVALID, "claims");
+    expectEct(
+      () => decodeEct(jws(undefined, `\uFEFF${JSON.stringify(validClaims())}`)),
+      C.JSON_INVALID,
+      "claims",
+    );
   });
 
   it("refuses a BOM after leading whitespace", () => {
-    expectEct(() => decodeEct(jws(undefined, ` \uFEFF${JSON.stringify(validClaims())}`)), C.JSON_INVALID, "claims");
+    expectEct(
+      () => decodeEct(jws(undefined, ` \uFEFF${JSON.stringify(validClaims())}`)),
+      C.JSON_INVALID,
+      "claims",
+    );
   });
 
   const json = [...enc.encode('{"iss":"')];
@@ -225,9 +247,9 @@ describe("decodeEct: SPEC 5.3 UTF-8 without BOM (ECT_JSON_INVALID)", () => {
   });
 
   it("accepts valid multi-byte UTF-8", () => {
-    expect(decodeEct(jws(undefined, validClaims({ exec_act: "zusammenfassen ✓ 🤖" }))).claims["exec_act"]).toBe(
-      "zusammenfassen ✓ 🤖",
-    );
+    expect(
+      decodeEct(jws(undefined, validClaims({ exec_act: "zusammenfassen ✓ 🤖" }))).claims["exec_act"],
+    ).toBe("zusammenfassen ✓ 🤖");
   });
 });
 
@@ -247,7 +269,11 @@ describe("decodeEct: SPEC 5.3 JSON objects (ECT_JSON_NOT_OBJECT, ECT_JSON_INVALI
 
 describe("decodeEct: SPEC 5.3 duplicate members at any depth (ECT_JSON_DUPLICATE_MEMBER)", () => {
   it("refuses a duplicate top-level claim", () => {
-    expectEct(() => decodeEct(jws(undefined, '{"iss":"a","aud":"b","iss":"c"}')), C.JSON_DUPLICATE_MEMBER, "iss");
+    expectEct(
+      () => decodeEct(jws(undefined, '{"iss":"a","aud":"b","iss":"c"}')),
+      C.JSON_DUPLICATE_MEMBER,
+      "iss",
+    );
   });
 
   it("refuses a duplicate nested member and names its path", () => {
@@ -296,7 +322,10 @@ describe("decodeEct: SPEC 5.3 nesting depth (ECT_JSON_TOO_DEEP)", () => {
   });
 
   it("fails with an EctError, not a stack overflow, on 5000 nested arrays", () => {
-    expectEct(() => decodeEct(jws(undefined, `{"x":${"[".repeat(5000)}}`), { maxTokenLength: 20_000 }), C.JSON_TOO_DEEP);
+    expectEct(
+      () => decodeEct(jws(undefined, `{"x":${"[".repeat(5000)}}`), { maxTokenLength: 20_000 }),
+      C.JSON_TOO_DEEP,
+    );
   });
 
   it.each([[0], [-1], [1.5], [100_000]])("refuses maxDepth %j as a configuration error", (maxDepth) => {

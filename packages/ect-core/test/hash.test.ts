@@ -59,7 +59,9 @@ describe("sha256Base64url (SPEC 3 inp_hash/out_hash helper)", () => {
 describe("leafHash (SPEC 7: SHA-256(0x00 ‖ token bytes), hex)", () => {
   it("hashes the RFC 7515 A.3 token with the 0x00 prefix", async () => {
     // printf '\x00%s' "$TOKEN" | openssl dgst -sha256 -r     (TOKEN = the RFC 7515 A.3 compact JWS)
-    expect(await leafHash(RFC7515_A3)).toBe("5b3b4ab9b120b86b1cbd7186257b157975ed768c13978adb7ccd9d02749c4c3e");
+    expect(await leafHash(RFC7515_A3)).toBe(
+      "5b3b4ab9b120b86b1cbd7186257b157975ed768c13978adb7ccd9d02749c4c3e",
+    );
   });
 
   it("hashes a short token", async () => {

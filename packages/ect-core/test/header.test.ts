@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
-  decodeEct,
   EctErrorCodes as C,
+  decodeEct,
   isForbiddenAlgorithm,
   isValidHeader,
   normalizeTyp,
@@ -43,16 +43,16 @@ describe("validateHeader: alg (ECT_ALG_NOT_ALLOWED)", () => {
   it("refuses HS256 by default", () => refuse(validHeader({ alg: "HS256" })));
   it("is case-sensitive: refuses lowercase es256 by default", () => refuse(validHeader({ alg: "es256" })));
   it("is case-sensitive: refuses lowercase es256 even when listed", () =>
-    refuse(validHeader({ alg: "es256" }), ["es256"]),
-  );
+    refuse(validHeader({ alg: "es256" }), ["es256"]));
   it("refuses an allowlisted-elsewhere algorithm: ES384 with the default list", () =>
-    refuse(validHeader({ alg: "ES384" })),
-  );
+    refuse(validHeader({ alg: "ES384" })));
   it("refuses ES256 when the list holds only ES384", () => refuse(validHeader({ alg: "ES256" }), ["ES384"]));
   it.each(["RS256", "PS256", "ES256K", "dir"])("refuses unsupported %j even when configured", (alg) =>
     refuse(validHeader({ alg }), [alg]),
   );
-  it.each(["", "ES256 ", " ES256", "ES256\u0000"])("refuses near-miss %j", (alg) => refuse(validHeader({ alg })));
+  it.each(["", "ES256 ", " ES256", "ES256\u0000"])("refuses near-miss %j", (alg) =>
+    refuse(validHeader({ alg })),
+  );
   it("refuses a missing alg", () => {
     const { alg: _alg, ...header } = validHeader();
     refuse(header);
@@ -120,7 +120,8 @@ describe("validateHeader: kid (ECT_KID_INVALID)", () => {
   });
   it("refuses an empty kid", () => refuse(validHeader({ kid: "" })));
   it("refuses a 257-character kid", () => refuse(validHeader({ kid: "k".repeat(257) })));
-  it("accepts a 256-character kid", () => expect(validateHeader(validHeader({ kid: "k".repeat(256) }))).toEqual([]));
+  it("accepts a 256-character kid", () =>
+    expect(validateHeader(validHeader({ kid: "k".repeat(256) }))).toEqual([]));
   it("accepts a 1-character kid", () => expect(validateHeader(validHeader({ kid: "k" }))).toEqual([]));
   it("counts code points: 256 emoji pass, 257 do not", () => {
     expect(validateHeader(validHeader({ kid: "🔑".repeat(256) }))).toEqual([]);

@@ -1,9 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
+  EctErrorCodes as C,
   decodeUtf8Strict,
   EctError,
-  EctErrorCodes as C,
   FORBIDDEN_MEMBER_NAMES,
   parseStrictJson,
   parseStrictJsonValue,
@@ -241,7 +241,11 @@ describe("parseStrictJsonValue: duplicates, depth, forbidden names", () => {
   });
 
   it("names a top-level member by its own name even if a parent is called claims or header", () => {
-    expectEct(() => parseStrictJson('{"claims":{"x":1,"x":2}}', { member: "claims" }), C.JSON_DUPLICATE_MEMBER, "claims.x");
+    expectEct(
+      () => parseStrictJson('{"claims":{"x":1,"x":2}}', { member: "claims" }),
+      C.JSON_DUPLICATE_MEMBER,
+      "claims.x",
+    );
   });
 });
 
@@ -261,7 +265,11 @@ describe("decodeUtf8Strict", () => {
   });
 
   it("refuses a BOM and invalid sequences, naming the member", () => {
-    expectEct(() => decodeUtf8Strict(Uint8Array.of(0xef, 0xbb, 0xbf, 0x7b, 0x7d), "header"), C.JSON_INVALID, "header");
+    expectEct(
+      () => decodeUtf8Strict(Uint8Array.of(0xef, 0xbb, 0xbf, 0x7b, 0x7d), "header"),
+      C.JSON_INVALID,
+      "header",
+    );
     expectEct(() => decodeUtf8Strict(Uint8Array.of(0x7b, 0xff, 0x7d), "claims"), C.JSON_INVALID, "claims");
   });
 });
@@ -282,7 +290,9 @@ function hasLoneSurrogate(v: unknown): boolean {
   if (typeof v === "string") return LONE_SURROGATE.test(v);
   if (v === null || typeof v !== "object") return false;
   if (Array.isArray(v)) return v.some(hasLoneSurrogate);
-  return Object.keys(v).some((k) => LONE_SURROGATE.test(k) || hasLoneSurrogate((v as Record<string, unknown>)[k]));
+  return Object.keys(v).some(
+    (k) => LONE_SURROGATE.test(k) || hasLoneSurrogate((v as Record<string, unknown>)[k]),
+  );
 }
 
 function codeOf(fn: () => unknown): string | undefined {
@@ -296,18 +306,23 @@ function codeOf(fn: () => unknown): string | undefined {
 }
 
 /** Serialises like JSON.stringify, with whitespace from `ws` between tokens and some characters escaped. */
-function serialize(v: unknown, ws: () => string, escape: () => boolean): string {
+function serialize(v: unknown, ws: () => string, escapeNext: () => boolean): string {
   const str = (s: string) => {
     let out = '"';
-    for (const ch of JSON.stringify(s).slice(1, -1).match(/\\u[0-9a-f]{4}|\\.|[\s\S]/g) ?? []) {
-      if (ch.length === 1 && escape()) out += `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`;
+    for (const ch of JSON.stringify(s)
+      .slice(1, -1)
+      .match(/\\u[0-9a-f]{4}|\\.|[\s\S]/g) ?? []) {
+      if (ch.length === 1 && escapeNext()) out += `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`;
       else out += ch;
     }
     return `${out}"`;
   };
   if (v === null || typeof v !== "object") return typeof v === "string" ? str(v) : JSON.stringify(v);
-  if (Array.isArray(v)) return `[${ws()}${v.map((x) => serialize(x, ws, escape)).join(`${ws()},${ws()}`)}${ws()}]`;
-  const members = Object.entries(v).map(([k, x]) => `${str(k)}${ws()}:${ws()}${serialize(x, ws, escape)}`);
+  if (Array.isArray(v))
+    return `[${ws()}${v.map((x) => serialize(x, ws, escapeNext)).join(`${ws()},${ws()}`)}${ws()}]`;
+  const members = Object.entries(v).map(
+    ([k, x]) => `${str(k)}${ws()}:${ws()}${serialize(x, ws, escapeNext)}`,
+  );
   return `{${ws()}${members.join(`${ws()},${ws()}`)}${ws()}}`;
 }
 
@@ -365,7 +380,7 @@ describe("properties: agreement with JSON.parse", () => {
       fc.json({ maxDepth: 6 }),
       fc.nat(),
       fc.constantFrom("delete", "insert", "replace"),
-      fc.constantFrom(..."{}[],:\"\\ .-+eE0123456789tfnu\u00a0\u000b\ufeffx/"),
+      fc.constantFrom(...'{}[],:"\\ .-+eE0123456789tfnu\u00a0\u000b\ufeffx/'),
     );
     fc.assert(
       fc.property(mutation, ([text, at, op, ch]) => {
@@ -399,7 +414,9 @@ describe("properties: agreement with JSON.parse", () => {
 function serializeWithDuplicate(v: unknown, target: number, pick: number, escapeName: boolean): string {
   let seen = -1;
   const name = (k: string) =>
-    escapeName ? `"${[...k].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`).join("")}"` : JSON.stringify(k);
+    escapeName
+      ? `"${[...k].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`).join("")}"`
+      : JSON.stringify(k);
   const walk = (x: unknown): string => {
     if (x === null || typeof x !== "object") return JSON.stringify(x);
     if (Array.isArray(x)) return `[${x.map(walk).join(",")}]`;

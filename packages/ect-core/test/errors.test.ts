@@ -1,0 +1,138 @@
+import { describe, expect, it } from "vitest";
+import {
+  EctError,
+  EctErrorCodes,
+  ectKey,
+  err,
+  isEctError,
+  isEctErrorCode,
+  isUuid,
+  ok,
+} from "../src/index.js";
+
+describe("EctErrorCodes", () => {
+  it("every code is ECT_ + its key and unique", () => {
+    const entries = Object.entries(EctErrorCodes);
+    for (const [key, code] of entries) expect(code).toBe(`ECT_${key}`);
+    expect(new Set(Object.values(EctErrorCodes)).size).toBe(entries.length);
+  });
+
+  it("keeps the codes other packages switch on (stable names)", () => {
+    const stable = [
+      "ECT_TOKEN_TOO_LONG",
+      "ECT_MALFORMED",
+      "ECT_BASE64URL_INVALID",
+      "ECT_LEVEL_TOO_LOW",
+      "ECT_JSON_INVALID",
+      "ECT_JSON_NOT_OBJECT",
+      "ECT_JSON_DUPLICATE_MEMBER",
+      "ECT_JSON_TOO_DEEP",
+      "ECT_FORBIDDEN_MEMBER_NAME",
+      "ECT_ALG_NOT_ALLOWED",
+      "ECT_TYP_INVALID",
+      "ECT_KID_INVALID",
+      "ECT_HEADER_MEMBER_FORBIDDEN",
+      "ECT_KEY_NOT_FOUND",
+      "ECT_KEY_RESOLUTION_FAILED",
+      "ECT_KEY_INVALID",
+      "ECT_SIGNATURE_INVALID",
+      "ECT_CLAIM_MISSING",
+      "ECT_ISS_INVALID",
+      "ECT_AUD_INVALID",
+      "ECT_IAT_INVALID",
+      "ECT_EXP_INVALID",
+      "ECT_JTI_INVALID",
+      "ECT_WID_INVALID",
+      "ECT_EXEC_ACT_INVALID",
+      "ECT_PRED_INVALID",
+      "ECT_HASH_INVALID",
+      "ECT_EXT_INVALID",
+      "ECT_POLICY_INVALID",
+      "ECT_AUD_MISMATCH",
+      "ECT_EXPIRED",
+      "ECT_IAT_IN_FUTURE",
+      "ECT_IAT_TOO_OLD",
+      "ECT_DAG_DUPLICATE_JTI",
+      "ECT_DAG_PRED_MISSING",
+      "ECT_DAG_WORKFLOW_MISMATCH",
+      "ECT_DAG_TEMPORAL_ORDER",
+      "ECT_DAG_CYCLE",
+      "ECT_DAG_TRAVERSAL_LIMIT",
+      "ECT_DAG_PRED_POLICY",
+      "ECT_REPLAY",
+      "ECT_LEDGER_CONFLICT",
+      "ECT_LEDGER_APPEND_FAILED",
+      "ECT_LEDGER_CHAIN_BROKEN",
+      "ECT_LEDGER_IMPORT_INVALID",
+      "ECT_LEDGER_UNAVAILABLE",
+      "ECT_CHECK_FAILED",
+      "ECT_HEADER_MISSING",
+      "ECT_HEADER_INVALID",
+      "ECT_CONFIG_INVALID",
+    ];
+    expect(Object.values(EctErrorCodes)).toEqual(expect.arrayContaining(stable));
+    for (const code of stable) expect(isEctErrorCode(code)).toBe(true);
+  });
+
+  it("isEctErrorCode refuses anything else", () => {
+    for (const v of ["ECT_NOPE", "ect_replay", "", null, 1, undefined]) expect(isEctErrorCode(v)).toBe(false);
+  });
+});
+
+describe("EctError", () => {
+  it("carries code, member, cause and details", () => {
+    const cause = new Error("inner");
+    const detail = new EctError("ECT_DAG_CYCLE", "cycle");
+    const e = new EctError("ECT_EXPIRED", "exp is past", { member: "exp", cause, details: [detail] });
+    expect(e).toBeInstanceOf(Error);
+    expect(e.name).toBe("EctError");
+    expect(e.code).toBe("ECT_EXPIRED");
+    expect(e.member).toBe("exp");
+    expect(e.cause).toBe(cause);
+    expect(e.details).toEqual([detail]);
+    expect(e.toJSON()).toEqual({ code: "ECT_EXPIRED", message: "exp is past", member: "exp" });
+  });
+
+  it("has no member, cause or details unless given", () => {
+    const e = new EctError("ECT_REPLAY", "seen");
+    expect(e.member).toBeUndefined();
+    expect("cause" in e).toBe(false);
+    expect(e.details).toEqual([]);
+    expect(e.toJSON()).toEqual({ code: "ECT_REPLAY", message: "seen" });
+    expect(JSON.parse(JSON.stringify(e))).toEqual({ code: "ECT_REPLAY", message: "seen" });
+  });
+
+  it("isEctError recognises instances and look-alikes from another package copy", () => {
+    expect(isEctError(new EctError("ECT_REPLAY", "x"))).toBe(true);
+    const lookAlike = Object.assign(new Error("x"), { name: "EctError", code: "ECT_REPLAY" });
+    expect(isEctError(lookAlike)).toBe(true);
+    expect(isEctError(Object.assign(new Error("x"), { name: "EctError", code: "NOPE" }))).toBe(false);
+    expect(isEctError({ name: "EctError", code: "ECT_REPLAY", message: "x" })).toBe(false);
+    expect(isEctError(new Error("x"))).toBe(false);
+  });
+
+  it("ok / err build results", () => {
+    expect(ok(1)).toEqual({ ok: true, value: 1 });
+    const e = new EctError("ECT_REPLAY", "x");
+    expect(err(e)).toEqual({ ok: false, error: e });
+  });
+});
+
+describe("isUuid and ectKey", () => {
+  it("isUuid accepts the 8-4-4-4-12 form in any case and nothing else", () => {
+    expect(isUuid("6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b")).toBe(true);
+    expect(isUuid("6F1C2A3B-4D5E-4F60-8A7B-9C0D1E2F3A4B")).toBe(true);
+    for (const v of ["6f1c2a3b4d5e4f608a7b9c0d1e2f3a4b", "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b\n", 1, null]) {
+      expect(isUuid(v)).toBe(false);
+    }
+  });
+
+  it("ectKey scopes jti by wid, case-insensitively; no wid is the empty scope", () => {
+    const jti = "6F1C2A3B-4D5E-4F60-8A7B-9C0D1E2F3A4B";
+    expect(ectKey("0B8E7C1A-2F3D-4E5A-9B6C-7D8E9F0A1B2C", jti)).toBe(
+      "0b8e7c1a-2f3d-4e5a-9b6c-7d8e9f0a1b2c|6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b",
+    );
+    expect(ectKey(undefined, jti)).toBe(ectKey(null, jti.toLowerCase()));
+    expect(ectKey(null, jti)).toBe("|6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b");
+  });
+});
