@@ -7,7 +7,10 @@ import { checkLabelLength, cleanLabel, shortId } from "./label-text.js";
 export interface AsciiOptions {
   /** `"unicode"` box drawing (default) or plain `"ascii"` (`+-|`, non-ASCII text shown as `?`). */
   readonly charset?: "unicode" | "ascii";
-  /** Widest line, in terminal columns; a layer wider than this wraps onto more rows (default 80). */
+  /**
+   * Widest line of the drawing, in terminal columns (default 80, at least 20): a layer wider than
+   * this wraps onto more rows. Legend lines (`jti` and time) may be longer.
+   */
   readonly width?: number;
   /** Longest `exec_act` shown, in terminal columns (default 24). */
   readonly maxLabelLength?: number;
@@ -116,7 +119,7 @@ function positiveInt(value: number | undefined, fallback: number, name: string, 
  * Draws a small DAG for a terminal, layer by layer: layer `L0` holds the roots, each node sits one
  * layer below its deepest predecessor. Each task is a box with a short name (`A`, `B`, ...), its
  * `exec_act`, and the names of its predecessors after an arrow (`← A, B`); an unresolved
- * predecessor shows as `?` and the first 8 characters of its `jti`. Nodes on a cycle (a ledger
+ * predecessor shows as `?` and the last 8 characters of its `jti`. Nodes on a cycle (a ledger
  * written around the rules) are drawn in a last row marked `cyc`. A legend maps names to `jti` and
  * `iat`. Every claim shown is cleaned of control, escape and bidi characters first.
  *
@@ -168,9 +171,10 @@ export function toAscii(graph: EctGraph, options: AsciiOptions = {}): string {
     const title = `${name} ${terminalText(n.execAct ?? "(no exec_act)", ascii, Math.min(maxLabel, maxInner - name.length - 1))}`;
     const preds = [
       ...graph.parents(n).map((p) => names.get(p.index)!),
-      ...graph.unresolved(n).map((id) => `?${terminalText(shortId(id), ascii, 8)}`),
+      ...graph.unresolved(n).map((id) => `?${terminalText(shortId(id, 8, ascii ? ".." : "…"), ascii, 10)}`),
     ];
-    const inner = Math.min(maxInner, Math.max(textWidth(title), preds.length === 0 ? 0 : 12));
+    const predLine = preds.length === 0 ? "" : `${g.arrow} ${preds.join(", ")}`;
+    const inner = Math.min(maxInner, Math.max(textWidth(title), textWidth(predLine)));
     const lines = [title];
     if (preds.length > 0) lines.push(...wrapItems(`${g.arrow} `, preds, inner));
     return { lines, inner: Math.max(inner, ...lines.map(textWidth)) };
@@ -209,7 +213,9 @@ export function toAscii(graph: EctGraph, options: AsciiOptions = {}): string {
     for (const row of rows) {
       for (const n of row.nodes) {
         const iat =
-          n.iat !== undefined && Math.abs(n.iat) < 8.64e12 ? new Date(n.iat * 1000).toISOString() : "-";
+          n.iat !== undefined && Math.abs(n.iat) < 8.64e12
+            ? new Date(n.iat * 1000).toISOString().replace(".000Z", "Z")
+            : "-";
         const name = names.get(n.index)!;
         out.push(`${name.padEnd(3)} ${terminalText(n.jti, ascii, 40)}  ${iat}`);
       }

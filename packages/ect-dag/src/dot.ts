@@ -6,7 +6,7 @@ import { checkLabelLength, cleanLabel, shortId } from "./label-text.js";
 export interface DotOptions {
   /** Graphviz `rankdir` (default `"TB"`, top to bottom). */
   readonly rankdir?: "TB" | "BT" | "LR" | "RL";
-  /** Add the first 8 characters of the `jti` under the action (default true). */
+  /** Add the last 8 characters of the `jti` under the action (default true). */
   readonly showJti?: boolean;
   /** Longest `exec_act` shown, in code points; longer ones end in an ellipsis (default 48). */
   readonly maxLabelLength?: number;

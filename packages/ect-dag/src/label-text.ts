@@ -24,9 +24,14 @@ export function cleanLabel(text: string, maxLength: number): string {
   return maxLength <= 1 ? "…".slice(0, maxLength) : `${points.slice(0, maxLength - 1).join("")}…`;
 }
 
-/** At most `length` leading code points of an id such as a `jti`, cleaned. Internal. */
-export function shortId(id: string, length = 8): string {
-  return Array.from(cleanLabel(id, Number.MAX_SAFE_INTEGER)).slice(0, length).join("");
+/**
+ * The last `length` code points of an id such as a `jti`, cleaned, after `mark` when cut. The end
+ * rather than the start: a time-ordered UUID (v7) shares its first characters with every UUID made
+ * in the same minute, while the last ones are random in v4 and v7 alike. Internal.
+ */
+export function shortId(id: string, length = 8, mark = "…"): string {
+  const points = Array.from(cleanLabel(id, Number.MAX_SAFE_INTEGER));
+  return points.length <= length ? points.join("") : mark + points.slice(-length).join("");
 }
 
 /** Checks a label length option: a positive integer. Internal. */

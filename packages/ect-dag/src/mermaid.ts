@@ -6,7 +6,7 @@ import { checkLabelLength, cleanLabel, shortId } from "./label-text.js";
 export interface MermaidOptions {
   /** Flowchart direction (default `"TD"`, top down). */
   readonly direction?: "TD" | "TB" | "BT" | "LR" | "RL";
-  /** Add the first 8 characters of the `jti` under the action (default true). */
+  /** Add the last 8 characters of the `jti` under the action (default true). */
   readonly showJti?: boolean;
   /** Longest `exec_act` shown, in code points; longer ones end in an ellipsis (default 48). */
   readonly maxLabelLength?: number;
