@@ -336,7 +336,9 @@ describe("options and inputs", () => {
     ["wid", { wid: 7 }, C.WID_INVALID],
     ["iat", { iat: "now" }, C.IAT_INVALID],
   ])("refuses claims whose %s has the wrong shape", async (_name, patch, code) => {
-    await expect(validateDag({ ...ect(), ...patch } as unknown as EctClaims, new TestStore())).rejects.toMatchObject({
+    await expect(
+      validateDag({ ...ect(), ...patch } as unknown as EctClaims, new TestStore()),
+    ).rejects.toMatchObject({
       code,
     });
   });
