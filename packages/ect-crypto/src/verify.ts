@@ -348,7 +348,7 @@ async function runPipeline(pipeline: Pipeline, token: string): Promise<VerifiedE
   }
 
   // SPEC 5.10: replay, recorded only now that everything else passed. The record lasts at least
-  // as long as the token could be accepted, plus one second against rounding in other caches.
+  // as long as the token could be accepted (replayRecordExpiry), in whole seconds.
   const cache = pipeline.replayCache;
   if (cache !== undefined) {
     let fresh: boolean;
@@ -356,7 +356,7 @@ async function runPipeline(pipeline: Pipeline, token: string): Promise<VerifiedE
       fresh = await cache.checkAndRecord({
         wid: claims.wid,
         jti: claims.jti,
-        expiresAt: Math.ceil(replayRecordExpiry(claims, now, config)) + 1,
+        expiresAt: Math.ceil(replayRecordExpiry(claims, now, config)),
         now,
       });
     } catch (cause) {
