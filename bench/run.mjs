@@ -11,7 +11,7 @@ import os from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { meetsTarget, renderMarkdown, renderTable } from "./lib/report.mjs";
-import { resolvedEntry, SkipSuite } from "./lib/suite.mjs";
+import { resolvedEntry, resolvedInternal, SkipSuite } from "./lib/suite.mjs";
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const root = join(benchDir, "..");
@@ -99,6 +99,7 @@ function machineInfo(options) {
     v8: process.versions.v8,
     openssl: process.versions.openssl,
     date: new Date().toISOString(),
+    loadAverageAtStart: os.loadavg().map((n) => Math.round(n * 100) / 100),
     commit: gitCommit(),
     quick: options.quick,
     only: options.only.length > 0 ? options.only : undefined,
@@ -108,6 +109,7 @@ function machineInfo(options) {
       ),
     ),
     ectCryptoEntry: resolvedEntry("ect-crypto", root),
+    ectCryptoSignatureBackend: resolvedInternal("ect-crypto", "#signature-backend", root),
   };
 }
 
@@ -122,7 +124,17 @@ console.log(
   `ECT benchmarks${options.quick ? " (--quick)" : ""}: ${machine.cpuModel}, ${machine.cores} cores ` +
     `(availableParallelism ${machine.availableParallelism}), Node ${machine.node}, ${machine.date}`,
 );
-console.log(`import "ect-crypto" resolves to ${machine.ectCryptoEntry ?? "(not resolvable)"}\n`);
+console.log(
+  `import "ect-crypto" resolves to ${machine.ectCryptoEntry ?? "(not resolvable)"}, ` +
+    `its signature backend to ${machine.ectCryptoSignatureBackend ?? "(not resolvable)"}\n`,
+);
+
+if (os.loadavg()[0] > machine.availableParallelism * 0.75) {
+  console.log(
+    `warning: load average ${os.loadavg()[0].toFixed(1)} on ${machine.availableParallelism} cores: ` +
+      "other processes compete for the CPU; absolute figures will be low (ratios are interleaved and hold up better)\n",
+  );
+}
 
 let failed = false;
 for (const id of selected) {
@@ -161,6 +173,7 @@ for (const id of selected) {
 }
 
 const totalSec = (Date.now() - startedAt) / 1000;
+machine.loadAverageAtEnd = os.loadavg().map((n) => Math.round(n * 100) / 100);
 console.log(renderTable(rows));
 console.log(
   `\n${rows.filter((r) => r.target && !r.met).length} target(s) missed; total ${totalSec.toFixed(0)} s`,

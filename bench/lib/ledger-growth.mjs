@@ -16,10 +16,13 @@ const { values } = parseArgs({
     entries: { type: "string" },
     window: { type: "string" },
     inflight: { type: "string" },
+    "budget-sec": { type: "string" },
     "workflow-size": { type: "string" },
   },
 });
-const entries = Number(values.entries);
+const maxEntries = Number(values.entries);
+const budgetSec = Number(values["budget-sec"] ?? 0);
+let entries = maxEntries;
 const window = Number(values.window);
 const inflight = Number(values.inflight ?? 1);
 const workflowSize = Number(values["workflow-size"] ?? 16);
@@ -78,6 +81,17 @@ for (let done = 0; done < entries; ) {
     await appendAll(ledger, tokens);
   }
   done += n;
+  if (done === n && budgetSec > 0) {
+    // Grow to the largest round size the first window's rate fits in the time budget.
+    const perEntrySec = windows[0].elapsedMs / 1000 / n;
+    const fits = [1_000_000, 500_000, 200_000, 100_000, 50_000, 20_000].filter(
+      (size) => size <= maxEntries && size % window === 0 && size * perEntrySec * 1.3 <= budgetSec,
+    );
+    entries = Math.max(fits[0] ?? 2 * window, 2 * window);
+    log(
+      `growing to ${entries} entries (${maxEntries} would take ~${Math.round(maxEntries * perEntrySec * 1.3)} s)`,
+    );
+  }
   if (done === window || done === entries) {
     collectGarbage();
     const heap = process.memoryUsage().heapUsed;
@@ -89,5 +103,5 @@ for (let done = 0; done < entries; ) {
 const head = await ledger.head();
 if (head.seq !== entries) throw new Error(`head.seq ${head.seq} != ${entries}`);
 process.stdout.write(
-  `${JSON.stringify({ entries, window, inflight, workflowSize, tokenChars: tokenBytes, windows, memory, seconds: (Date.now() - started) / 1000 })}\n`,
+  `${JSON.stringify({ entries, maxEntries, budgetSec, window, inflight, workflowSize, tokenChars: tokenBytes, windows, memory, seconds: (Date.now() - started) / 1000 })}\n`,
 );

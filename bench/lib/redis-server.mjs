@@ -1,6 +1,8 @@
-// A private redis-server for the Redis benchmarks: its own temp dir, a free port on 127.0.0.1, no
-// persistence (both the ledger and the raw XADD baseline run against the same server, so the ratio
-// is unaffected), stopped by its PID when the bench ends, fails, or gets SIGINT/SIGTERM.
+// A private redis-server for the Redis benchmarks: its own temp dir, a free port on 127.0.0.1,
+// stopped by its PID when the bench ends, fails, or gets SIGINT/SIGTERM. It is started with
+// ect-ledger-redis's own test harness (`ect-ledger-redis/testing`, AOF on with fsync every second,
+// the configuration the ledger's startup check asks for) when that is built, else by the minimal
+// launcher below (no persistence). Both sides of every Redis comparison use the same server.
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, Socket } from "node:net";
@@ -54,6 +56,39 @@ function hookProcessExit() {
       process.exit(130);
     });
   }
+}
+
+/**
+ * Starts a private server: `{ url, port, pid, harness, stop() }`. `stop()` is also called on
+ * SIGINT/SIGTERM while the server runs.
+ */
+export async function startPrivateRedis() {
+  hookProcessExit();
+  let testing;
+  try {
+    testing = await import("ect-ledger-redis/testing");
+  } catch {
+    testing = undefined;
+  }
+  if (typeof testing?.startRedisServer !== "function") {
+    const server = await startRedisServer();
+    return { ...server, harness: "bench/lib/redis-server.mjs (no persistence)" };
+  }
+  const handle = await testing.startRedisServer({ appendonly: true, appendfsync: "everysec" });
+  const entry = { pid: handle.pid, dir: handle.dir };
+  running.add(entry);
+  const info = await handle.command("INFO", "server");
+  return {
+    url: handle.url,
+    port: handle.port,
+    pid: handle.pid,
+    version: /redis_version:([\d.]+)/.exec(info)?.[1],
+    harness: "ect-ledger-redis/testing startRedisServer (appendonly yes, appendfsync everysec)",
+    async stop() {
+      running.delete(entry);
+      await handle.stop();
+    },
+  };
 }
 
 /**

@@ -1,0 +1,102 @@
+// The whole acceptance path per token: verifyEct (full SPEC 5) with an audit ledger whose DAG rules
+// run atomically inside the append (SPEC 5.12, 6, 7), so each accepted token reaches level 3 with a
+// receipt. Memory: MemoryLedger + createDagValidator(), in-memory replay cache. Redis: RedisLedger
+// with its in-script DAG rules + RedisReplayCache (all state in Redis, as several verifier
+// instances would share it). Baseline: verifyEct alone (level 2) on the same tokens.
+import { randomUUID } from "node:crypto";
+import { createClient } from "redis";
+import { loadEctVerify } from "../lib/ect-api.mjs";
+import { interleave } from "../lib/measure.mjs";
+import { startPrivateRedis } from "../lib/redis-server.mjs";
+import { importPackage } from "../lib/suite.mjs";
+import { benchClaims, generateBenchKey, signToken } from "../lib/tokens.mjs";
+
+/**
+ * Signed tokens of `workflows` workflows, interleaved round-robin; in each workflow every task
+ * names the previous one as its predecessor. With at most 64 in flight and hundreds of workflows,
+ * a predecessor is appended long before its child is verified.
+ */
+function workflowTokens(count, workflows, privateKey) {
+  const wids = Array.from({ length: workflows }, () => randomUUID());
+  const last = new Array(workflows);
+  const out = new Array(count);
+  for (let i = 0; i < count; i++) {
+    const w = i % workflows;
+    const claims = benchClaims({ wid: wids[w], pred: last[w] === undefined ? [] : [last[w]] });
+    last[w] = claims.jti;
+    out[i] = signToken(claims, privateKey);
+  }
+  return out;
+}
+
+export default {
+  title: "verify + DAG + ledger append per token (level 3), memory and Redis",
+  async run(ctx) {
+    const { createDagValidator } = await importPackage("ect-dag", ["createDagValidator"]);
+    const { MemoryLedger } = await importPackage("ect-ledger-memory", ["MemoryLedger"]);
+    const { RedisLedger, RedisReplayCache } = await importPackage("ect-ledger-redis", [
+      "RedisLedger",
+      "RedisReplayCache",
+    ]);
+    const key = generateBenchKey();
+    const ect = await loadEctVerify(key);
+    const count = ctx.quick ? 1500 : 6000;
+    const rounds = ctx.quick ? 2 : 3;
+    const tokens = workflowTokens(count, ctx.quick ? 150 : 600, key.privateKey);
+    ctx.log(
+      `${count} signed tokens in workflows of ${count / (ctx.quick ? 150 : 600)} chained tasks; fresh ledgers and replay caches per round`,
+    );
+
+    const server = await startPrivateRedis();
+    ctx.log(`redis-server ${server.version ?? "?"} pid ${server.pid}, via ${server.harness}`);
+    const client = createClient({ url: server.url });
+    client.on("error", (error) => ctx.log(`redis client error: ${error.message}`));
+    await client.connect();
+    const ledgers = [];
+    const expectLevel = (level, verify) => async (i) => {
+      const verified = await verify(tokens[i]);
+      if (verified.level !== level) throw new Error(`token ${i}: level ${verified.level}, expected ${level}`);
+    };
+    try {
+      const cases = [
+        { name: "verifyEct alone (level 2)", prepare: () => expectLevel(2, ect.newVerify()) },
+        {
+          name: "verify + DAG + MemoryLedger append",
+          prepare: () =>
+            expectLevel(
+              3,
+              ect.newVerify({ options: { ledger: new MemoryLedger({ dag: createDagValidator() }) } }),
+            ),
+        },
+        {
+          name: "verify + DAG + RedisLedger append, RedisReplayCache",
+          prepare: () => {
+            const id = `bench-${randomUUID()}`;
+            const ledger = new RedisLedger({ client, ledgerId: id, dag: {}, onWarning: (m) => ctx.log(m) });
+            ledgers.push(ledger);
+            const replayCache = new RedisReplayCache({ client, namespace: id, onWarning: (m) => ctx.log(m) });
+            return expectLevel(3, ect.newVerify({ options: { ledger, replayCache } }));
+          },
+        },
+      ];
+      for (const inflight of [1, 64]) {
+        const mode = inflight === 1 ? "sequential" : `${inflight} in flight`;
+        const results = await interleave({ cases, count, inflight, rounds, warmup: 0 });
+        cases.forEach((c, i) => {
+          ctx.record({
+            name: `${c.name}, ${mode}`,
+            ...results[i],
+            inflight,
+            ...(i === 0
+              ? {}
+              : { ratio: results[i].opsPerSec / results[0].opsPerSec, ratioTo: "verifyEct alone" }),
+          });
+        });
+      }
+    } finally {
+      for (const ledger of ledgers) await ledger.close();
+      await client.quit();
+      await server.stop();
+    }
+  },
+};

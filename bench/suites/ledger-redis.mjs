@@ -1,0 +1,103 @@
+// RedisLedger.append (one atomic server-side script per append: identity, duplicate/conflict,
+// hash chain, indexes) against a raw XADD of the same token bytes, from the same node-redis client
+// to the same private redis-server, interleaved.
+import { randomUUID } from "node:crypto";
+import { createClient } from "redis";
+import { compare } from "../lib/measure.mjs";
+import { startPrivateRedis } from "../lib/redis-server.mjs";
+import { importPackage } from "../lib/suite.mjs";
+import { benchClaims, jwsShapedToken } from "../lib/tokens.mjs";
+
+/** Tokens of workflows of 16 chained tasks, JWS-shaped (the ledger does not verify signatures). */
+function ledgerTokens(count) {
+  const out = new Array(count);
+  let wid;
+  let prev;
+  for (let i = 0; i < count; i++) {
+    if (i % 16 === 0) {
+      wid = randomUUID();
+      prev = undefined;
+    }
+    const claims = benchClaims({ wid, pred: prev === undefined ? [] : [prev] });
+    prev = claims.jti;
+    out[i] = jwsShapedToken(claims);
+  }
+  return out;
+}
+
+export default {
+  title: "RedisLedger.append vs raw XADD of the same bytes (same client, same server)",
+  async run(ctx) {
+    const { RedisLedger } = await importPackage("ect-ledger-redis", ["RedisLedger"]);
+    const server = await startPrivateRedis();
+    ctx.log(
+      `redis-server ${server.version ?? "?"} pid ${server.pid} on ${server.url}, via ${server.harness}`,
+    );
+    const client = createClient({ url: server.url });
+    client.on("error", (error) => ctx.log(`redis client error: ${error.message}`));
+    await client.connect();
+    const ledger = new RedisLedger({
+      client,
+      ledgerId: `bench-${randomUUID()}`,
+      onWarning: (m) => ctx.log(m),
+    });
+    try {
+      const plan = ctx.quick
+        ? [
+            { inflight: 1, count: 500, rounds: 2 },
+            { inflight: 64, count: 2000, rounds: 2 },
+          ]
+        : [
+            { inflight: 1, count: 2000, rounds: 3 },
+            { inflight: 64, count: 10_000, rounds: 3 },
+          ];
+      for (const { inflight, count, rounds } of plan) {
+        // Each prepare() takes the next slice; both sides walk the same slices of the same tokens.
+        const tokens = ledgerTokens(count * (rounds + 1));
+        const slices = () => {
+          let next = 0;
+          return () => {
+            const from = next;
+            next += count;
+            return from;
+          };
+        };
+        const ledgerSlice = slices();
+        const rawSlice = slices();
+        const stream = `bench:{${randomUUID()}}:raw`;
+        const baseline = {
+          prepare: () => {
+            const from = rawSlice();
+            return (i) => client.xAdd(stream, "*", { token: tokens[from + i] });
+          },
+        };
+        const subject = {
+          prepare: () => {
+            const from = ledgerSlice();
+            return async (i) => {
+              const result = await ledger.append(tokens[from + i]);
+              if (result.status !== "appended") throw new Error(`append: ${result.status}`);
+            };
+          },
+        };
+        const r = await compare({ subject, baseline, count, inflight, rounds });
+        const mode = inflight === 1 ? "sequential" : `${inflight} in flight`;
+        ctx.record({ name: `raw XADD, ${mode}`, ...r.baseline, inflight });
+        ctx.record({
+          name: `RedisLedger.append, ${mode}`,
+          ...r.subject,
+          inflight,
+          ratio: r.ratio,
+          ratioTo: "raw XADD",
+          ...(inflight === 64 ? { target: { op: ">=", value: 0.5 } } : {}),
+        });
+      }
+      const head = await ledger.head();
+      ctx.log(`ledger head after the run: seq ${head.seq}`);
+    } finally {
+      await ledger.close();
+      await client.quit();
+      await server.stop();
+    }
+  },
+};
