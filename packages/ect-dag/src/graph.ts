@@ -270,35 +270,3 @@ export async function buildGraphAsync(
   }
   return buildGraph(items as Iterable<GraphInput>, options);
 }
-
-/** A store that can list one workflow, such as every ect-core `Ledger`. */
-export interface WorkflowSource {
-  /** Every stored ECT of the workflow (`null` = tokens without `wid`), in stored order. */
-  listWorkflow(
-    wid: string | null | undefined,
-  ): PromiseLike<Iterable<GraphInput>> | PromiseLike<AsyncIterable<GraphInput>> | AsyncIterable<GraphInput>;
-}
-
-/** Options of {@link loadWorkflowGraph}. */
-export interface LoadWorkflowGraphOptions extends BuildGraphOptions {
-  /** Where the workflow is stored (a ledger). */
-  readonly store: WorkflowSource;
-  /** The workflow to load; `null` for the tokens without `wid`. */
-  readonly wid: string | null;
-}
-
-/**
- * Loads one workflow from a store that can list it (a ledger) into an {@link EctGraph}.
- *
- * @example
- * ```ts
- * const graph = await loadWorkflowGraph({ store: ledger, wid });
- * console.log(toAscii(graph));
- * ```
- *
- * @throws {@link EctError} as {@link buildGraph}; a store failure propagates unchanged.
- */
-export async function loadWorkflowGraph(options: LoadWorkflowGraphOptions): Promise<EctGraph> {
-  const { store, wid, ...buildOptions } = options;
-  return buildGraphAsync(store.listWorkflow(wid), buildOptions);
-}

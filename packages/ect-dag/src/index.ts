@@ -19,10 +19,7 @@ export {
   type EctGraph,
   type GraphInput,
   type GraphNode,
-  type LoadWorkflowGraphOptions,
-  loadWorkflowGraph,
   type NodeRef,
-  type WorkflowSource,
 } from "./graph.js";
 export {
   ancestors,
@@ -36,4 +33,11 @@ export {
   topologicalOrder,
 } from "./graph-queries.js";
 export { type MermaidOptions, toMermaid } from "./mermaid.js";
+export {
+  type LoadAncestorGraphOptions,
+  type LoadWorkflowGraphOptions,
+  loadAncestorGraph,
+  loadWorkflowGraph,
+  type WorkflowSource,
+} from "./store-graph.js";
 export { createDagValidator, validateDag } from "./validate-dag.js";

@@ -9,6 +9,7 @@ import {
   findCycle,
   layers,
   leaves,
+  loadAncestorGraph,
   loadWorkflowGraph,
   roots,
   topologicalOrder,
@@ -178,5 +179,50 @@ describe("graph queries", () => {
     expect(layers(graph)).toHaveLength(10_000);
     expect(criticalPath(graph)).toHaveLength(10_000);
     expect(findCycle(graph)).toBeUndefined();
+  });
+});
+
+describe("loadAncestorGraph", () => {
+  it("loads a node and its stored ancestors by key lookups, roots first", async () => {
+    const store = new TestStore().put(...tripWorkflow(), node(9, "unrelated", [], 5));
+    const graph = await loadAncestorGraph({ store, wid: WID, jti: id(4).toUpperCase() });
+    expect(acts(topologicalOrder(graph))).toEqual(["plan-trip", "search-flights", "search-hotels", "book"]);
+    expect(graph.nodes[0]!.execAct).toBe("plan-trip");
+    expect(store.lookups).toBe(4);
+  });
+
+  it("keeps predecessors that are not stored as unresolved", async () => {
+    const missing = uuid();
+    const a = ect({ exec_act: "a", pred: [missing] });
+    const b = ect({ exec_act: "b", pred: [a.jti] });
+    const graph = await loadAncestorGraph({ store: new TestStore().put(a, b), wid: null, jti: b.jti });
+    expect(graph.unresolved(a.jti)).toEqual([missing]);
+    expect(roots(graph).map((n) => n.execAct)).toEqual(["a"]);
+  });
+
+  it("stops past maxTraversal and on an unknown node", async () => {
+    const nodes = chain(20);
+    const store = new TestStore().put(...nodes);
+    const tip = nodes[19]!.jti;
+    expect((await loadAncestorGraph({ store, wid: null, jti: tip, maxTraversal: 19 })).size).toBe(20);
+    await expect(loadAncestorGraph({ store, wid: null, jti: tip, maxTraversal: 18 })).rejects.toMatchObject({
+      code: C.DAG_TRAVERSAL_LIMIT,
+    });
+    await expect(loadAncestorGraph({ store, wid: null, jti: uuid() })).rejects.toMatchObject({
+      code: C.CONFIG_INVALID,
+    });
+    await expect(loadAncestorGraph({ store, wid: null, jti: tip, maxTraversal: -1 })).rejects.toMatchObject({
+      code: C.CONFIG_INVALID,
+    });
+  });
+
+  it("terminates on a stored cycle and returns it for findCycle", async () => {
+    const a = ect({ exec_act: "a" });
+    const b = ect({ exec_act: "b", pred: [a.jti] });
+    const c = ect({ exec_act: "c", pred: [b.jti] });
+    const store = new TestStore().put({ ...a, pred: [b.jti] }, b, c);
+    const graph = await loadAncestorGraph({ store, wid: null, jti: c.jti });
+    expect(graph.size).toBe(3);
+    expect(acts(findCycle(graph)!).sort()).toEqual(["a", "b"]);
   });
 });
