@@ -1,29 +1,23 @@
 import type { JwsSigner } from "ect-core";
-import { CompactSign, type CryptoKey, generateKeyPair } from "jose";
+import { createJwsSigner, type EctPublicKey, generateEctKeyPair } from "ect-crypto";
 
 /** A ledger receipt signer for tests and the public key its receipts verify with. */
 export interface TestReceiptSigner {
-  /** The signer to hand a ledger (`receiptSigner`). */
+  /** The signer to hand a ledger (`receiptSigner`), from `ect-crypto`'s `createJwsSigner`. */
   readonly signer: JwsSigner;
-  /** The ledger's public key: a third party checks receipts with it. */
-  readonly publicKey: CryptoKey;
+  /** The ledger's public key (with its `alg` and `kid`): a third party checks receipts with it. */
+  readonly publicKey: EctPublicKey;
 }
 
-const encoder = new TextEncoder();
-
 /**
- * Creates an ES256 {@link JwsSigner} for ledger receipts, built directly on jose so the suite
- * checks receipts with an implementation independent of the backend under test.
+ * Creates an ES256 {@link JwsSigner} for ledger receipts (`ect-crypto`) and its public key. The
+ * suite checks the receipts it produces both with jose directly and with `ect-crypto`'s
+ * `verifyReceipt`.
  */
 export async function createTestReceiptSigner(kid = "ledger-key-1"): Promise<TestReceiptSigner> {
-  const { privateKey, publicKey } = await generateKeyPair("ES256", { extractable: false });
-  const signer: JwsSigner = {
-    alg: "ES256",
-    kid,
-    sign: (payload, typ) =>
-      new CompactSign(encoder.encode(JSON.stringify(payload)))
-        .setProtectedHeader({ alg: "ES256", typ, kid })
-        .sign(privateKey),
+  const pair = await generateEctKeyPair({ alg: "ES256", kid });
+  return {
+    signer: createJwsSigner(pair),
+    publicKey: { alg: pair.alg, kid: pair.kid, publicKey: pair.publicKey },
   };
-  return { signer, publicKey };
 }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { type LedgerReceipt, RECEIPT_TYP } from "ect-core";
-import { type CryptoKey, compactVerify, decodeProtectedHeader } from "jose";
+import { type EctPublicKey, verifyReceipt } from "ect-crypto";
+import { compactVerify, decodeProtectedHeader } from "jose";
 import type { ConformanceCheck } from "../conformance-check.js";
 import { createTestReceiptSigner } from "../test-receipt-signer.js";
 import { expectAppended, expectDuplicate } from "./assertions.js";
@@ -12,14 +13,14 @@ function fieldsOf(receipt: LedgerReceipt) {
   return { seq, jti, wid, leafHash, chainHash, appendedAt };
 }
 
-async function assertSignedReceipt(receipt: LedgerReceipt, publicKey: CryptoKey, kid: string, what: string) {
+async function assertSignedReceipt(receipt: LedgerReceipt, key: EctPublicKey, kid: string, what: string) {
   assert.equal(typeof receipt.jws, "string", `${what}: a ledger with a receipt signer returns receipt.jws`);
   const jws = receipt.jws!;
   const header = decodeProtectedHeader(jws);
   assert.deepEqual(header, { alg: "ES256", typ: RECEIPT_TYP, kid }, `${what}: receipt JWS header`);
   let payloadBytes: Uint8Array;
   try {
-    ({ payload: payloadBytes } = await compactVerify(jws, publicKey, { algorithms: ["ES256"] }));
+    ({ payload: payloadBytes } = await compactVerify(jws, key.publicKey, { algorithms: ["ES256"] }));
   } catch (e) {
     assert.fail(`${what}: the receipt JWS must verify with the ledger's public key: ${String(e)}`);
   }
@@ -27,6 +28,13 @@ async function assertSignedReceipt(receipt: LedgerReceipt, publicKey: CryptoKey,
   const expected = fieldsOf(receipt);
   for (const [name, value] of Object.entries(expected)) {
     assert.deepEqual(payload[name], value, `${what}: signed receipt member ${name}`);
+  }
+  // A third party with ect-crypto checks it the same way.
+  try {
+    assert.deepEqual({ ...(await verifyReceipt(jws, key)) }, expected, `${what}: verifyReceipt fields`);
+  } catch (e) {
+    if (e instanceof assert.AssertionError) throw e;
+    assert.fail(`${what}: ect-crypto verifyReceipt refuses the receipt: ${String(e)}`);
   }
 }
 
@@ -72,7 +80,7 @@ export const receiptChecks: readonly ConformanceCheck[] = [
       // Someone else's key must not verify it (the check above is not vacuous).
       const other = await createTestReceiptSigner("ledger-key-7");
       await assert.rejects(
-        compactVerify(first.receipt.jws!, other.publicKey),
+        compactVerify(first.receipt.jws!, other.publicKey.publicKey),
         "a receipt must not verify with another key",
       );
     },
