@@ -1,0 +1,92 @@
+// Packages picked a la carte, the way a user meets them: packed tarballs installed into an empty
+// project outside the workspace, one layer at a time. Each step type-checks a small TypeScript
+// file against the installed types, then runs it.
+import { copyFileSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { startRedisServer } from "ect-ledger-redis/testing";
+import { beforeAll, describe, expect, it } from "vitest";
+import { packAll, repoRoot, run, tempDir } from "./support.js";
+
+const fixtures = join(repoRoot, "e2e/packaging/fixtures/a-la-carte");
+const tsc = join(repoRoot, "node_modules/typescript/bin/tsc");
+
+describe("a la carte installs from tarballs", () => {
+  let tarballs: Map<string, string>;
+  let project: string;
+
+  const install = (...names: string[]) =>
+    run("npm", ["install", "--no-audit", "--no-fund", ...names.map((n) => tarballs.get(n)!)], project);
+
+  const ours = () =>
+    readdirSync(join(project, "node_modules"))
+      .filter((d) => d.startsWith("ect-"))
+      .sort();
+
+  /** Type-checks one fixture with its own tsconfig (`types` decides whether Node's types are visible), then runs it. */
+  const checkAndRun = (fixture: string, types: string[], env: NodeJS.ProcessEnv = process.env): unknown => {
+    copyFileSync(join(fixtures, fixture), join(project, fixture));
+    const config = {
+      compilerOptions: {
+        target: "ES2022",
+        lib: ["ES2022", "DOM"],
+        module: "NodeNext",
+        moduleResolution: "NodeNext",
+        strict: true,
+        exactOptionalPropertyTypes: true,
+        noUncheckedIndexedAccess: true,
+        skipLibCheck: false,
+        types,
+        outDir: "out",
+      },
+      files: [fixture],
+    };
+    writeFileSync(join(project, "tsconfig.json"), JSON.stringify(config, null, 2));
+    run(process.execPath, [tsc, "-p", "tsconfig.json"], project);
+    const out = run(process.execPath, [join(project, "out", fixture.replace(/\.ts$/, ".js"))], project, env);
+    return JSON.parse(out.trim().split("\n").at(-1)!);
+  };
+
+  beforeAll(() => {
+    tarballs = packAll(tempDir("ect-a-la-carte-pack"));
+    project = tempDir("ect-a-la-carte");
+    writeFileSync(
+      join(project, "package.json"),
+      JSON.stringify({ name: "a-la-carte-app", version: "1.0.0", private: true, type: "module" }, null, 2),
+    );
+  });
+
+  it("ect-core + ect-crypto alone sign and verify, with no Node types and nothing else of ours", () => {
+    install("ect-core", "ect-crypto");
+    expect(ours()).toEqual(["ect-core", "ect-crypto"]);
+    // Browser-safe types: checked with `types: []`, so nothing may need @types/node.
+    expect(checkAndRun("sign-and-verify.ts", [])).toEqual({
+      exec_act: "review_document",
+      level: 2,
+      replay: "refused",
+    });
+  });
+
+  it("adding ect-dag + ect-ledger-memory validates a fork-and-join workflow into a ledger", () => {
+    install("ect-dag", "ect-ledger-memory");
+    expect(ours()).toEqual(["ect-core", "ect-crypto", "ect-dag", "ect-ledger-memory"]);
+    expect(checkAndRun("workflow.ts", [])).toEqual({
+      level: 3,
+      head: 4,
+      chainValid: true,
+      forged: "ECT_DAG_PRED_MISSING",
+    });
+  });
+
+  it("adding ect-ledger-redis appends to a private redis-server", async () => {
+    install("ect-ledger-redis");
+    run("npm", ["install", "--no-audit", "--no-fund", "@types/node@^20"], project);
+    expect(ours()).toEqual(["ect-core", "ect-crypto", "ect-dag", "ect-ledger-memory", "ect-ledger-redis"]);
+    const server = await startRedisServer();
+    try {
+      const result = checkAndRun("redis-ledger.ts", ["node"], { ...process.env, REDIS_URL: server.url });
+      expect(result).toEqual({ first: "appended", again: "duplicate", chainValid: true });
+    } finally {
+      await server.stop();
+    }
+  });
+});
