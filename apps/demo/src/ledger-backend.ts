@@ -1,0 +1,81 @@
+// The audit ledger: in memory by default, Redis with `--ledger redis://host:port`. Both need a way
+// to tamper with a stored entry for the demo's last attack, which the library's API never offers.
+import { randomUUID } from "node:crypto";
+import type { Ledger } from "ect-core";
+import { createDagValidator } from "ect-dag";
+import { MemoryLedger } from "ect-ledger-memory";
+import { tamperMemoryLedger } from "ect-ledger-memory/testing";
+import { RedisLedger, redisLedgerKeys } from "ect-ledger-redis";
+import { createClient } from "redis";
+
+/** A ledger and the demo's hooks around it. */
+export interface LedgerBackend {
+  /** The ledger the agents append to. */
+  readonly ledger: Ledger;
+  /** `memory` or `redis`. */
+  readonly kind: "memory" | "redis";
+  /** Where it lives, for people (no password). */
+  readonly location: string;
+  /** Overwrites the stored token of entry `seq` behind the ledger's back (the insider attack). */
+  tamperToken(seq: number, token: string): Promise<void>;
+  /** Releases it (Redis: deletes the demo's keys and disconnects). */
+  close(): Promise<void>;
+}
+
+/** The in-memory ledger, with the DAG rules run atomically with every append (SPEC 6). */
+export function memoryBackend(): LedgerBackend {
+  const ledger = new MemoryLedger({ dag: createDagValidator() });
+  return {
+    ledger,
+    kind: "memory",
+    location: "in-process",
+    tamperToken: async (seq, token) => tamperMemoryLedger(ledger, seq, { token }),
+    close: async () => undefined,
+  };
+}
+
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password !== "") u.password = "***";
+    return u.toString();
+  } catch {
+    return "redis";
+  }
+}
+
+/**
+ * A Redis ledger under a fresh id (so runs never mix), with the DAG rules inside its append
+ * script; a second plain client does the tampering and the clean-up.
+ */
+export async function redisBackend(
+  url: string,
+  onWarning: (message: string) => void,
+): Promise<LedgerBackend> {
+  const ledgerId = `ect-demo-${randomUUID()}`;
+  const ledger = new RedisLedger({ url, ledgerId, dag: {}, onWarning });
+  const raw = createClient({ url });
+  raw.on("error", () => undefined);
+  await raw.connect();
+  const keys = redisLedgerKeys(ledgerId);
+  return {
+    ledger,
+    kind: "redis",
+    location: `${redactUrl(url)} ledger ${ledgerId}`,
+    tamperToken: async (seq, token) => {
+      await raw.hSet(keys.entry(seq), "t", token);
+    },
+    close: async () => {
+      try {
+        const doomed: string[] = [];
+        for await (const batch of raw.scanIterator({ MATCH: `${keys.prefix}*`, COUNT: 200 })) {
+          doomed.push(...(Array.isArray(batch) ? batch : [batch]));
+        }
+        if (doomed.length > 0) await raw.del(doomed);
+      } finally {
+        await raw.quit().catch(() => undefined);
+        await ledger.close();
+      }
+    },
+  };
+}
