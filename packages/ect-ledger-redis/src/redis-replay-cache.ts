@@ -1,0 +1,158 @@
+import { EctError, EctErrorCodes, ectKey, type ReplayCache, type ReplayRecord } from "ect-core";
+import { checkRedisDurability } from "./durability-check.js";
+import { RedisConnection, type RedisConnectionOptions } from "./redis-connection.js";
+import type { StartupCheckMode } from "./redis-ledger.js";
+
+/** Options of {@link RedisReplayCache}. Give exactly one of `url`, `cluster` or `client`. */
+export interface RedisReplayCacheOptions extends RedisConnectionOptions {
+  /**
+   * Separates the records of independent deployments sharing one Redis (default `"default"`):
+   * keys are `ect:replay:<namespace>:<wid>|<jti>`. Same rules as a ledger id.
+   */
+  readonly namespace?: string;
+  /**
+   * At the first call, check that Redis keeps replay records (`noeviction`, AOF on):
+   * `"warn"` (default), `"refuse"` or `"off"`, as for {@link RedisLedger}.
+   */
+  readonly startupCheck?: StartupCheckMode;
+  /** Receives the startup check's warnings (default: `process.emitWarning`). */
+  readonly onWarning?: (message: string) => void;
+}
+
+const NAMESPACE = /^[\x21-\x7a\x7c\x7e]{1,200}$/;
+
+/**
+ * A replay cache on Redis (SPEC 5.10) shared by any number of verifier processes: a token accepted
+ * by one is refused as a replay by every other.
+ *
+ * `checkAndRecord` is one `SET key nonce NX PX <ttl> GET`: atomic (of two concurrent calls exactly
+ * one records), keyed by ect-core's `ectKey(wid, jti)` (UUIDs case-insensitive), and idempotent
+ * under retries (a retry whose first attempt did record finds its own nonce and still answers
+ * `true`). The record lives `expiresAt - now` seconds (at least one), measured from the verifier's
+ * clock rather than the server's, so a skewed or simulated verifier clock cannot make a record
+ * expire at once. Records of different tokens spread over Cluster slots (no shared hash tag).
+ *
+ * @example
+ * ```ts
+ * import { RedisReplayCache } from "ect-ledger-redis";
+ * import { createEctVerifier } from "ect-crypto";
+ *
+ * const replayCache = new RedisReplayCache({ url: "redis://127.0.0.1:6379" });
+ * const verifier = createEctVerifier({ verifierId, keys, replayCache });
+ * ```
+ */
+export class RedisReplayCache implements ReplayCache {
+  /** The namespace of the keys. */
+  readonly namespace: string;
+  readonly #connection: RedisConnection;
+  readonly #startupCheck: StartupCheckMode;
+  readonly #onWarning: (message: string) => void;
+  #checked = false;
+  #checking: Promise<void> | undefined;
+
+  /** @throws {@link EctError} `ECT_CONFIG_INVALID` for a bad namespace or connection option. */
+  constructor(options: RedisReplayCacheOptions) {
+    const namespace = options.namespace ?? "default";
+    if (typeof namespace !== "string" || !NAMESPACE.test(namespace)) {
+      throw new EctError(
+        EctErrorCodes.CONFIG_INVALID,
+        "namespace must be 1-200 printable ASCII characters without spaces, '{' or '}'",
+        { member: "namespace" },
+      );
+    }
+    const mode = options.startupCheck ?? "warn";
+    if (mode !== "warn" && mode !== "refuse" && mode !== "off") {
+      throw new EctError(EctErrorCodes.CONFIG_INVALID, 'startupCheck must be "warn", "refuse" or "off"', {
+        member: "startupCheck",
+      });
+    }
+    this.namespace = namespace;
+    this.#startupCheck = mode;
+    this.#onWarning =
+      options.onWarning ?? ((message) => process.emitWarning(message, { code: "ECT_REDIS_DURABILITY" }));
+    this.#connection = new RedisConnection(options);
+  }
+
+  /** The Redis key of a `(wid, jti)` pair. */
+  keyOf(wid: string | null | undefined, jti: string): string {
+    return `ect:replay:${this.namespace}:${ectKey(wid, jti)}`;
+  }
+
+  /**
+   * Records `(wid, jti)` unless recorded and unexpired; `true` when recorded now, `false` for a
+   * replay (SPEC 5.10).
+   *
+   * @throws {@link EctError} `ECT_LEDGER_UNAVAILABLE` when Redis cannot be reached within the budget
+   *   (the verifier then refuses the token: fail closed).
+   */
+  async checkAndRecord(record: ReplayRecord): Promise<boolean> {
+    if (
+      typeof record?.jti !== "string" ||
+      !Number.isFinite(record.expiresAt) ||
+      !Number.isFinite(record.now)
+    ) {
+      throw new EctError(EctErrorCodes.CONFIG_INVALID, "a replay record needs jti, expiresAt and now");
+    }
+    const key = this.keyOf(record.wid, record.jti);
+    const ttlMs = Math.max(1000, Math.ceil((record.expiresAt - record.now) * 1000));
+    const nonce = globalThis.crypto.randomUUID();
+    await this.#ready();
+    const previous = await this.#connection.run(
+      (target) =>
+        target.send(["SET", key, nonce, "NX", "PX", String(ttlMs), "GET"], {
+          firstKey: key,
+          readonly: false,
+        }),
+      { what: "replay check", definiteCode: EctErrorCodes.LEDGER_UNAVAILABLE, writes: true },
+    );
+    // nil: the key was free and is now ours. Our own nonce: a retried attempt that had recorded.
+    if (previous === null || previous === undefined) return true;
+    return (typeof previous === "string" ? previous : String(previous)) === nonce;
+  }
+
+  /** Removes the record of `(wid, jti)` (a token refused after its replay check keeps its `jti`). */
+  async release(key: { readonly wid: string | null | undefined; readonly jti: string }): Promise<void> {
+    const redisKey = this.keyOf(key.wid, key.jti);
+    await this.#ready();
+    await this.#connection.run(
+      (target) => target.send(["DEL", redisKey], { firstKey: redisKey, readonly: false }),
+      {
+        what: "replay release",
+        definiteCode: EctErrorCodes.LEDGER_UNAVAILABLE,
+        writes: true,
+      },
+    );
+  }
+
+  /** Closes the connection the cache owns (a borrowed client is left open). */
+  async close(): Promise<void> {
+    await this.#connection.close();
+  }
+
+  #ready(): Promise<void> {
+    if (this.#checked || this.#startupCheck === "off") return Promise.resolve();
+    if (this.#checking === undefined) {
+      this.#checking = this.#check().finally(() => {
+        this.#checking = undefined;
+      });
+    }
+    return this.#checking;
+  }
+
+  async #check(): Promise<void> {
+    const report = await this.#connection.run(
+      (target) => checkRedisDurability(target.client, { purpose: "replay-cache" }),
+      { what: "startup check", definiteCode: EctErrorCodes.LEDGER_UNAVAILABLE, writes: false },
+    );
+    if (report.problems.length > 0 && this.#startupCheck === "refuse") {
+      throw new EctError(
+        EctErrorCodes.CONFIG_INVALID,
+        `Redis would not keep replay records: ${report.problems.join("; ")}`,
+      );
+    }
+    if (!this.#checked) {
+      this.#checked = true;
+      for (const problem of report.problems) this.#onWarning(problem);
+    }
+  }
+}
