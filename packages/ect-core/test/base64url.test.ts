@@ -140,7 +140,7 @@ describe("properties", () => {
           }
         },
       ),
-      { numRuns: 1000 },
+      { numRuns: 600 },
     );
   });
 });
