@@ -6,8 +6,9 @@ import { execFile } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { promisify } from "node:util";
 import { EctErrorCodes } from "ect-core";
+import { type RedisServerHandle, startRedisServer } from "ect-ledger-redis/testing";
 import ts from "typescript";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   extractErrorCodesTable,
   PROFILE_GUIDE,
@@ -31,10 +32,20 @@ const EXPECTED_GUIDES = [
   "writing-a-ledger-backend.md",
 ];
 
-beforeAll(() => {
+/** A private redis-server (AOF on, fsync always, as the Redis guide recommends) for the examples that use `REDIS_URL`. */
+let redis: RedisServerHandle | undefined;
+
+beforeAll(async () => {
   rmSync(EXAMPLES_DIR, { recursive: true, force: true });
   mkdirSync(EXAMPLES_DIR, { recursive: true });
   for (const example of examples) writeFileSync(fileOf(example), `${example.code}\n`);
+  if (examples.some((example) => example.run && example.code.includes("REDIS_URL"))) {
+    redis = await startRedisServer({ appendonly: true, appendfsync: "always" });
+  }
+});
+
+afterAll(async () => {
+  await redis?.stop();
 });
 
 describe("the guides", () => {
@@ -90,7 +101,7 @@ describe.each(examples.filter((e) => e.run))("guide example $guide:$line", (exam
     const result = await run(process.execPath, [file], {
       cwd: EXAMPLES_DIR,
       timeout: 60_000,
-      env: { ...process.env, NODE_NO_WARNINGS: "1" },
+      env: { ...process.env, ...(redis ? { REDIS_URL: redis.url } : {}) },
     }).catch((error: { stdout?: string; stderr?: string; message: string }) => {
       throw new Error(
         `docs/${example.guide}:${example.line}: the example failed\n${error.stderr || error.message}\n${error.stdout ?? ""}`,
