@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // ECT for TypeScript benchmarks. `pnpm bench` builds every package, then runs this file.
 //
-//   node bench/run.mjs [--only <suite>[,<suite>...]] [--quick] [--out <file>] [--list]
+//   node bench/run.mjs [--only <suite>[,<suite>...]] [--quick] [--out <file>] [--list] [--report]
 //
 // Every figure is measured against a baseline in the same run and printed as a table; a full run
 // (no --only, no --quick) writes bench/results.json. Benchmarks never run inside `pnpm test`.
@@ -15,6 +15,22 @@ import { resolvedEntry, resolvedInternal, SkipSuite } from "./lib/suite.mjs";
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const root = join(benchDir, "..");
+
+// --report: print bench/results.json as Markdown (for bench/README.md) and exit.
+if (process.argv.includes("--report")) {
+  const results = JSON.parse(readFileSync(join(benchDir, "results.json"), "utf8"));
+  const m = results.machine;
+  console.log(
+    `${m.cpuModel}, ${m.cores} cores (availableParallelism ${m.availableParallelism}), ` +
+      `${m.totalMemoryGiB} GiB, ${m.platform}, Node ${m.node} (OpenSSL ${m.openssl}), ` +
+      `commit ${m.commit}, ${m.date}, load average ${m.loadAverageAtStart?.join(" / ")} at start; ` +
+      `total ${results.durationSec} s.\n`,
+  );
+  console.log(results.markdown);
+  if (results.notes.length > 0)
+    console.log(`\n${results.notes.map((n) => `- ${n.suite}: ${n.text}`).join("\n")}`);
+  process.exit(0);
+}
 
 // The memory figures need a real GC between measurements.
 if (typeof globalThis.gc !== "function") {
@@ -41,7 +57,8 @@ function usage(code) {
   --only    run only these suites: ${SUITES.join(", ")}
   --quick   small counts, for a smoke test (the figures are noisier)
   --out     write the results JSON here (default: bench/results.json, only for a full run)
-  --list    list the suites and exit`);
+  --list    list the suites and exit
+  --report  print bench/results.json as Markdown and exit`);
   process.exit(code);
 }
 

@@ -10,7 +10,12 @@ import { ISSUER, VERIFIER_ID } from "./tokens.mjs";
  * can be verified again in the next round. `extra` options (checks, ledger, config) are passed on.
  */
 export async function loadEctVerify(key, extra = {}) {
-  const crypto = await importPackage("ect-crypto", ["verifyEct", "staticKeyResolver", "MemoryReplayCache"]);
+  const crypto = await importPackage("ect-crypto", [
+    "verifyEct",
+    "createEctVerifier",
+    "staticKeyResolver",
+    "MemoryReplayCache",
+  ]);
   const publicKey = await importJWK(key.publicJwk, "ES256");
   const keys = crypto.staticKeyResolver([
     { iss: ISSUER, kid: key.kid, key: publicKey, algorithms: ["ES256"] },
@@ -24,6 +29,12 @@ export async function loadEctVerify(key, extra = {}) {
       const replayCache = new crypto.MemoryReplayCache({ capacity });
       const verifyOptions = { verifierId: VERIFIER_ID, keys, replayCache, ...extra, ...options };
       return (token) => crypto.verifyEct(token, verifyOptions);
+    },
+    /** `createEctVerifier(options).verify`: the options validated once (the documented fast path). */
+    newVerifier({ capacity = 200_000, options = {} } = {}) {
+      const replayCache = new crypto.MemoryReplayCache({ capacity });
+      return crypto.createEctVerifier({ verifierId: VERIFIER_ID, keys, replayCache, ...extra, ...options })
+        .verify;
     },
   };
 }
