@@ -231,13 +231,16 @@ export async function auditLedger(options: AuditLedgerOptions): Promise<AuditRep
       if (!Number.isSafeInteger(entry.ingestedAt) || entry.ingestedAt < 0) {
         report(C.LEDGER_CHAIN_BROKEN, "ingestedAt is not a non-negative integer", "ingestedAt");
       }
-      if (typeof entry.jti === "string") {
-        const key = ectKey(entry.wid, entry.jti);
+      // SPEC 6.1 / 7 identity, taken from the token itself: the entry's fields may lie (above).
+      const idWid = claims ? (typeof claims.wid === "string" ? claims.wid : null) : entry.wid;
+      const idJti = claims ? claims.jti : entry.jti;
+      if (typeof idJti === "string") {
+        const key = ectKey(idWid, idJti);
         const first = firstSeqOfKey.get(key);
         if (first !== undefined) {
           report(
             C.DAG_DUPLICATE_JTI,
-            `identity (${entry.wid ?? ""}, ${entry.jti}) is already stored at seq ${first}`,
+            `identity (${idWid ?? ""}, ${idJti}) is already stored at seq ${first}`,
           );
         } else firstSeqOfKey.set(key, entry.seq);
       }
@@ -360,17 +363,20 @@ async function auditDag(
   unresolved: { seq: number; pred: string }[],
 ): Promise<void> {
   const preds = Array.isArray(claims.pred) ? claims.pred : [];
+  // The token's own identity, not the entry's fields.
+  const wid = typeof claims.wid === "string" ? claims.wid : null;
+  const self = { wid, jti: String(claims.jti) };
   const childIat = typeof claims.iat === "number" ? claims.iat : Number.NaN;
   for (let i = 0; i < preds.length; i++) {
     const pred = preds[i];
     if (typeof pred !== "string") continue; // a claim rule violation, reported by step 3
     const member = `pred[${i}]`;
-    const stored = await ledger.get(entry.wid, pred);
+    const stored = await ledger.get(wid, pred);
     if (!stored) {
       // SPEC 6.3 vs 6.2: stored in another workflow, or not at all.
       const elsewhere = ledger.findEctByJti
         ? await ledger.findEctByJti(pred)
-        : entry.wid !== null
+        : wid !== null
           ? await ledger.get(null, pred)
           : undefined;
       if (elsewhere) {
@@ -386,7 +392,7 @@ async function auditDag(
       if (rules.unresolvedPredecessors === "allow") {
         // Unresolved when appended; a later entry fills it in. Fine unless that closes a cycle.
         unresolved.push({ seq: entry.seq, pred });
-        await checkCycle(ledger, entry, stored, rules, report, member);
+        await checkCycle(ledger, self, stored, rules, report, member);
       } else {
         report(C.DAG_PRED_MISSING, `predecessor ${pred} is stored only later, at seq ${stored.seq}`, member);
       }
@@ -415,21 +421,21 @@ async function auditDag(
   }
 }
 
-/** SPEC 6.5: walks the ancestors of `start` (same workflow) looking for `entry`; bounded. */
+/** SPEC 6.5: walks the ancestors of `start` (same workflow) looking for `self`; bounded. */
 async function checkCycle(
   ledger: Ledger,
-  entry: LedgerEntry,
+  self: { readonly wid: string | null; readonly jti: string },
   start: LedgerEntry,
   rules: ResolvedRules,
   report: Report,
   member: string,
 ): Promise<void> {
-  const target = ectKey(entry.wid, entry.jti);
+  const target = ectKey(self.wid, self.jti);
   const seen = new Set<string>();
   const stack: StoredEct[] = [start];
   while (stack.length > 0) {
     const node = stack.pop()!;
-    const key = ectKey(entry.wid, String(node.claims.jti));
+    const key = ectKey(self.wid, String(node.claims.jti));
     if (key === target) {
       report(C.DAG_CYCLE, `predecessor ${start.jti} leads back to this entry`, member);
       return;
@@ -443,7 +449,7 @@ async function checkCycle(
     const preds = Array.isArray(node.claims.pred) ? node.claims.pred : [];
     for (const p of preds) {
       if (typeof p !== "string") continue;
-      const next = await ledger.get(entry.wid, p);
+      const next = await ledger.get(self.wid, p);
       if (next) stack.push(next);
     }
   }
