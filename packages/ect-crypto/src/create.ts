@@ -123,9 +123,11 @@ export async function createEct(
   const filled: Record<string, unknown> = { ...claims };
   if (filled["iat"] === undefined) filled["iat"] = Math.floor(nowMs / 1000);
   const iat = filled["iat"];
-  if (filled["exp"] === undefined && typeof iat === "number" && Number.isSafeInteger(iat)) {
-    filled["exp"] = iat + config.defaultExpiryMin * 60;
+  if (typeof iat !== "number" || !Number.isSafeInteger(iat)) {
+    // exp is derived from iat: report the iat, not a missing exp.
+    throw new EctError(EctErrorCodes.IAT_INVALID, "iat must be finite integer seconds", { member: "iat" });
   }
+  if (filled["exp"] === undefined) filled["exp"] = iat + config.defaultExpiryMin * 60;
   if (filled["jti"] === undefined) filled["jti"] = crypto.randomUUID();
   const text = serializeClaims(filled, config);
   const payload = base64urlEncode(utf8.encode(text));

@@ -235,6 +235,7 @@ describe(`verify pipeline [${signatureBackendName}]`, () => {
         checks: [
           () => {
             if (refuse) throw new EctError("ECT_DAG_PRED_MISSING", "parent not there yet");
+            return undefined;
           },
         ],
       });
