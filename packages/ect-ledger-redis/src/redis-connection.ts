@@ -1,4 +1,4 @@
-import { EctError, type EctErrorCode, EctErrorCodes } from "ect-core";
+import { EctError, type EctErrorCode, EctErrorCodes, isEctError } from "ect-core";
 import { createClient, createCluster, ErrorReply } from "redis";
 import type { LuaScript } from "./lua-scripts.js";
 
@@ -154,6 +154,14 @@ function positiveMs(value: number | undefined, fallback: number, name: string): 
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** What {@link RedisConnection} does with each new connection and before the first command. */
+export interface ConnectionSetup {
+  /** Scripts to load on every new connection. */
+  readonly preload?: readonly LuaScript[];
+  /** A check run once (until it passes) before the first command, e.g. the durability check. */
+  readonly check?: (client: RedisClientLike) => Promise<void>;
+}
+
 /** One connected client and the generation it belongs to (a reset starts a new generation). */
 interface Connection {
   readonly client: RedisClientLike;
@@ -212,14 +220,20 @@ export class RedisConnection {
   #closed = false;
 
   readonly #preload: readonly LuaScript[];
+  readonly #check: ((client: RedisClientLike) => Promise<void>) | undefined;
+  #checkPassed = false;
+  #checking: Promise<void> | undefined;
 
   /**
    * @param options - How to connect.
-   * @param preload - Scripts loaded (`SCRIPT LOAD`) on every new connection, on every master of a
-   *   cluster, so the first calls do not all meet NOSCRIPT at once.
+   * @param setup - `preload`: scripts loaded (`SCRIPT LOAD`) on every new connection, on every
+   *   master of a cluster, so the first calls do not all meet NOSCRIPT at once. `check`: run once
+   *   before the first command (within that call's budget) until it passes; an `EctError` it
+   *   throws fails the call as is.
    */
-  constructor(options: RedisConnectionOptions, preload: readonly LuaScript[] = []) {
-    this.#preload = preload;
+  constructor(options: RedisConnectionOptions, setup: ConnectionSetup = {}) {
+    this.#preload = setup.preload ?? [];
+    this.#check = setup.check;
     const given = [options.url, options.cluster, options.client].filter((v) => v !== undefined).length;
     if (given !== 1) {
       throw new EctError(EctErrorCodes.CONFIG_INVALID, "give exactly one of url, cluster or client", {
@@ -304,9 +318,21 @@ export class RedisConnection {
       const target = this.#target(connection);
       const timeoutMs = Math.min(this.#commandTimeoutMs, Math.max(1, deadline - Date.now()));
       let failure: AttemptFailure;
+      if (this.#check !== undefined && !this.#checkPassed) {
+        try {
+          await withTimeout(() => this.#runCheck(connection.client), timeoutMs);
+        } catch (error) {
+          if (isEctError(error)) throw error;
+          lastError = error;
+          if (error instanceof AttemptTimeout) this.#reset(connection.generation);
+          await sleep(Math.min(backoff(tries), Math.max(0, deadline - Date.now())));
+          continue; // nothing of the call was sent yet
+        }
+      }
       try {
         return await withTimeout((signal) => attempt(target.withSignal(signal)), timeoutMs);
       } catch (error) {
+        if (isEctError(error)) throw error;
         failure = classify(error);
       }
       lastError = failure.error;
@@ -333,6 +359,18 @@ export class RedisConnection {
       `${options.what}: Redis unavailable for ${this.#retryBudgetMs} ms (${describe(lastError ?? this.#lastClientError)})${outcome}`,
       { cause: lastError ?? this.#lastClientError },
     );
+  }
+
+  /** Runs the setup check once for all concurrent callers. */
+  #runCheck(client: RedisClientLike): Promise<void> {
+    this.#checking ??= this.#check!(client)
+      .then(() => {
+        this.#checkPassed = true;
+      })
+      .finally(() => {
+        this.#checking = undefined;
+      });
+    return this.#checking;
   }
 
   /** Closes an owned client (a borrowed one is left alone). Later calls fail. */

@@ -23,8 +23,9 @@ import {
   type StoredEct,
   validateClaims,
 } from "ect-core";
+import { ErrorReply } from "redis";
 import { type ResolvedDagOptions, resolveDagOptions } from "./dag-options.js";
-import { checkRedisDurability } from "./durability-check.js";
+import { checkRedisDurability, type RedisDurabilityReport } from "./durability-check.js";
 import { HeadPredictor } from "./head-predictor.js";
 import { assertLedgerId, type RedisLedgerKeys, redisLedgerKeys } from "./ledger-keys.js";
 import {
@@ -36,7 +37,12 @@ import {
   toRecord,
 } from "./ledger-records.js";
 import { APPEND_SCRIPT, IMPORT_SCRIPT, READ_SCRIPT } from "./lua-scripts.js";
-import { type CommandTarget, RedisConnection, type RedisConnectionOptions } from "./redis-connection.js";
+import {
+  type CommandTarget,
+  type RedisClientLike,
+  RedisConnection,
+  type RedisConnectionOptions,
+} from "./redis-connection.js";
 
 /** What the startup configuration check does with a problem it finds. */
 export type StartupCheckMode = "warn" | "refuse" | "off";
@@ -216,8 +222,6 @@ export class RedisLedger implements Ledger {
   readonly #signer: JwsSigner | undefined;
   readonly #startupCheck: StartupCheckMode;
   readonly #onWarning: (message: string) => void;
-  #checked = false;
-  #checking: Promise<void> | undefined;
 
   readonly #predictor = new HeadPredictor();
 
@@ -243,7 +247,10 @@ export class RedisLedger implements Ledger {
     this.#startupCheck = mode;
     this.#onWarning =
       options.onWarning ?? ((message) => process.emitWarning(message, { code: "ECT_REDIS_DURABILITY" }));
-    this.#connection = new RedisConnection(options, [APPEND_SCRIPT, READ_SCRIPT]);
+    this.#connection = new RedisConnection(options, {
+      preload: [APPEND_SCRIPT, READ_SCRIPT],
+      ...(mode === "off" ? {} : { check: (client: RedisClientLike) => this.#check(client) }),
+    });
   }
 
   /**
@@ -294,7 +301,6 @@ export class RedisLedger implements Ledger {
             dag.predecessorPolicy ? "1" : "0",
             dag.allowPendingPredecessors ? "1" : "0",
           ];
-    await this.#ready();
     const reply = await this.#connection.run((target) => this.#sendAppend(target, leaf, fixed, dagArgs), {
       what: "append",
       definiteCode: EctErrorCodes.LEDGER_APPEND_FAILED,
@@ -611,7 +617,6 @@ export class RedisLedger implements Ledger {
         key,
       });
     }
-    await this.#ready();
     const start = await this.head();
     if (start.seq !== 0) throw importError(0, `the ledger is not empty (head seq ${start.seq})`);
     let head: LedgerHead = start;
@@ -657,42 +662,31 @@ export class RedisLedger implements Ledger {
   }
 
   async #read(what: string, args: string[]): Promise<unknown> {
-    await this.#ready();
     return this.#connection.run(
       (target) => target.evalScript(READ_SCRIPT, [this.keys.head], [this.keys.prefix, ...args], true),
       { what, definiteCode: EctErrorCodes.LEDGER_UNAVAILABLE, writes: false },
     );
   }
 
-  /** The startup configuration check, once per ledger (again after a refusal or a failure). */
-  #ready(): Promise<void> {
-    if (this.#checked || this.#startupCheck === "off") return Promise.resolve();
-    if (this.#checking === undefined) {
-      this.#checking = this.#check().finally(() => {
-        this.#checking = undefined;
-      });
+  /** The startup configuration check (run by the connection before the first command). */
+  async #check(client: RedisClientLike): Promise<void> {
+    let report: RedisDurabilityReport;
+    try {
+      report = await checkRedisDurability(client, { purpose: "ledger" });
+    } catch (error) {
+      if (!(error instanceof ErrorReply)) throw error;
+      // INFO refused (an ACL): nothing to check with; say so once and go on.
+      this.#onWarning(
+        `could not check the Redis configuration (${error.message}); make sure it keeps the ledger`,
+      );
+      return;
     }
-    return this.#checking;
-  }
-
-  async #check(): Promise<void> {
-    const report = await this.#connection.run(
-      (target) => checkRedisDurability(target.client, { purpose: "ledger" }),
-      {
-        what: "startup check",
-        definiteCode: EctErrorCodes.LEDGER_UNAVAILABLE,
-        writes: false,
-      },
-    );
     if (report.problems.length > 0 && this.#startupCheck === "refuse") {
       throw new EctError(
         EctErrorCodes.CONFIG_INVALID,
         `Redis would not keep the ledger: ${report.problems.join("; ")}`,
       );
     }
-    if (!this.#checked) {
-      this.#checked = true;
-      for (const problem of report.problems) this.#onWarning(problem);
-    }
+    for (const problem of report.problems) this.#onWarning(problem);
   }
 }

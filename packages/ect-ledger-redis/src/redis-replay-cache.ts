@@ -1,6 +1,7 @@
 import { EctError, EctErrorCodes, ectKey, type ReplayCache, type ReplayRecord } from "ect-core";
-import { checkRedisDurability } from "./durability-check.js";
-import { RedisConnection, type RedisConnectionOptions } from "./redis-connection.js";
+import { ErrorReply } from "redis";
+import { checkRedisDurability, type RedisDurabilityReport } from "./durability-check.js";
+import { type RedisClientLike, RedisConnection, type RedisConnectionOptions } from "./redis-connection.js";
 import type { StartupCheckMode } from "./redis-ledger.js";
 
 /** Options of {@link RedisReplayCache}. Give exactly one of `url`, `cluster` or `client`. */
@@ -47,8 +48,6 @@ export class RedisReplayCache implements ReplayCache {
   readonly #connection: RedisConnection;
   readonly #startupCheck: StartupCheckMode;
   readonly #onWarning: (message: string) => void;
-  #checked = false;
-  #checking: Promise<void> | undefined;
 
   /** @throws {@link EctError} `ECT_CONFIG_INVALID` for a bad namespace or connection option. */
   constructor(options: RedisReplayCacheOptions) {
@@ -70,7 +69,10 @@ export class RedisReplayCache implements ReplayCache {
     this.#startupCheck = mode;
     this.#onWarning =
       options.onWarning ?? ((message) => process.emitWarning(message, { code: "ECT_REDIS_DURABILITY" }));
-    this.#connection = new RedisConnection(options);
+    this.#connection = new RedisConnection(
+      options,
+      mode === "off" ? {} : { check: (client: RedisClientLike) => this.#check(client) },
+    );
   }
 
   /** The Redis key of a `(wid, jti)` pair. */
@@ -96,7 +98,6 @@ export class RedisReplayCache implements ReplayCache {
     const key = this.keyOf(record.wid, record.jti);
     const ttlMs = Math.max(1000, Math.ceil((record.expiresAt - record.now) * 1000));
     const nonce = globalThis.crypto.randomUUID();
-    await this.#ready();
     const previous = await this.#connection.run(
       (target) =>
         target.send(["SET", key, nonce, "NX", "PX", String(ttlMs), "GET"], {
@@ -113,7 +114,6 @@ export class RedisReplayCache implements ReplayCache {
   /** Removes the record of `(wid, jti)` (a token refused after its replay check keeps its `jti`). */
   async release(key: { readonly wid: string | null | undefined; readonly jti: string }): Promise<void> {
     const redisKey = this.keyOf(key.wid, key.jti);
-    await this.#ready();
     await this.#connection.run(
       (target) => target.send(["DEL", redisKey], { firstKey: redisKey, readonly: false }),
       {
@@ -129,30 +129,24 @@ export class RedisReplayCache implements ReplayCache {
     await this.#connection.close();
   }
 
-  #ready(): Promise<void> {
-    if (this.#checked || this.#startupCheck === "off") return Promise.resolve();
-    if (this.#checking === undefined) {
-      this.#checking = this.#check().finally(() => {
-        this.#checking = undefined;
-      });
+  async #check(client: RedisClientLike): Promise<void> {
+    let report: RedisDurabilityReport;
+    try {
+      report = await checkRedisDurability(client, { purpose: "replay-cache" });
+    } catch (error) {
+      if (!(error instanceof ErrorReply)) throw error;
+      // INFO refused (an ACL): nothing to check with; say so once and go on.
+      this.#onWarning(
+        `could not check the Redis configuration (${error.message}); make sure it keeps replay records`,
+      );
+      return;
     }
-    return this.#checking;
-  }
-
-  async #check(): Promise<void> {
-    const report = await this.#connection.run(
-      (target) => checkRedisDurability(target.client, { purpose: "replay-cache" }),
-      { what: "startup check", definiteCode: EctErrorCodes.LEDGER_UNAVAILABLE, writes: false },
-    );
     if (report.problems.length > 0 && this.#startupCheck === "refuse") {
       throw new EctError(
         EctErrorCodes.CONFIG_INVALID,
         `Redis would not keep replay records: ${report.problems.join("; ")}`,
       );
     }
-    if (!this.#checked) {
-      this.#checked = true;
-      for (const problem of report.problems) this.#onWarning(problem);
-    }
+    for (const problem of report.problems) this.#onWarning(problem);
   }
 }
