@@ -1,4 +1,4 @@
-import { type ECTStore, ectKey, type StoredEct } from "ect-core";
+import type { ECTStore, StoredEct } from "ect-core";
 
 /** A stored direct predecessor the walk starts from. */
 export interface WalkStart {
@@ -57,7 +57,8 @@ function predList(stored: StoredEct): readonly string[] | undefined {
 }
 
 interface Visit {
-  readonly key: string;
+  /** Dense index of the key, in discovery order. */
+  readonly index: number;
   readonly id: string;
   readonly predIndex: number;
 }
@@ -72,19 +73,29 @@ interface Visit {
  * - Every `pred` entry of every stored ancestor is compared with the new node's own key, so the
  *   walk catches an ancestor that names the node (stored earlier with the node unresolved).
  * - One frontier is looked up together (`Promise.all`), so the number of round trips is the depth.
- * - The stored ancestors are then checked for a cycle among themselves (Kahn's algorithm, in
- *   memory, linear): a store written around the checks makes the walk fail closed, never loop.
+ * - The stored ancestors are then checked for a cycle among themselves (Kahn's algorithm over
+ *   dense indexes, in memory, linear): a store written around the checks makes the walk fail
+ *   closed, never loop.
  */
 export async function walkAncestors(input: AncestorWalkInput): Promise<AncestorWalkOutcome> {
   const { store, wid, ownKey, maxTraversal } = input;
-  const visited = new Set<string>(input.directKeys.keys());
-  if (visited.size > maxTraversal) return { kind: "limit", visited: visited.size };
+  // Key -> dense index, in discovery order; also the visited set.
+  const indexOf = new Map<string, number>();
+  for (const key of input.directKeys.keys()) indexOf.set(key, indexOf.size);
+  if (indexOf.size > maxTraversal) return { kind: "limit", visited: indexOf.size };
+  // Same format as ect-core `ectKey`, with the scope lower-cased once.
+  const scope = `${(wid ?? "").toLowerCase()}|`;
 
-  // Stored ancestors and the keys their `pred` names, for the stored-cycle check at the end.
-  const parentsOf = new Map<string, readonly string[]>();
-  const originOf = new Map<string, number>();
+  // For the stored ancestors (by dense index): the indexes their `pred` names, and the direct
+  // predecessor they were reached from.
+  const parentsOf: (readonly number[] | undefined)[] = [];
+  const originOf: number[] = [];
   let frontier: { readonly visit: Visit; readonly stored: StoredEct }[] = input.starts.map((s) => ({
-    visit: { key: s.key, id: (s.stored.claims as { jti: string }).jti, predIndex: s.predIndex },
+    visit: {
+      index: indexOf.get(s.key)!,
+      id: (s.stored.claims as { jti: string }).jti,
+      predIndex: s.predIndex,
+    },
     stored: s.stored,
   }));
 
@@ -93,23 +104,26 @@ export async function walkAncestors(input: AncestorWalkInput): Promise<AncestorW
     for (const { visit, stored } of frontier) {
       const pred = predList(stored);
       if (pred === undefined) {
-        return { kind: "malformed", predIndex: visit.predIndex, id: visit.id, visited: visited.size };
+        return { kind: "malformed", predIndex: visit.predIndex, id: visit.id, visited: indexOf.size };
       }
-      const parentKeys: string[] = new Array(pred.length);
+      const parents: number[] = new Array(pred.length);
       for (let i = 0; i < pred.length; i++) {
         const id = pred[i]!;
-        const key = ectKey(wid, id);
-        parentKeys[i] = key;
+        const key = scope + id.toLowerCase();
         if (key === ownKey) {
-          return { kind: "cycle", predIndex: visit.predIndex, via: visit.id, visited: visited.size };
+          return { kind: "cycle", predIndex: visit.predIndex, via: visit.id, visited: indexOf.size };
         }
-        if (visited.has(key)) continue;
-        visited.add(key);
-        if (visited.size > maxTraversal) return { kind: "limit", visited: visited.size };
-        next.push({ key, id, predIndex: visit.predIndex });
+        let index = indexOf.get(key);
+        if (index === undefined) {
+          index = indexOf.size;
+          indexOf.set(key, index);
+          if (indexOf.size > maxTraversal) return { kind: "limit", visited: indexOf.size };
+          next.push({ index, id, predIndex: visit.predIndex });
+        }
+        parents[i] = index;
       }
-      parentsOf.set(visit.key, parentKeys);
-      originOf.set(visit.key, visit.predIndex);
+      parentsOf[visit.index] = parents;
+      originOf[visit.index] = visit.predIndex;
     }
     frontier = [];
     if (next.length === 1) {
@@ -126,51 +140,55 @@ export async function walkAncestors(input: AncestorWalkInput): Promise<AncestorW
     }
     for (const f of frontier) {
       if (!isStoredEctFor(f.stored, f.visit.id)) {
-        return { kind: "malformed", predIndex: f.visit.predIndex, id: f.visit.id, visited: visited.size };
+        return { kind: "malformed", predIndex: f.visit.predIndex, id: f.visit.id, visited: indexOf.size };
       }
     }
   }
 
-  const inCycle = findStoredCycleNode(parentsOf);
+  const inCycle = findStoredCycleNode(parentsOf, indexOf.size);
   if (inCycle !== undefined) {
-    return { kind: "stored-cycle", predIndex: originOf.get(inCycle) ?? 0, visited: visited.size };
+    return { kind: "stored-cycle", predIndex: originOf[inCycle] ?? 0, visited: indexOf.size };
   }
-  return { kind: "acyclic", visited: visited.size };
+  return { kind: "acyclic", visited: indexOf.size };
 }
 
 /**
- * Kahn's algorithm over the stored ancestors: returns a key left on a cycle, or `undefined` when
- * they form a DAG. Edges to keys that are not stored ancestors are ignored.
+ * Kahn's algorithm over the stored ancestors (`parentsOf[i]` defined): returns an index left on a
+ * cycle, or `undefined` when they form a DAG. Edges to nodes that are not stored are ignored; a
+ * repeated `pred` entry adds an edge twice and is removed twice, which keeps the counts consistent.
  */
-function findStoredCycleNode(parentsOf: ReadonlyMap<string, readonly string[]>): string | undefined {
-  const remainingParents = new Map<string, number>();
-  const childrenOf = new Map<string, string[]>();
-  for (const [key, parents] of parentsOf) {
-    let count = 0;
-    const seen = new Set<string>();
+function findStoredCycleNode(
+  parentsOf: readonly (readonly number[] | undefined)[],
+  size: number,
+): number | undefined {
+  const remaining = new Int32Array(size);
+  const childrenOf: (number[] | undefined)[] = [];
+  let storedCount = 0;
+  for (let child = 0; child < parentsOf.length; child++) {
+    const parents = parentsOf[child];
+    if (parents === undefined) continue;
+    storedCount++;
     for (const p of parents) {
-      if (!parentsOf.has(p) || seen.has(p)) continue;
-      seen.add(p);
-      count++;
-      const children = childrenOf.get(p);
-      if (children === undefined) childrenOf.set(p, [key]);
-      else children.push(key);
+      if (parentsOf[p] === undefined) continue;
+      remaining[child]!++;
+      const children = childrenOf[p];
+      if (children === undefined) childrenOf[p] = [child];
+      else children.push(child);
     }
-    remainingParents.set(key, count);
   }
-  const ready: string[] = [];
-  for (const [key, count] of remainingParents) if (count === 0) ready.push(key);
+  const ready: number[] = [];
+  for (let i = 0; i < parentsOf.length; i++)
+    if (parentsOf[i] !== undefined && remaining[i] === 0) ready.push(i);
   let done = 0;
   while (ready.length > 0) {
-    const key = ready.pop()!;
+    const node = ready.pop()!;
     done++;
-    for (const child of childrenOf.get(key) ?? []) {
-      const left = remainingParents.get(child)! - 1;
-      remainingParents.set(child, left);
-      if (left === 0) ready.push(child);
+    for (const child of childrenOf[node] ?? []) {
+      remaining[child]!--;
+      if (remaining[child] === 0) ready.push(child);
     }
   }
-  if (done === remainingParents.size) return undefined;
-  for (const [key, count] of remainingParents) if (count > 0) return key;
+  if (done === storedCount) return undefined;
+  for (let i = 0; i < parentsOf.length; i++) if (parentsOf[i] !== undefined && remaining[i]! > 0) return i;
   return undefined;
 }

@@ -7,7 +7,12 @@ import { EctErrorCodes as C, decodeEct, EctError, type EctErrorCode, ectKey } fr
 export type GraphInput =
   | string
   | Readonly<Record<string, unknown>>
-  | { readonly claims: Readonly<Record<string, unknown>>; readonly token?: string };
+  | {
+      /** The stored ECT's claims. */
+      readonly claims: Readonly<Record<string, unknown>>;
+      /** The token as received, when known. */
+      readonly token?: string;
+    };
 
 /** A task in an {@link EctGraph}. */
 export interface GraphNode {
@@ -37,7 +42,15 @@ export interface GraphNode {
  * How a query names a node: its `jti` (when unique in the graph), `{ wid, jti }`, or the
  * {@link GraphNode} itself. UUIDs compare case-insensitively.
  */
-export type NodeRef = string | { readonly wid?: string | null; readonly jti: string } | GraphNode;
+export type NodeRef =
+  | string
+  | {
+      /** The node's workflow; absent or `null` for none. */
+      readonly wid?: string | null;
+      /** The node's `jti`. */
+      readonly jti: string;
+    }
+  | GraphNode;
 
 /**
  * An in-memory graph of ECTs: nodes in input order, edges from each `pred` entry to its child.
