@@ -5,8 +5,6 @@ import type { Ledger } from "ect-core";
 import { createDagValidator } from "ect-dag";
 import { MemoryLedger } from "ect-ledger-memory";
 import { tamperMemoryLedger } from "ect-ledger-memory/testing";
-import { RedisLedger, redisLedgerKeys } from "ect-ledger-redis";
-import { createClient } from "redis";
 
 /** A ledger and the demo's hooks around it. */
 export interface LedgerBackend {
@@ -52,11 +50,22 @@ export async function redisBackend(
   url: string,
   onWarning: (message: string) => void,
 ): Promise<LedgerBackend> {
+  // Loaded only when asked for: the memory run starts faster without the Redis client.
+  const [{ RedisLedger, redisLedgerKeys }, { createClient }] = await Promise.all([
+    import("ect-ledger-redis"),
+    import("redis"),
+  ]);
   const ledgerId = `ect-demo-${randomUUID()}`;
-  const ledger = new RedisLedger({ url, ledgerId, dag: {}, onWarning });
-  const raw = createClient({ url });
+  // Fail fast when nothing listens, instead of reconnecting forever.
+  const raw = createClient({ url, socket: { connectTimeout: 3000, reconnectStrategy: false } });
   raw.on("error", () => undefined);
-  await raw.connect();
+  try {
+    await raw.connect();
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`cannot reach the Redis ledger at ${redactUrl(url)}: ${reason}`);
+  }
+  const ledger = new RedisLedger({ url, ledgerId, dag: {}, onWarning });
   const keys = redisLedgerKeys(ledgerId);
   return {
     ledger,

@@ -66,9 +66,8 @@ main().then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(
-      `ect-demo: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
+    // A message, not a stack: the setup failed (e.g. Redis unreachable), not the demo's code.
+    process.stderr.write(`ect-demo: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = 1;
   },
 );
