@@ -166,125 +166,52 @@ export async function auditLedger(options: AuditLedgerOptions): Promise<AuditRep
   let previousChain = GENESIS_CHAIN_HASH;
   let lastChain = GENESIS_CHAIN_HASH;
   let ownChainBroken = false;
+  const context: EntryAuditContext = {
+    ledger,
+    verifyToken,
+    validator,
+    rules,
+    claimRules: options.claimRules,
+  };
   while (expectedSeq <= head.seq) {
     const page = await ledger.range({ fromSeq: expectedSeq, toSeq: head.seq, limit: pageSize });
     if (page.length === 0) break;
-    for (const entry of page) {
-      const report = (code: EctErrorCode, message: string, member?: string) => {
-        problems.push(
-          Object.freeze({
-            seq: entry.seq,
-            jti: entry.jti,
-            wid: entry.wid,
-            code,
-            message,
-            ...(member === undefined ? {} : { member }),
-          }),
-        );
-      };
-      const reportError = (error: EctError) => report(error.code, error.message, error.member);
-
-      // 1. Hash chain, linked through the stored previous chain hash so one tampered entry is
-      // reported once, not together with every entry after it.
-      if (entry.seq !== expectedSeq) {
-        report(C.LEDGER_CHAIN_BROKEN, `sequence number ${entry.seq} where ${expectedSeq} was expected`);
-        ownChainBroken = true;
-      }
-      if ((await leafHash(entry.token)) !== entry.leafHash) {
-        report(C.LEDGER_CHAIN_BROKEN, "leafHash does not match the stored token");
-        ownChainBroken = true;
-      }
-      let chainOk = false;
-      try {
-        chainOk = (await chainHash(previousChain, entry.leafHash)) === entry.chainHash;
-      } catch {
-        // A stored hash that is not 32 bytes of hex: reported below.
-      }
-      if (!chainOk) {
-        report(C.LEDGER_CHAIN_BROKEN, "chainHash does not follow from the previous entry");
-        ownChainBroken = true;
-      }
-      previousChain = entry.chainHash;
-      lastChain = entry.chainHash;
-      expectedSeq = entry.seq + 1;
-
-      // 2. The entry against its token.
-      let claims: EctClaims | undefined;
-      let header: Readonly<Record<string, unknown>> | undefined;
-      try {
-        const decoded = decodeEct(entry.token);
-        claims = decoded.claims as EctClaims;
-        header = decoded.header;
-      } catch (e) {
-        if (isEctError(e)) reportError(e);
-        else report(C.MALFORMED, "the stored token cannot be decoded");
-      }
-      if (claims) {
-        if (claims.jti !== entry.jti)
-          report(C.LEDGER_CHAIN_BROKEN, "entry jti differs from its token's jti claim", "jti");
-        if ((claims.wid ?? null) !== entry.wid) {
-          report(C.LEDGER_CHAIN_BROKEN, "entry wid differs from its token's wid claim", "wid");
-        }
-        if (claims.iss !== entry.iss)
-          report(C.LEDGER_CHAIN_BROKEN, "entry iss differs from its token's iss claim", "iss");
-      }
-      if (!Number.isSafeInteger(entry.ingestedAt) || entry.ingestedAt < 0) {
-        report(C.LEDGER_CHAIN_BROKEN, "ingestedAt is not a non-negative integer", "ingestedAt");
-      }
-      // SPEC 6.1 / 7 identity, taken from the token itself: the entry's fields may lie (above).
-      const idWid = claims ? (typeof claims.wid === "string" ? claims.wid : null) : entry.wid;
-      const idJti = claims ? claims.jti : entry.jti;
-      if (typeof idJti === "string") {
-        const key = ectKey(idWid, idJti);
-        const first = firstSeqOfKey.get(key);
+    // Entries are audited independently (hashes, signature, DAG reads), so a page runs in
+    // parallel; only the identity check needs the order and runs in the merge below.
+    const audits = await Promise.all(
+      page.map((entry, i) =>
+        auditEntry(
+          entry,
+          i === 0 ? expectedSeq : page[i - 1]!.seq + 1,
+          i === 0 ? previousChain : page[i - 1]!.chainHash,
+          context,
+        ),
+      ),
+    );
+    for (let i = 0; i < page.length; i++) {
+      const entry = page[i]!;
+      const audit = audits[i]!;
+      problems.push(...audit.entryProblems);
+      if (audit.chainBroken) ownChainBroken = true;
+      if (audit.identity) {
+        const first = firstSeqOfKey.get(audit.identity.key);
         if (first !== undefined) {
-          report(
-            C.DAG_DUPLICATE_JTI,
-            `identity (${idWid ?? ""}, ${idJti}) is already stored at seq ${first}`,
+          problems.push(
+            problemOf(
+              entry,
+              C.DAG_DUPLICATE_JTI,
+              `identity (${audit.identity.wid ?? ""}, ${audit.identity.jti}) is already stored at seq ${first}`,
+            ),
           );
-        } else firstSeqOfKey.set(key, entry.seq);
+        } else firstSeqOfKey.set(audit.identity.key, entry.seq);
       }
-
-      // 3. The token in audit mode (SPEC 5.11).
-      if (verifyToken) {
-        let result: Awaited<ReturnType<AuditTokenVerifier>> | undefined;
-        try {
-          result = await verifyToken(entry.token, { ingestedAt: entry.ingestedAt });
-        } catch (e) {
-          if (isEctError(e)) reportError(e);
-          else
-            report(
-              C.CHECK_FAILED,
-              `the token verifier failed: ${e instanceof Error ? e.message : String(e)}`,
-            );
-        }
-        if (result && !result.ok) reportError(result.error);
-      } else if (claims && header) {
-        for (const e of validateHeader(header, { algorithms: SUPPORTED_ALGORITHMS })) reportError(e);
-        for (const e of validateClaims(claims, options.claimRules)) reportError(e);
-      }
-
-      // 4. The DAG (SPEC 6).
-      if (claims && (validator || rules)) {
-        const before = storeBefore(ledger, entry.seq);
-        if (validator) {
-          try {
-            const outcome = await validator(claims, before);
-            for (const v of outcome.violations) reportError(v);
-            for (const pred of outcome.unresolvedPredecessors) unresolved.push({ seq: entry.seq, pred });
-          } catch (e) {
-            if (isEctError(e)) reportError(e);
-            else
-              report(
-                C.CHECK_FAILED,
-                `the DAG validator failed: ${e instanceof Error ? e.message : String(e)}`,
-              );
-          }
-        } else if (rules) {
-          await auditDag(ledger, entry, claims, rules, report, unresolved);
-        }
-      }
+      problems.push(...audit.tokenProblems);
+      unresolved.push(...audit.unresolved);
     }
+    const last = page[page.length - 1]!;
+    previousChain = last.chainHash;
+    lastChain = last.chainHash;
+    expectedSeq = last.seq + 1;
   }
   const audited = expectedSeq - 1;
   if (audited !== head.seq) {
@@ -335,6 +262,135 @@ export async function auditLedger(options: AuditLedgerOptions): Promise<AuditRep
     unresolvedPredecessors: Object.freeze(unresolved.map((u) => Object.freeze(u))),
     conflicts: (await ledger.conflicts()).length,
   });
+}
+
+function problemOf(entry: LedgerEntry, code: EctErrorCode, message: string, member?: string): AuditProblem {
+  return Object.freeze({
+    seq: entry.seq,
+    jti: entry.jti,
+    wid: entry.wid,
+    code,
+    message,
+    ...(member === undefined ? {} : { member }),
+  });
+}
+
+interface EntryAuditContext {
+  readonly ledger: Ledger;
+  readonly verifyToken: AuditTokenVerifier | undefined;
+  readonly validator: DagValidator | undefined;
+  readonly rules: ResolvedRules | undefined;
+  readonly claimRules: ClaimRuleOptions | undefined;
+}
+
+interface EntryAudit {
+  /** Hash chain and entry-vs-token problems. */
+  readonly entryProblems: AuditProblem[];
+  /** Token (SPEC 5.11) and DAG problems. */
+  readonly tokenProblems: AuditProblem[];
+  readonly chainBroken: boolean;
+  /** The token's own identity, when it decodes. */
+  readonly identity: { readonly key: string; readonly wid: string | null; readonly jti: string } | undefined;
+  readonly unresolved: { seq: number; pred: string }[];
+}
+
+/** Every check of one entry that does not depend on the other entries' audits. */
+async function auditEntry(
+  entry: LedgerEntry,
+  expectedSeq: number,
+  previousChain: string,
+  context: EntryAuditContext,
+): Promise<EntryAudit> {
+  const entryProblems: AuditProblem[] = [];
+  const tokenProblems: AuditProblem[] = [];
+  const unresolved: { seq: number; pred: string }[] = [];
+  let chainBroken = false;
+  const toEntry = (code: EctErrorCode, message: string, member?: string) =>
+    entryProblems.push(problemOf(entry, code, message, member));
+  const toToken = (code: EctErrorCode, message: string, member?: string) =>
+    tokenProblems.push(problemOf(entry, code, message, member));
+  const tokenError = (error: EctError) => toToken(error.code, error.message, error.member);
+  const failure = (what: string, e: unknown) =>
+    isEctError(e)
+      ? tokenError(e)
+      : toToken(C.CHECK_FAILED, `${what} failed: ${e instanceof Error ? e.message : String(e)}`);
+
+  // 1. Hash chain, linked through the stored previous chain hash so one tampered entry is reported
+  // once, not together with every entry after it.
+  if (entry.seq !== expectedSeq) {
+    toEntry(C.LEDGER_CHAIN_BROKEN, `sequence number ${entry.seq} where ${expectedSeq} was expected`);
+    chainBroken = true;
+  }
+  if (typeof entry.token !== "string" || (await leafHash(entry.token)) !== entry.leafHash) {
+    toEntry(C.LEDGER_CHAIN_BROKEN, "leafHash does not match the stored token");
+    chainBroken = true;
+  }
+  let chainOk = false;
+  try {
+    chainOk = (await chainHash(previousChain, entry.leafHash)) === entry.chainHash;
+  } catch {
+    // A stored hash that is not 32 bytes of hex.
+  }
+  if (!chainOk) {
+    toEntry(C.LEDGER_CHAIN_BROKEN, "chainHash does not follow from the previous entry");
+    chainBroken = true;
+  }
+
+  // 2. The entry against its token.
+  let claims: EctClaims | undefined;
+  let header: Readonly<Record<string, unknown>> | undefined;
+  try {
+    const decoded = decodeEct(entry.token);
+    claims = decoded.claims as EctClaims;
+    header = decoded.header;
+  } catch (e) {
+    if (isEctError(e)) toEntry(e.code, e.message, e.member);
+    else toEntry(C.MALFORMED, "the stored token cannot be decoded");
+  }
+  if (claims) {
+    if (claims.jti !== entry.jti)
+      toEntry(C.LEDGER_CHAIN_BROKEN, "entry jti differs from its token's jti claim", "jti");
+    if ((claims.wid ?? null) !== entry.wid) {
+      toEntry(C.LEDGER_CHAIN_BROKEN, "entry wid differs from its token's wid claim", "wid");
+    }
+    if (claims.iss !== entry.iss)
+      toEntry(C.LEDGER_CHAIN_BROKEN, "entry iss differs from its token's iss claim", "iss");
+  }
+  if (!Number.isSafeInteger(entry.ingestedAt) || entry.ingestedAt < 0) {
+    toEntry(C.LEDGER_CHAIN_BROKEN, "ingestedAt is not a non-negative integer", "ingestedAt");
+  }
+  // SPEC 6.1 / 7 identity, taken from the token itself: the entry's fields may lie (above).
+  const idWid = claims ? (typeof claims.wid === "string" ? claims.wid : null) : entry.wid;
+  const idJti = claims ? claims.jti : entry.jti;
+  const identity =
+    typeof idJti === "string" ? { key: ectKey(idWid, idJti), wid: idWid, jti: idJti } : undefined;
+
+  // 3. The token in audit mode (SPEC 5.11).
+  if (context.verifyToken) {
+    try {
+      const result = await context.verifyToken(entry.token, { ingestedAt: entry.ingestedAt });
+      if (!result.ok) tokenError(result.error);
+    } catch (e) {
+      failure("the token verifier", e);
+    }
+  } else if (claims && header) {
+    for (const e of validateHeader(header, { algorithms: SUPPORTED_ALGORITHMS })) tokenError(e);
+    for (const e of validateClaims(claims, context.claimRules)) tokenError(e);
+  }
+
+  // 4. The DAG (SPEC 6).
+  if (claims && context.validator) {
+    try {
+      const outcome = await context.validator(claims, storeBefore(context.ledger, entry.seq));
+      for (const v of outcome.violations) tokenError(v);
+      for (const pred of outcome.unresolvedPredecessors) unresolved.push({ seq: entry.seq, pred });
+    } catch (e) {
+      failure("the DAG validator", e);
+    }
+  } else if (claims && context.rules) {
+    await auditDag(context.ledger, entry, claims, context.rules, toToken, unresolved);
+  }
+  return { entryProblems, tokenProblems, chainBroken, identity, unresolved };
 }
 
 /** A store view of the entries strictly before `seq`: what the ledger held when `seq` was appended. */
