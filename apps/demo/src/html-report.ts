@@ -11,7 +11,8 @@ export function escapeHtml(value: unknown): string {
   );
 }
 
-const PALETTE = ["#2563eb", "#059669", "#d97706", "#7c3aed", "#dc2626", "#0891b2", "#4d7c0f", "#be185d"];
+// Agent colours; red is kept for tampered entries and failures.
+const PALETTE = ["#2563eb", "#059669", "#d97706", "#7c3aed", "#0891b2", "#4d7c0f", "#be185d", "#475569"];
 
 function clip(text: string, max: number): string {
   const chars = [...text];
@@ -130,6 +131,9 @@ svg .jti { font-size: 11px; fill: #64748b; font-family: ui-monospace, Menlo, Con
 .dag { display: flex; justify-content: center; }
 tr.k-refuse td { color: #991b1b; }
 pre { white-space: pre-wrap; margin: 0; }
+table.checks td:nth-child(2) { width: 34%; }
+table.checks code, table.attacks code { word-break: break-word; }
+table.attacks td:nth-child(2) { width: 36%; }
 </style>
 </head>
 <body>
@@ -150,7 +154,7 @@ ${dagSvg(report)}
 </div>
 
 <h2>Attacks</h2>
-<div class="card"><table>
+<div class="card"><table class="attacks">
 <thead><tr><th></th><th>attack</th><th>target</th><th>expected</th><th>actual</th></tr></thead>
 <tbody>
 ${attacks}
@@ -167,7 +171,7 @@ ${fullAudit === "" ? "" : `<p class="muted">Full audit (tokens re-verified at in
 </div>
 
 <h2>Expected outcomes</h2>
-<div class="card"><table>
+<div class="card"><table class="checks">
 <thead><tr><th></th><th>check</th><th>expected</th><th>actual</th></tr></thead>
 <tbody>
 ${checks}
