@@ -80,7 +80,10 @@ async function lookupPredecessors(
     const stored = elsewhere[m];
     const i = misses[m]!;
     if (stored !== undefined && isStoredEctFor(stored, ids[i]!)) {
-      results[i] = { kind: "other-scope", stored };
+      // Stored in the child's scope after all (appended in between): an ordinary predecessor.
+      const sameScope =
+        normalizeWid((stored.claims as Readonly<Record<string, unknown>>)["wid"]) === normalizeWid(wid);
+      results[i] = sameScope ? { kind: "stored", stored } : { kind: "other-scope", stored };
     }
   }
   return results;

@@ -185,6 +185,25 @@ describe("SPEC 6.3 workflow consistency", () => {
     expect((await validateDag(ect({ wid, pred: [parent.jti] }), store)).valid).toBe(true);
   });
 
+  it("accepts a predecessor that findEctByJti finds in the child's own workflow (appended in between)", async () => {
+    const wid = uuid();
+    const parent = ect({ wid });
+    const store = new IndexedTestStore().put(parent);
+    let first = true;
+    const racing = {
+      getEct: async (w: string | null | undefined, jti: string) => {
+        if (jti === parent.jti && first) {
+          first = false;
+          return undefined;
+        }
+        return store.getEct(w, jti);
+      },
+      findEctByJti: (jti: string) => store.findEctByJti(jti),
+    };
+    const r = await validateDag(ect({ wid: wid.toUpperCase(), pred: [parent.jti] }), racing);
+    expect(r.violations).toEqual([]);
+  });
+
   it("does not consult findEctByJti when every predecessor is found", async () => {
     const parent = ect();
     const store = new IndexedTestStore().put(parent);
