@@ -6,7 +6,7 @@ import type {
 
 /** What the startup check found on one Redis server (one master of a cluster). */
 export interface RedisServerDurability {
-  /** `host:port` when known, else `"server"`. */
+  /** `host:port` of a cluster master; `""` for a standalone server. */
   readonly address: string;
   /** `aof_enabled` from `INFO persistence`. */
   readonly aofEnabled: boolean;
@@ -79,7 +79,7 @@ async function checkServer(
 
 function problemsOf(server: RedisServerDurability, purpose: RedisDataPurpose): string[] {
   const problems: string[] = [];
-  const where = `Redis ${server.address}`;
+  const where = server.address === "" ? "Redis" : `Redis ${server.address}`;
   const policy = server.maxmemoryPolicy;
   if (purpose === "ledger" && policy.startsWith("allkeys-")) {
     problems.push(
@@ -131,8 +131,7 @@ export async function checkRedisDurability(
       servers.push(await checkServer(nodeClient, `${node.host ?? "?"}:${node.port ?? "?"}`));
     }
   } else {
-    const standalone = client as RedisStandaloneClientLike & { options?: { url?: string } };
-    servers.push(await checkServer(standalone, "server"));
+    servers.push(await checkServer(client as RedisStandaloneClientLike, ""));
   }
   return Object.freeze({
     servers: Object.freeze(servers.map((s) => Object.freeze(s))),
