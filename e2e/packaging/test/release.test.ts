@@ -51,6 +51,9 @@ describe("release flow", () => {
     // Other changesets already in the repo may bump further; never less.
     expect(compareVersions(dag, bump(before["ect-dag"]!, "minor"))).toBeGreaterThanOrEqual(0);
     expect(compareVersions(core, bump(before["ect-core"]!, "patch"))).toBeGreaterThanOrEqual(0);
+    // A dependent of a changed package gets a patch bump, so its exact published dependency moves too.
+    const crypto = manifest(clone, "packages/ect-crypto").version as string;
+    expect(compareVersions(crypto, bump(before["ect-crypto"]!, "patch"))).toBeGreaterThanOrEqual(0);
     expect(readFileSync(join(clone, "packages/ect-dag/CHANGELOG.md"), "utf8")).toContain(
       "Release-flow test change.",
     );
