@@ -60,6 +60,14 @@ export interface AuditProblem {
   readonly member?: string;
 }
 
+/** A predecessor the audit accepted while it was not stored before its child (SPEC 6.2 "allow"). */
+export interface AuditUnresolvedPredecessor {
+  /** Sequence number of the child entry. */
+  readonly seq: number;
+  /** The predecessor's `jti` as written in the child's `pred`. */
+  readonly pred: string;
+}
+
 /** The outcome of {@link auditLedger}. */
 export interface AuditReport {
   /** True when no problem was found. */
@@ -77,7 +85,7 @@ export interface AuditReport {
   /** True when the DAG was re-checked. */
   readonly dagChecked: boolean;
   /** Predecessors accepted while not stored earlier (`unresolvedPredecessors: "allow"`), by entry. */
-  readonly unresolvedPredecessors: readonly { readonly seq: number; readonly pred: string }[];
+  readonly unresolvedPredecessors: readonly AuditUnresolvedPredecessor[];
   /** Conflicting tokens the ledger keeps as evidence (informational, not a problem). */
   readonly conflicts: number;
 }
