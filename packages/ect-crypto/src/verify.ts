@@ -28,7 +28,7 @@ import {
 import { algorithmProfile, resolveAlgorithmAllowlist } from "./algorithms.js";
 import type { EctKeyResolver } from "./key-resolvers.js";
 import { MemoryReplayCache } from "./replay-cache.js";
-import { verifySignature } from "./signature/verify-signature.js";
+import { beginVerification, endVerification, verifySignature } from "./signature/verify-signature.js";
 
 /** Options of {@link createEctVerifier} and {@link verifyEct}. */
 export interface VerifyEctOptions {
@@ -213,6 +213,15 @@ interface Verified {
 
 /** SPEC 5 steps 1-7 (without the audience): what live and audit verification share. */
 async function verifyTokenRules(pipeline: Pipeline, token: string): Promise<Verified> {
+  beginVerification();
+  try {
+    return await verifyTokenRulesNow(pipeline, token);
+  } finally {
+    endVerification();
+  }
+}
+
+async function verifyTokenRulesNow(pipeline: Pipeline, token: string): Promise<Verified> {
   const { config } = pipeline;
   // SPEC 5.1-5.3: length before anything else, shape, canonical base64url, strict JSON. An L1
   // token below minLevel is refused here (L3 is an L2 envelope plus a ledger append, step 12).

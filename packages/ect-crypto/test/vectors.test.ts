@@ -3,7 +3,8 @@
 // - Wycheproof ECDSA P-256 / SHA-256 with IEEE P1363 signatures (the JWS ES256 form) and Ed25519;
 // - RFC 7515 A.3 (the ES256 example), RFC 7520 (JOSE cookbook) 4.3 ES512 and RFC 8037 A.4 Ed25519.
 //
-// Wycheproof results: "valid" must verify, "invalid" must not. "acceptable" (legal but weak
+// Every vector runs through both modes of the primitive (inline and, as under concurrent load, off
+// the main thread). Wycheproof results: "valid" must verify, "invalid" must not. "acceptable" (legal but weak
 // inputs) may go either way, but must yield a plain boolean, never an exception, and the same answer
 // on both backends (each run records it; none occur in this snapshot, which the tally checks).
 import type { JWK } from "jose";
@@ -60,13 +61,20 @@ async function runWycheproof(file: string, alg: "ES256" | "EdDSA", curve: "P-256
     for (const [form, key] of await groupKeys(group, curve)) {
       for (const test of group.tests) {
         if (form === "raw CryptoKey") tally[test.result]++;
-        let outcome: boolean | string;
-        try {
-          outcome = await verifySignature({ alg, key, signature: hex(test.sig), data: hex(test.msg) });
-        } catch (error) {
-          outcome = `threw ${String(error)}`;
+        // Both modes of the primitive: inline, and off the main thread (used under concurrency).
+        const outcomes: (boolean | string)[] = [];
+        for (const concurrent of [false, true]) {
+          try {
+            outcomes.push(
+              await verifySignature({ alg, key, signature: hex(test.sig), data: hex(test.msg), concurrent }),
+            );
+          } catch (error) {
+            outcomes.push(`threw ${String(error)}`);
+          }
         }
         const label = `tcId ${test.tcId} (${form}, ${test.comment || test.flags.join(",")})`;
+        if (outcomes[0] !== outcomes[1]) mismatches.push(`${label}: modes disagree ${outcomes.join(" / ")}`);
+        const outcome = outcomes[0]!;
         if (test.result === "acceptable") {
           if (typeof outcome !== "boolean") mismatches.push(`${label}: ${outcome}`);
           else acceptable.push(`${test.tcId}:${outcome}`);

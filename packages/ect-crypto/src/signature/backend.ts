@@ -34,13 +34,16 @@ export interface SignatureBackend {
   /**
    * Verifies `signature` over `data`. The caller has checked that the key's curve matches the
    * algorithm and that the signature has the algorithm's exact length. Never throws for a bad
-   * signature: returns `false`.
+   * signature: returns `false`. `concurrent` says other verifications are in progress: a backend
+   * may then move the work off the main thread (Node: the libuv thread pool) instead of doing it
+   * synchronously, which is faster only when nothing else is waiting.
    */
   verify(
     profile: AlgorithmProfile,
     key: PreparedPublicKey,
     signature: Uint8Array,
     data: Uint8Array,
+    concurrent: boolean,
   ): boolean | Promise<boolean>;
 }
 

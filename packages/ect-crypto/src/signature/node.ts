@@ -65,15 +65,26 @@ export const signatureBackend: SignatureBackend = {
     return prepare(key);
   },
 
-  verify(profile, key, signature, data): boolean {
+  verify(profile, key, signature, data, concurrent): boolean | Promise<boolean> {
+    const algorithm = profile.kind === "eddsa" ? null : NODE_HASHES[profile.hash!]!;
+    const keyInput =
+      profile.kind === "eddsa"
+        ? (key.handle as KeyObject)
+        : { key: key.handle as KeyObject, dsaEncoding: "ieee-p1363" as const };
+    if (concurrent) {
+      // Others are waiting: verify on the thread pool so the main thread keeps decoding them.
+      return new Promise<boolean>((resolve) => {
+        try {
+          nodeVerify(algorithm, data, keyInput, signature, (error, valid) =>
+            resolve(error === null && valid),
+          );
+        } catch {
+          resolve(false);
+        }
+      });
+    }
     try {
-      if (profile.kind === "eddsa") return nodeVerify(null, data, key.handle as KeyObject, signature);
-      return nodeVerify(
-        NODE_HASHES[profile.hash!]!,
-        data,
-        { key: key.handle as KeyObject, dsaEncoding: "ieee-p1363" },
-        signature,
-      );
+      return nodeVerify(algorithm, data, keyInput, signature);
     } catch {
       return false;
     }

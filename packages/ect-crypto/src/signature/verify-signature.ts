@@ -6,10 +6,15 @@
  * @internal
  */
 import { EctError, EctErrorCodes } from "ect-core";
-import { signatureBackend } from "#signature-backend";
+import { signatureBackend as selectedBackend } from "#signature-backend";
 import { algorithmProfile } from "../algorithms.js";
-import type { PreparedPublicKey } from "./backend.js";
+import type { PreparedPublicKey, SignatureBackend } from "./backend.js";
 import type { PublicKeyInput } from "./public-key-checks.js";
+
+// Typed through the relative contract, not through whatever `#signature-backend` resolves to at
+// compile time (possibly a previous build's declarations). Both implementations are checked
+// against the same contract where they are defined.
+const signatureBackend = selectedBackend as unknown as SignatureBackend;
 
 /** The name of the primitive in use: `node` or `webcrypto`. */
 export const signatureBackendName: "node" | "webcrypto" = signatureBackend.name;
@@ -50,6 +55,20 @@ export function preparePublicKey(key: PublicKeyInput): Promise<PreparedPublicKey
   return promise;
 }
 
+// Verifications in progress (SPEC 5 pipelines between their first and last step), so the
+// primitive knows whether anything else is waiting for the main thread.
+let activeVerifications = 0;
+
+/** Marks the start of one token verification; pair with {@link endVerification}. */
+export function beginVerification(): void {
+  activeVerifications++;
+}
+
+/** Marks the end of one token verification. */
+export function endVerification(): void {
+  activeVerifications--;
+}
+
 /** What {@link verifySignature} checks. */
 export interface SignatureInput {
   /** The JWS `alg` (already checked against the allowlist by the caller). */
@@ -60,6 +79,11 @@ export interface SignatureInput {
   readonly signature: Uint8Array;
   /** The signed bytes: the ASCII of `header.payload`. */
   readonly data: Uint8Array;
+  /**
+   * Whether other verifications are in progress (default: more than one begun and not ended).
+   * Tests set it to run both of the Node primitive's modes.
+   */
+  readonly concurrent?: boolean;
 }
 
 /**
@@ -86,5 +110,11 @@ export async function verifySignature(input: SignatureInput): Promise<boolean> {
       member: "alg",
     });
   }
-  return signatureBackend.verify(profile, prepared, signature, data);
+  return signatureBackend.verify(
+    profile,
+    prepared,
+    signature,
+    data,
+    input.concurrent ?? activeVerifications > 1,
+  );
 }

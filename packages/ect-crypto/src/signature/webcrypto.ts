@@ -39,6 +39,7 @@ export const signatureBackend: SignatureBackend = {
     return { curve: members.crv, handle };
   },
 
+  // WebCrypto is always asynchronous; the concurrency hint does not matter here.
   async verify(profile, key, signature, data): Promise<boolean> {
     try {
       return await crypto.subtle.verify(
