@@ -219,6 +219,14 @@ export async function auditLedger(options: AuditLedgerOptions): Promise<AuditRep
     const last = page[page.length - 1]!;
     previousChain = last.chainHash;
     lastChain = last.chainHash;
+    if (!(last.seq >= expectedSeq)) {
+      // A backend whose range() does not move forward: stop rather than loop forever.
+      problems.push(
+        problemOf(last, C.LEDGER_CHAIN_BROKEN, `range() from seq ${expectedSeq} returned earlier entries`),
+      );
+      ownChainBroken = true;
+      break;
+    }
     expectedSeq = last.seq + 1;
   }
   const audited = expectedSeq - 1;

@@ -281,6 +281,33 @@ describe("auditLedger", () => {
     expect(report).toMatchObject({ valid: true, conflicts: 1 });
   });
 
+  it("does not trust the backend's head or range: missing entries, a wrong head, a range that does not advance", async () => {
+    const ledger = await ledgerOf(await Promise.all(Array.from({ length: 5 }, () => ect())));
+    const head = await ledger.head();
+    const withHead = (fake: Partial<typeof head>) =>
+      new Proxy(ledger, {
+        get: (target, name) =>
+          name === "head"
+            ? async () => ({ ...head, ...fake })
+            : Reflect.get(target, name, target).bind(target),
+      });
+    const longer = await auditLedger({ ledger: withHead({ seq: 7 }), verifyToken });
+    expect(longer.problems.map((p) => [p.seq, p.code, p.message])).toEqual([
+      [6, EctErrorCodes.LEDGER_CHAIN_BROKEN, "entries 6 to 7 are missing"],
+    ]);
+    const otherHash = await auditLedger({ ledger: withHead({ chainHash: "e".repeat(64) }), verifyToken });
+    expect(summary(otherHash.problems)).toEqual([`5:${EctErrorCodes.LEDGER_CHAIN_BROKEN}`]);
+    const stuck = new Proxy(ledger, {
+      get: (target, name) =>
+        name === "range"
+          ? () => target.range({ fromSeq: 1, limit: 2 })
+          : Reflect.get(target, name, target).bind(target),
+    });
+    const report = await auditLedger({ ledger: stuck, verifyToken, pageSize: 2 });
+    expect(report.valid).toBe(false);
+    expect(report.problems.some((p) => p.message.includes("returned earlier entries"))).toBe(true);
+  });
+
   it("refuses invalid options with ECT_CONFIG_INVALID", async () => {
     const ledger = new MemoryLedger();
     const invalid = expect.objectContaining({ code: EctErrorCodes.CONFIG_INVALID });
