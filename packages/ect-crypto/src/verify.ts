@@ -97,7 +97,6 @@ export interface AuditVerifierOptions {
 }
 
 interface Pipeline {
-  readonly mode: "live" | "audit";
   readonly verifierId: string | undefined;
   readonly keys: EctKeyResolver;
   readonly algorithms: readonly EctAlgorithm[];
@@ -190,7 +189,6 @@ function buildPipeline(options: VerifyEctOptions, ownsReplayCache: boolean): Pip
     );
   }
   return {
-    mode: "live",
     verifierId,
     keys,
     algorithms,
@@ -506,7 +504,6 @@ export function createAuditVerifier(options: AuditVerifierOptions): AuditTokenVe
   if (options === null || typeof options !== "object")
     throw configError("options", "audit verifier options are required");
   const pipeline: Pipeline = {
-    mode: "audit",
     verifierId: undefined,
     keys: checkResolver(options.keys),
     algorithms: resolveAlgorithmAllowlist(options.algorithms),

@@ -470,6 +470,19 @@ describe(`verify refusals [${signatureBackendName}]`, () => {
       );
     });
 
+    it("refuses with ECT_KEY_INVALID when a custom resolver returns something that is not a key", async () => {
+      const fake = {
+        [Symbol.toStringTag]: "CryptoKey",
+        type: "public",
+        usages: ["verify"],
+        algorithm: { name: "ECDSA", namedCurve: "P-256" },
+      };
+      for (const key of ["key-a", 42, { kty: "EC" }, fake]) {
+        const verifier = world.verifier({ keys: { resolve: async () => key as never } });
+        await expectCode(verifier.verify(await handBuilt(world.keyA)), "ECT_KEY_INVALID");
+      }
+    });
+
     it("accepts a public JWK returned by a custom resolver", async () => {
       const jwk = await exportPublicJwk(world.keyA);
       const verifier = world.verifier({ keys: { resolve: async () => jwk } });

@@ -21,9 +21,12 @@ function keyInvalid(message: string, cause?: unknown): EctError {
   return new EctError(EctErrorCodes.KEY_INVALID, message, cause === undefined ? {} : { cause });
 }
 
-/** True for a WebCrypto `CryptoKey` (also one from another realm). */
+/**
+ * True for a genuine WebCrypto `CryptoKey` of this realm. An object that merely claims to be one
+ * (`Symbol.toStringTag`) is not: it would be handed to the platform as a key.
+ */
 export function isCryptoKey(value: unknown): value is CryptoKey {
-  if (typeof CryptoKey === "function" && value instanceof CryptoKey) return true;
+  if (typeof CryptoKey === "function") return value instanceof CryptoKey;
   return Object.prototype.toString.call(value) === "[object CryptoKey]";
 }
 

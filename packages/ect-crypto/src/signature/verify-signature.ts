@@ -5,7 +5,7 @@
  *
  * @internal
  */
-import { EctError, EctErrorCodes } from "ect-core";
+import { EctError, EctErrorCodes, isEctError } from "ect-core";
 import { signatureBackend as selectedBackend } from "#signature-backend";
 import { algorithmProfile } from "../algorithms.js";
 import type { PreparedPublicKey, SignatureBackend } from "./backend.js";
@@ -47,7 +47,11 @@ export function preparePublicKey(key: PublicKeyInput): Promise<PreparedPublicKey
       },
       (error: unknown) => {
         pending.delete(key);
-        throw error;
+        throw isEctError(error)
+          ? error
+          : new EctError(EctErrorCodes.KEY_INVALID, "the key cannot be used for verification", {
+              cause: error,
+            });
       },
     );
     pending.set(key, promise);
