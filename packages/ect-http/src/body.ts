@@ -34,6 +34,7 @@ export async function prepareBody(body: string | Uint8Array): Promise<PreparedBo
 export class BodyTooLargeError extends Error {
   /** The limit that was exceeded, in bytes. */
   readonly limit: number;
+  /** @param limit the limit that was exceeded, in bytes */
   constructor(limit: number) {
     super(`the body is larger than ${limit} bytes`);
     this.name = "BodyTooLargeError";

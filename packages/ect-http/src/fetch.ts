@@ -83,6 +83,12 @@ export interface WithHeadersInit {
   headers?: HeadersInit;
 }
 
+/** A `RequestInit` / `ResponseInit` whose headers are a `Headers` object carrying `Execution-Context`. */
+export type InitWithExecutionContext<T> = Omit<T, "headers"> & {
+  /** The original headers plus `Execution-Context`. */
+  headers: Headers;
+};
+
 /**
  * Returns a copy of a `RequestInit` or `ResponseInit` whose headers carry the ECT(s) in
  * `Execution-Context` (SPEC 8), replacing any value already there. Several tokens are sent as one
@@ -99,7 +105,7 @@ export interface WithHeadersInit {
 export function withExecutionContext<T extends object>(
   init: T & WithHeadersInit,
   tokens: string | readonly string[],
-): Omit<T, "headers"> & { headers: Headers } {
+): InitWithExecutionContext<T> {
   const headers = new Headers(init.headers);
   headers.set(EXECUTION_CONTEXT_HEADER, formatExecutionContextHeader(tokens));
   return { ...init, headers };

@@ -13,6 +13,7 @@ export {
   createEctFetchHandler,
   type EctFetchHandler,
   executionContextHeaders,
+  type InitWithExecutionContext,
   problemResponse,
   readExecutionContext,
   type WithHeadersInit,
