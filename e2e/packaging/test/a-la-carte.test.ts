@@ -4,14 +4,14 @@
 import { copyFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startRedisServer } from "ect-ledger-redis/testing";
-import { beforeAll, describe, expect, it } from "vitest";
-import { packAll, repoRoot, run, tempDir } from "./support.js";
+import { beforeAll, describe, expect, inject, it } from "vitest";
+import { repoRoot, run, tempDir } from "./support.js";
 
 const fixtures = join(repoRoot, "e2e/packaging/fixtures/a-la-carte");
 const tsc = join(repoRoot, "node_modules/typescript/bin/tsc");
 
 describe("a la carte installs from tarballs", () => {
-  let tarballs: Map<string, string>;
+  const tarballs = new Map(Object.entries(inject("tarballs")));
   let project: string;
 
   const install = (...names: string[]) =>
@@ -47,7 +47,6 @@ describe("a la carte installs from tarballs", () => {
   };
 
   beforeAll(() => {
-    tarballs = packAll(tempDir("ect-a-la-carte-pack"));
     project = tempDir("ect-a-la-carte");
     writeFileSync(
       join(project, "package.json"),

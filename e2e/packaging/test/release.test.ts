@@ -3,8 +3,8 @@
 // clone so the workspace is never modified.
 import { existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
-import { packAll, publishablePackages, repoRoot, run, tempDir } from "./support.js";
+import { beforeAll, describe, expect, inject, it } from "vitest";
+import { publishablePackages, repoRoot, run, runAsync, tempDir } from "./support.js";
 
 const changesetBin = join(repoRoot, "node_modules/@changesets/cli/bin.js");
 
@@ -69,11 +69,13 @@ describe("release flow", () => {
     );
   });
 
-  it("dry-run publishes every packed package", () => {
-    const tarballs = packAll(tempDir("ect-publish"));
-    for (const [name, tarball] of tarballs) {
-      const out = run("npm", ["publish", "--dry-run", "--ignore-scripts", tarball], repoRoot);
-      expect(out, name).toContain(`+ ${name}@`);
-    }
+  it("dry-run publishes every packed package", async () => {
+    const results = await Promise.all(
+      Object.entries(inject("tarballs")).map(async ([name, tarball]) => {
+        const out = await runAsync("npm", ["publish", "--dry-run", "--ignore-scripts", tarball], repoRoot);
+        return [name, out] as const;
+      }),
+    );
+    for (const [name, out] of results) expect(out, name).toContain(`+ ${name}@`);
   });
 });

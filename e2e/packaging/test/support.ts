@@ -1,5 +1,5 @@
 // Shared helpers of the packaging tests: the repository layout, packing, running commands.
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFile, execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -46,6 +46,16 @@ export function run(
     throw new Error(`${cmd} ${args.join(" ")} exited ${res.status}\n${res.stdout}\n${res.stderr}`);
   }
   return res.stdout;
+}
+
+/** Like {@link run}, without blocking the event loop, so several commands can run at once. */
+export function runAsync(cmd: string, args: readonly string[], cwd: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { cwd, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`${cmd} ${args.join(" ")} failed: ${error.message}\n${stdout}\n${stderr}`));
+      else resolve(stdout);
+    });
+  });
 }
 
 /** Packs every publishable package with pnpm (workspace and catalog versions rewritten) into `dest`. */

@@ -5,23 +5,11 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { publint } from "publint";
 import { formatMessage } from "publint/utils";
-import { beforeAll, describe, expect, it } from "vitest";
-import {
-  packAll,
-  publishablePackages,
-  repoRoot,
-  run,
-  tarballFiles,
-  tarballManifest,
-  tempDir,
-} from "./support.js";
+import { describe, expect, inject, it } from "vitest";
+import { publishablePackages, repoRoot, run, tarballFiles, tarballManifest } from "./support.js";
 
 const packages = publishablePackages();
-let tarballs: Map<string, string>;
-
-beforeAll(() => {
-  tarballs = packAll(tempDir("ect-pack"));
-});
+const tarballs = new Map(Object.entries(inject("tarballs")));
 
 describe.each(packages.map((p) => [p.name, p] as const))("%s tarball", (name, pkg) => {
   it("holds dist, README, LICENSE and package.json, and no tests or configs", () => {
