@@ -1,6 +1,10 @@
 /**
- * `ect-cli`: The `ect` command: keygen, create, verify, inspect, ledger audit/export/import, graph.
+ * `ect-cli`: the `ect` command (keygen, create, verify, inspect, ledger append/audit/export/import/
+ * head/show, graph) and {@link runCli}, which runs it in-process with any streams.
  *
  * @packageDocumentation
  */
-export {};
+
+export { cliVersion, runCli } from "./cli.js";
+export { ExitCode, type ExitStatus } from "./cli-error.js";
+export type { CliIo, CliOutput } from "./cli-io.js";

@@ -1,0 +1,145 @@
+import { stat } from "node:fs/promises";
+import { isEctError } from "ect-core";
+import { ExitCode, type ExitStatus, failure, usageError } from "../cli-error.js";
+import { type Command, type CommandContext, flagOption, stringOption } from "../command-context.js";
+import type { CommandSpec, ParsedCommand } from "../command-spec.js";
+import { replaceFileAtomically, writeNewFile } from "../file-writes.js";
+import { fileLines, resolvePath, textLines } from "../input-files.js";
+import { ledgerArguments, openLedger } from "../ledger-location.js";
+import { createProgress } from "../progress.js";
+import { shortHash } from "../terminal-text.js";
+import { LEDGER_OPTIONS, ledgerLocationOf } from "./ledger-options.js";
+
+const exportSpec: CommandSpec = {
+  name: "ledger export",
+  summary: "write a ledger as JSON Lines",
+  usage: ["--ledger LEDGER [--out FILE [--force]]"],
+  description:
+    "Writes every entry as one JSON object per line (seq, token, jti, wid, iss, ingestedAt, leafHash, chainHash), " +
+    "the format every ECT ledger backend exports and imports, to stdout or to FILE (written atomically, never " +
+    "overwritten unless --force). A memory ledger file is checked while it loads: a tampered one is refused (audit it).",
+  options: {
+    ...LEDGER_OPTIONS,
+    out: { type: "string", value: "FILE", description: "write to FILE instead of stdout" },
+    force: { type: "boolean", description: "replace FILE if it exists" },
+  },
+  positionals: { min: 0, max: 0, name: "" },
+  examples: [
+    "ect ledger export --ledger redis://127.0.0.1:6379 --ledger-id loans --out loans.jsonl",
+    "ect ledger export --ledger memory:ledger.jsonl | wc -l",
+  ],
+};
+
+async function runExport(context: CommandContext, parsed: ParsedCommand): Promise<ExitStatus> {
+  const location = ledgerLocationOf(context, parsed);
+  const out = stringOption(parsed, "out");
+  if (out === undefined && flagOption(parsed, "force"))
+    throw usageError("--force applies to --out FILE only");
+  const opened = await openLedger(context.io, location, { write: false, warn: context.warn });
+  try {
+    const lines = async function* () {
+      for await (const line of opened.ledger.exportJsonl()) yield `${line}\n`;
+    };
+    if (out === undefined) {
+      for await (const chunk of lines()) context.out(chunk);
+    } else {
+      const path = resolvePath(context.io, out);
+      if (flagOption(parsed, "force")) {
+        await replaceFileAtomically(path, lines(), { mode: 0o644, keepExistingMode: true });
+      } else if (!(await writeNewFile(path, lines(), 0o644))) {
+        throw usageError(`${out} exists; refusing to overwrite it`, "choose another --out, or add --force");
+      }
+      const head = await opened.ledger.head();
+      context.err(
+        `wrote ${head.seq} entries to ${out} (head seq ${head.seq}, chain ${shortHash(head.chainHash)})\n`,
+      );
+    }
+    return ExitCode.OK;
+  } finally {
+    await opened.close();
+  }
+}
+
+const importSpec: CommandSpec = {
+  name: "ledger import",
+  summary: "load JSON Lines into an empty ledger",
+  usage: ["--ledger LEDGER FILE|-"],
+  description:
+    "Loads JSON Lines written by 'ect ledger export' (from any backend) into an empty ledger. Every line is checked " +
+    "before anything is stored: strict JSON, contiguous seq, a token whose jti/wid/iss match the record, and leaf " +
+    "and chain hashes that recompute. Signatures and DAG rules are not re-run: audit the ledger afterwards.",
+  options: { ...LEDGER_OPTIONS },
+  positionals: { min: 1, max: 1, name: "FILE (or - for stdin)" },
+  examples: [
+    "ect ledger import --ledger redis://127.0.0.1:6379 --ledger-id loans loans.jsonl",
+    "ect ledger export --ledger memory:a.jsonl | ect ledger import --ledger memory:b.jsonl -",
+  ],
+};
+
+async function runImport(context: CommandContext, parsed: ParsedCommand): Promise<ExitStatus> {
+  const location = ledgerLocationOf(context, parsed);
+  const source = parsed.positionals[0]!;
+  if (location.kind === "memory" && source !== "-" && resolvePath(context.io, source) === location.path) {
+    throw usageError("the import file is the ledger file itself");
+  }
+  let total: number | undefined;
+  if (source !== "-") {
+    try {
+      total = (await stat(resolvePath(context.io, source))).size;
+    } catch {
+      total = undefined; // fileLines reports it
+    }
+  }
+  const lines =
+    source === "-" ? textLines(context.io.stdin, "stdin") : fileLines(context.io, source, "import file");
+  if (source === "-" && context.io.stdin.isTTY)
+    throw usageError(
+      "reading JSON Lines from stdin, but stdin is a terminal",
+      "pipe them in, or give a FILE",
+    );
+  const opened = await openLedger(context.io, location, { write: true, warn: context.warn });
+  const progress = createProgress({
+    stream: context.io.stderr,
+    label: "importing",
+    unit: total === undefined ? "lines" : "bytes",
+    total,
+  });
+  try {
+    const counted = async function* () {
+      for await (const line of lines) {
+        progress.tick(total === undefined ? 1 : Buffer.byteLength(line) + 1);
+        yield line;
+      }
+    };
+    let result: Awaited<ReturnType<typeof opened.ledger.importJsonl>>;
+    try {
+      result = await opened.ledger.importJsonl(counted());
+    } catch (error) {
+      if (isEctError(error)) {
+        throw failure(
+          `import refused, nothing stored: ${error.message}`,
+          "the ledger must be empty and every line must check",
+          error.code,
+        );
+      }
+      throw error;
+    } finally {
+      progress.done();
+    }
+    await opened.save();
+    context.out(
+      `imported ${result.imported} entries into ${location.display}; head seq ${result.head.seq}, chain ${shortHash(result.head.chainHash)}\n`,
+    );
+    context.err(
+      `note: the import checked hashes only; run 'ect ledger audit ${ledgerArguments(location)} --jwks ...' to re-verify signatures and the DAG\n`,
+    );
+    return ExitCode.OK;
+  } finally {
+    await opened.close();
+  }
+}
+
+/** `ect ledger export`. */
+export const ledgerExportCommand: Command = { spec: exportSpec, run: runExport };
+/** `ect ledger import`. */
+export const ledgerImportCommand: Command = { spec: importSpec, run: runImport };

@@ -1,0 +1,205 @@
+import { stat } from "node:fs/promises";
+import { isEctError, type Ledger } from "ect-core";
+import { createDagValidator } from "ect-dag";
+import { MemoryLedger } from "ect-ledger-memory";
+import { failure, usageError } from "./cli-error.js";
+import type { CliIo } from "./cli-io.js";
+import { lockFile, replaceFileAtomically } from "./file-writes.js";
+import { fileLines, resolvePath } from "./input-files.js";
+import type { Progress } from "./progress.js";
+
+/** Where a ledger lives, from `--ledger`. */
+export type LedgerLocation =
+  | {
+      readonly kind: "memory";
+      /** Absolute path of the JSON Lines file. */
+      readonly path: string;
+      /** The path as given. */
+      readonly display: string;
+    }
+  | {
+      readonly kind: "redis";
+      readonly url: string;
+      readonly ledgerId: string;
+      /** The URL without its password, and the ledger id. */
+      readonly display: string;
+    };
+
+/** The `--ledger ...` (and `--ledger-id ...`) arguments that name this ledger again, for hints. */
+export function ledgerArguments(location: LedgerLocation): string {
+  if (location.kind === "memory") return `--ledger ${location.display}`;
+  const url = new URL(location.url);
+  if (url.password) url.password = "PASSWORD";
+  return `--ledger ${url.href}${location.ledgerId === DEFAULT_LEDGER_ID ? "" : ` --ledger-id ${location.ledgerId}`}`;
+}
+
+/** The `--ledger` help text, shared by every command that takes it. */
+export const LEDGER_OPTION_HELP =
+  "memory:FILE.jsonl (a JSON Lines file, loaded at start and rewritten atomically) or redis://[user:password@]HOST:PORT[/DB] (or rediss://)";
+
+/** The ledger id used on Redis when `--ledger-id` is not given. */
+export const DEFAULT_LEDGER_ID = "default";
+
+/** Parses `--ledger` (and `--ledger-id` for Redis). */
+export function parseLedgerLocation(
+  io: CliIo,
+  value: string | undefined,
+  ledgerId: string | undefined,
+): LedgerLocation {
+  if (value === undefined) {
+    throw usageError("missing --ledger", `give --ledger memory:FILE.jsonl or --ledger redis://HOST:PORT`);
+  }
+  if (value.startsWith("memory:")) {
+    const file = value.slice("memory:".length);
+    if (file === "")
+      throw usageError("--ledger memory: needs a file name", "e.g. --ledger memory:ledger.jsonl");
+    if (ledgerId !== undefined) throw usageError("--ledger-id applies to Redis ledgers only");
+    return { kind: "memory", path: resolvePath(io, file), display: `memory:${file}` };
+  }
+  if (value.startsWith("redis://") || value.startsWith("rediss://")) {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      throw usageError(
+        `--ledger ${JSON.stringify(value)} is not a valid URL`,
+        "e.g. --ledger redis://127.0.0.1:6379",
+      );
+    }
+    if (url.password) url.password = "***";
+    return {
+      kind: "redis",
+      url: value,
+      ledgerId: ledgerId ?? DEFAULT_LEDGER_ID,
+      display: `${url.href} (ledger id ${ledgerId ?? DEFAULT_LEDGER_ID})`,
+    };
+  }
+  throw usageError(
+    `--ledger ${JSON.stringify(value)} is neither memory:FILE nor redis://...`,
+    "e.g. --ledger memory:ledger.jsonl or --ledger redis://127.0.0.1:6379",
+  );
+}
+
+/** Most time a Redis call may take, retries included: a command line should not hang for long. */
+const REDIS_RETRY_BUDGET_MS = 5_000;
+
+/**
+ * A Redis ledger (node-redis is loaded only now, so the other commands start faster). With `dag`,
+ * the SPEC 6 rules run inside its append script.
+ */
+export async function openRedisLedger(
+  location: Extract<LedgerLocation, { kind: "redis" }>,
+  warn: (message: string) => void,
+  dag: boolean,
+): Promise<Ledger & { close(): Promise<void> }> {
+  const { RedisLedger } = await import("ect-ledger-redis");
+  return new RedisLedger({
+    url: location.url,
+    ledgerId: location.ledgerId,
+    ...(dag ? { dag: {} } : {}),
+    connectTimeoutMs: 2_000,
+    retryBudgetMs: REDIS_RETRY_BUDGET_MS,
+    startupCheck: "warn",
+    onWarning: warn,
+  });
+}
+
+/** An opened ledger: use it, `save` what was written (memory files), then `close`. */
+export interface OpenLedger {
+  readonly ledger: Ledger;
+  readonly location: LedgerLocation;
+  /** Writes a memory ledger back to its file (atomically); nothing for Redis. */
+  save(): Promise<void>;
+  /** Releases the file lock or closes the Redis connection. */
+  close(): Promise<void>;
+}
+
+/** Options of {@link openLedger}. */
+export interface OpenLedgerOptions {
+  /** The command will write (append, import): a memory file is locked, and may not exist yet. */
+  readonly write: boolean;
+  /** Prints a warning on stderr. */
+  readonly warn: (message: string) => void;
+  /** Counts lines while a memory file loads. */
+  readonly progress?: Progress | undefined;
+}
+
+async function fileExists(path: string): Promise<boolean> {
+  try {
+    const info = await stat(path);
+    if (info.isDirectory()) throw usageError(`the ledger file ${path} is a directory`);
+    return true;
+  } catch (error) {
+    if ((error as { code?: unknown })?.code === "ENOENT") return false;
+    throw error;
+  }
+}
+
+/**
+ * Opens a ledger. A memory ledger is a `MemoryLedger` with the SPEC 6 DAG rules
+ * (`createDagValidator`), loaded from its file with `importJsonl` (which checks every hash, so a
+ * tampered file refuses to load: `ect ledger audit` then lists every problem). A Redis ledger runs
+ * the DAG rules inside its append script.
+ */
+export async function openLedger(
+  io: CliIo,
+  location: LedgerLocation,
+  options: OpenLedgerOptions,
+): Promise<OpenLedger> {
+  if (location.kind === "redis") {
+    const ledger = await openRedisLedger(location, options.warn, true);
+    return { ledger, location, save: async () => {}, close: () => ledger.close() };
+  }
+  const { path, display } = location;
+  const release = options.write ? await lockFile(path, 5_000) : async () => {};
+  try {
+    const exists = await fileExists(path);
+    if (!exists && !options.write) {
+      throw usageError(
+        `the ledger file ${display.slice("memory:".length)} does not exist`,
+        "check the path; 'ect ledger append' creates it",
+      );
+    }
+    const ledger = new MemoryLedger({ dag: createDagValidator() });
+    if (exists) {
+      const lines = fileLines(io, path, "ledger file");
+      const counted = options.progress ? tickEach(lines, options.progress) : lines;
+      try {
+        await ledger.importJsonl(counted);
+      } catch (error) {
+        if (isEctError(error)) {
+          throw failure(
+            `the ledger file ${display.slice("memory:".length)} cannot be loaded: ${error.message}`,
+            `it was not changed; run 'ect ledger audit ${ledgerArguments(location)}' to list every problem`,
+            error.code,
+          );
+        }
+        throw error;
+      } finally {
+        options.progress?.done();
+      }
+    }
+    return {
+      ledger,
+      location,
+      save: async () => {
+        await replaceFileAtomically(path, jsonlChunks(ledger), { mode: 0o644, keepExistingMode: true });
+      },
+      close: release,
+    };
+  } catch (error) {
+    await release();
+    throw error;
+  }
+}
+
+async function* tickEach(lines: AsyncIterable<string>, progress: Progress): AsyncGenerator<string> {
+  for await (const line of lines) {
+    progress.tick();
+    yield line;
+  }
+}
+
+async function* jsonlChunks(ledger: Ledger): AsyncGenerator<string> {
+  for await (const line of ledger.exportJsonl()) yield `${line}\n`;
+}
