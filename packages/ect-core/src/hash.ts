@@ -1,4 +1,5 @@
 import { base64urlEncode } from "./base64url.js";
+import { sha256Sync } from "./sha256.js";
 
 const encoder = new TextEncoder();
 
@@ -9,10 +10,12 @@ function toBytes(input: Uint8Array | string): Uint8Array {
   return typeof input === "string" ? encoder.encode(input) : input;
 }
 
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+
 /** Lower-case hex of `bytes`. */
 export function toHex(bytes: Uint8Array): string {
   let out = "";
-  for (let i = 0; i < bytes.length; i++) out += bytes[i]!.toString(16).padStart(2, "0");
+  for (let i = 0; i < bytes.length; i++) out += HEX[bytes[i]!]!;
   return out;
 }
 
@@ -24,9 +27,17 @@ export function fromHex(hex: string): Uint8Array {
   return out;
 }
 
-/** SHA-256 of `input` (a string is hashed as its UTF-8 bytes), via WebCrypto. */
+/** Inputs up to this size are hashed synchronously in JavaScript; longer ones by WebCrypto. */
+const SYNC_HASH_MAX_BYTES = 64 * 1024;
+
+/**
+ * SHA-256 of `input` (a string is hashed as its UTF-8 bytes). Short inputs (tokens, hashes) are
+ * hashed in JavaScript without a thread hop; inputs over 64 KiB go to WebCrypto, which is faster per
+ * byte and does not block the event loop.
+ */
 export async function sha256(input: Uint8Array | string): Promise<Uint8Array> {
   const bytes = toBytes(input);
+  if (bytes.length <= SYNC_HASH_MAX_BYTES) return sha256Sync(bytes);
   return new Uint8Array(await globalThis.crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
 }
 
@@ -44,7 +55,7 @@ export async function leafHash(token: string): Promise<string> {
   const buf = new Uint8Array(1 + tokenBytes.length);
   buf[0] = 0x00;
   buf.set(tokenBytes, 1);
-  return toHex(await sha256(buf));
+  return toHex(buf.length <= SYNC_HASH_MAX_BYTES ? sha256Sync(buf) : await sha256(buf));
 }
 
 /**
@@ -59,5 +70,5 @@ export async function chainHash(previousChainHash: string, leaf: string): Promis
   buf[0] = 0x01;
   buf.set(prev, 1);
   buf.set(l, 33);
-  return toHex(await sha256(buf));
+  return toHex(sha256Sync(buf));
 }

@@ -16,6 +16,7 @@ export * from "./execution-context-header.js";
 export * from "./hash.js";
 export * from "./interfaces.js";
 export * from "./ledger-audit.js";
+export { sha256Sync } from "./sha256.js";
 export * from "./strict-json.js";
 export * from "./types.js";
 export * from "./uuid.js";
