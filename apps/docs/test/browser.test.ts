@@ -1,6 +1,6 @@
 // Opens the built docs site in headless Chromium: the landing page, one page per package, the
 // search box, and no console errors. Keeps a screenshot under test-artifacts/.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { inflateSync } from "node:zlib";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -58,11 +58,34 @@ describe("docs site in Chromium", () => {
     for (const guide of ["Getting started", "Security model"]) expect(nav).toContain(guide);
   });
 
-  it("has a page for every package listing its exports", async () => {
+  it("has a page for every package listing its exports, each with a description", async () => {
+    const modulePages = readdirSync(`${DIST_DIR}modules`);
     for (const pkg of workspacePackages()) {
-      const response = await page.goto(`${server.url}modules/${pkg}.html`);
-      expect(response?.status(), pkg).toBe(200);
-      await expect.poll(() => page.locator("h1").first().textContent()).toContain(pkg);
+      // A package with several entry points (package.json "exports") has one page per entry point.
+      const pages = modulePages.filter((page) => page === `${pkg}.html` || page.startsWith(`${pkg}.${pkg}`));
+      expect(pages, pkg).toContain(`${pkg}.html`);
+      let exported = 0;
+      for (const file of pages) {
+        const response = await page.goto(`${server.url}modules/${file}`);
+        expect(response?.status(), file).toBe(200);
+        expect(await page.locator("h1").first().textContent(), file).toContain(pkg);
+        const summaries = await page.locator("dl.tsd-member-summaries > dt").evaluateAll((terms) =>
+          terms.map((term) => ({
+            name: term.querySelector(".tsd-member-summary-name")?.textContent?.trim() ?? "",
+            kind: term.querySelector(".tsd-kind-icon")?.getAttribute("aria-label") ?? "",
+            // A re-export ("Name → Name") is described on the page of its declaration.
+            reexport: term.textContent?.includes("\u2192") ?? false,
+            description: term.nextElementSibling?.textContent?.trim() ?? "",
+          })),
+        );
+        const own = summaries.filter((summary) => !summary.reexport && summary.kind !== "Module");
+        exported += own.length;
+        expect(
+          own.filter((summary) => summary.description === "").map((summary) => summary.name),
+          `${file}: exports without a description`,
+        ).toEqual([]);
+      }
+      expect(exported, `${pkg} lists no exports`).toBeGreaterThan(0);
     }
   });
 
@@ -72,10 +95,14 @@ describe("docs site in Chromium", () => {
     await page.locator("#tsd-search-input").fill(SEARCHED_SYMBOL);
     const first = page.locator("#tsd-search-results li a").first();
     await first.waitFor({ state: "visible" });
-    await expect.poll(() => page.locator("#tsd-search-results").textContent()).toContain(SEARCHED_SYMBOL);
+    // The exact symbol ranks first, ahead of VerifyEctOptions, safeVerifyEct, ...
+    expect(await first.getAttribute("href")).toMatch(new RegExp(`[./]${SEARCHED_SYMBOL}\\.html$`));
+    await page.locator("#tsd-search-input").press("ArrowDown");
     await page.locator("#tsd-search-input").press("Enter");
-    await page.waitForURL(new RegExp(`${SEARCHED_SYMBOL}\\.html`));
+    await page.waitForURL(new RegExp(`[./]${SEARCHED_SYMBOL}\\.html$`));
     expect(await page.locator("h1").first().textContent()).toContain(SEARCHED_SYMBOL);
+    // Its page shows the TSDoc description, not just a signature.
+    expect((await page.locator(".tsd-comment").first().textContent())?.trim().length).toBeGreaterThan(20);
   });
 
   it("renders a non-blank page (screenshot kept in test-artifacts/)", async () => {
