@@ -1,4 +1,4 @@
-// Every refusal of SPEC 2, 3 and 5, through the verifier, with its exact code. Hostile tokens are
+// Every refusal of SPEC 2, 3 and 5, through verifyEct, with its exact code. Hostile tokens are
 // built by hand and validly signed, so each one is refused for the rule it breaks and nothing else.
 import { createHmac, KeyObject } from "node:crypto";
 import { base64urlDecode, base64urlEncode, EctError, type KeyLookup } from "ect-core";
@@ -51,7 +51,7 @@ function spyResolver() {
 
 describe(`verify refusals [${signatureBackendName}]`, () => {
   it("accepts the well-formed token the refusals below are variations of", async () => {
-    const verified = await world.verifier().verify(await handBuilt(world.keyA));
+    const verified = await world.oneShot().verify(await handBuilt(world.keyA));
     expect(verified.level).toBe(2);
     expect(verified.header).toEqual({ alg: "ES256", typ: "exec+jwt", kid: "key-a" });
   });
@@ -59,30 +59,30 @@ describe(`verify refusals [${signatureBackendName}]`, () => {
   describe("SPEC 5.1 input length, before any split or decode", () => {
     it("refuses a token one character over maxTokenLength with ECT_TOKEN_TOO_LONG", async () => {
       const token = await world.token();
-      const verifier = world.verifier({ config: { maxTokenLength: token.length - 1 } });
+      const verifier = world.oneShot({ config: { maxTokenLength: token.length - 1 } });
       await expectCode(verifier.verify(token), "ECT_TOKEN_TOO_LONG");
-      const exact = world.verifier({ config: { maxTokenLength: token.length } });
+      const exact = world.oneShot({ config: { maxTokenLength: token.length } });
       await expect(exact.verify(token)).resolves.toMatchObject({ level: 2 });
     });
 
     it("refuses 2 MB of dots with ECT_TOKEN_TOO_LONG without calling the key resolver", async () => {
       const spy = spyResolver();
-      const verifier = world.verifier({ keys: spy.resolver });
+      const verifier = world.oneShot({ keys: spy.resolver });
       await expectCode(verifier.verify(".".repeat(2 * 1024 * 1024)), "ECT_TOKEN_TOO_LONG");
       await expectCode(verifier.verify(`${await world.token()}${"A".repeat(20_000)}`), "ECT_TOKEN_TOO_LONG");
       expect(spy.lookups).toEqual([]);
     });
 
     it("refuses a non-string token with ECT_MALFORMED", async () => {
-      await expectCode(world.verifier().verify(42 as unknown as string), "ECT_MALFORMED");
-      await expectCode(world.verifier().verify(undefined as unknown as string), "ECT_MALFORMED");
+      await expectCode(world.oneShot().verify(42 as unknown as string), "ECT_MALFORMED");
+      await expectCode(world.oneShot().verify(undefined as unknown as string), "ECT_MALFORMED");
     });
   });
 
   describe("SPEC 5.2 shape and canonical base64url", () => {
     it("refuses 2 or 4 segments and empty segments with ECT_MALFORMED", async () => {
       const [h, p, s] = (await world.token()).split(".") as [string, string, string];
-      const verifier = world.verifier();
+      const verifier = world.oneShot();
       await expectCode(verifier.verify(`${h}.${p}`), "ECT_MALFORMED");
       await expectCode(verifier.verify(`${h}.${p}.${s}.${s}`), "ECT_MALFORMED");
       await expectCode(verifier.verify(`${h}.${p}.`), "ECT_MALFORMED");
@@ -93,7 +93,7 @@ describe(`verify refusals [${signatureBackendName}]`, () => {
     it("refuses whitespace, padding and standard-alphabet variants of a valid token", async () => {
       const token = await world.token();
       const [h, p, s] = token.split(".") as [string, string, string];
-      const verifier = world.verifier();
+      const verifier = world.oneShot();
       const variants = [
         ` ${token}`,
         `${token} `,
@@ -122,11 +122,11 @@ describe(`verify refusals [${signatureBackendName}]`, () => {
       // Same decoded bytes, different string: a malleable token would have two ids.
       expect(base64urlEncode(new Uint8Array(64))).toHaveLength(86);
       await expectCode(
-        world.verifier().verify(`${h}.${p}.${s.slice(0, -1)}${sibling}`),
+        world.oneShot().verify(`${h}.${p}.${s.slice(0, -1)}${sibling}`),
         "ECT_BASE64URL_INVALID",
       );
       // A segment length of 1 mod 4 can never be base64url.
-      await expectCode(world.verifier().verify(`${h}.${p}.${s}AAA`), "ECT_BASE64URL_INVALID");
+      await expectCode(world.oneShot().verify(`${h}.${p}.${s}AAA`), "ECT_BASE64URL_INVALID");
     });
 
     it("refuses an L1 (unsigned) token below minLevel with ECT_LEVEL_TOO_LOW (downgrade protection)", async () => {
@@ -134,10 +134,10 @@ describe(`verify refusals [${signatureBackendName}]`, () => {
         level: 1,
         clock: fixedClock,
       });
-      await expectCode(world.verifier().verify(unsigned), "ECT_LEVEL_TOO_LOW");
+      await expectCode(world.oneShot().verify(unsigned), "ECT_LEVEL_TOO_LOW");
       // An attacker stripping the header and signature off a signed token gets the same answer.
       const payloadOnly = (await world.token()).split(".")[1]!;
-      await expectCode(world.verifier().verify(payloadOnly), "ECT_LEVEL_TOO_LOW");
+      await expectCode(world.oneShot().verify(payloadOnly), "ECT_LEVEL_TOO_LOW");
     });
   });
 
@@ -146,30 +146,30 @@ describe(`verify refusals [${signatureBackendName}]`, () => {
       const token = await handBuilt(world.keyA, {
         header: `{"alg":"ES256","typ":"exec+jwt","kid":"key-b","kid":"key-a"}`,
       });
-      await expectCode(world.verifier().verify(token), "ECT_JSON_DUPLICATE_MEMBER");
+      await expectCode(world.oneShot().verify(token), "ECT_JSON_DUPLICATE_MEMBER");
     });
 
     it("refuses a duplicate claim member (top level and nested) with ECT_JSON_DUPLICATE_MEMBER", async () => {
       const claims = JSON.stringify(fullClaims());
       const dupAud = claims.replace(`"aud":`, `"aud":"spiffe://example.org/other","aud":`);
       await expectCode(
-        world.verifier().verify(await handBuilt(world.keyA, { payload: dupAud })),
+        world.oneShot().verify(await handBuilt(world.keyA, { payload: dupAud })),
         "ECT_JSON_DUPLICATE_MEMBER",
       );
       const nested = claims.replace(`"pred":[]`, `"pred":[],"ect_ext":{"a":{"b":1,"b":2}}`);
       await expectCode(
-        world.verifier().verify(await handBuilt(world.keyA, { payload: nested })),
+        world.oneShot().verify(await handBuilt(world.keyA, { payload: nested })),
         "ECT_JSON_DUPLICATE_MEMBER",
       );
       const escaped = claims.replace(`"exec_act":`, `"exec\\u005fact":"other","exec_act":`);
       await expectCode(
-        world.verifier().verify(await handBuilt(world.keyA, { payload: escaped })),
+        world.oneShot().verify(await handBuilt(world.keyA, { payload: escaped })),
         "ECT_JSON_DUPLICATE_MEMBER",
       );
     });
 
     it("refuses non-JSON, non-object, BOM-prefixed and invalid UTF-8 segments", async () => {
-      const v = world.verifier();
+      const v = world.oneShot();
       await expectCode(v.verify(await handBuilt(world.keyA, { payload: "not json" })), "ECT_JSON_INVALID");
       await expectCode(v.verify(await handBuilt(world.keyA, { payload: "[1,2]" })), "ECT_JSON_NOT_OBJECT");
       await expectCode(v.verify(await handBuilt(world.keyA, { header: `"ES256"` })), "ECT_JSON_NOT_OBJECT");
@@ -186,7 +186,7 @@ describe(`verify refusals [${signatureBackendName}]`, () => {
       const deep = `${"[".repeat(16)}1${"]".repeat(16)}`;
       const claims = JSON.stringify(fullClaims()).replace(`"pred":[]`, `"pred":[],"deep":${deep}`);
       await expectCode(
-        world.verifier().verify(await handBuilt(world.keyA, { payload: claims })),
+        world.oneShot().verify(await handBuilt(world.keyA, { payload: claims })),
         "ECT_JSON_TOO_DEEP",
       );
     });
@@ -198,7 +198,7 @@ describe(`verify refusals [${signatureBackendName}]`, () => {
           `"pred":[],"ect_ext":{"${name}":{"x":1}}`,
         );
         await expectCode(
-          world.verifier().verify(await handBuilt(world.keyA, { payload: claims })),
+          world.oneShot().verify(await handBuilt(world.keyA, { payload: claims })),
           "ECT_FORBIDDEN_MEMBER_NAME",
         );
       }
@@ -210,12 +210,12 @@ describe(`verify refusals [${signatureBackendName}]`, () => {
       const header = { alg: "none", typ: "exec+jwt", kid: "key-a" };
       const h = b64(JSON.stringify(header));
       const p = b64(JSON.stringify(fullClaims()));
-      await expectCode(world.verifier().verify(`${h}.${p}.`), "ECT_MALFORMED");
+      await expectCode(world.oneShot().verify(`${h}.${p}.`), "ECT_MALFORMED");
       const withSig = await handBuilt(world.keyA, { header });
-      await expectCode(world.verifier().verify(withSig), "ECT_ALG_NOT_ALLOWED");
+      await expectCode(world.oneShot().verify(withSig), "ECT_ALG_NOT_ALLOWED");
       for (const alg of ["None", "NONE"]) {
         await expectCode(
-          world.verifier().verify(await handBuilt(world.keyA, { header: { ...header, alg } })),
+          world.oneShot().verify(await handBuilt(world.keyA, { header: { ...header, alg } })),
           "ECT_ALG_NOT_ALLOWED",
         );
       }
@@ -234,7 +234,7 @@ describe(`verify refusals [${signatureBackendName}]`, () => {
                 .update(input)
                 .digest(),
           });
-          await expectCode(world.verifier().verify(token), "ECT_ALG_NOT_ALLOWED");
+          await expectCode(world.oneShot().verify(token), "ECT_ALG_NOT_ALLOWED");
         }
       }
     });
@@ -242,13 +242,13 @@ describe(`verify refusals [${signatureBackendName}]`, () => {
     it("refuses a lowercase or otherwise misspelt alg", async () => {
       for (const alg of ["es256", "Es256", "ES256 ", "ES-256", "ES256\u0000"]) {
         const token = await handBuilt(world.keyA, { header: { alg, typ: "exec+jwt", kid: "key-a" } });
-        await expectCode(world.verifier().verify(token), "ECT_ALG_NOT_ALLOWED");
+        await expectCode(world.oneShot().verify(token), "ECT_ALG_NOT_ALLOWED");
       }
     });
 
     it("refuses a missing or non-string alg, and an algorithm outside the allowlist", async () => {
       await expectCode(
-        world.verifier().verify(await handBuilt(world.keyA, { header: { typ: "exec+jwt", kid: "key-a" } })),
+        world.oneShot().verify(await handBuilt(world.keyA, { header: { typ: "exec+jwt", kid: "key-a" } })),
         "ECT_ALG_NOT_ALLOWED",
       );
       await expectCode(
@@ -262,8 +262,8 @@ describe(`verify refusals [${signatureBackendName}]`, () => {
         clock: fixedClock,
       });
       const keys = staticKeyResolver([{ iss: ISSUER_A, key: es384 }]);
-      await expectCode(world.verifier({ keys }).verify(token), "ECT_ALG_NOT_ALLOWED");
-      await expect(world.verifier({ keys, algorithms: ["ES384"] }).verify(token)).resolves.toMatchObject({
+      await expectCode(world.oneShot({ keys }).verify(token), "ECT_ALG_NOT_ALLOWED");
+      await expect(world.oneShot({ keys, algorithms: ["ES384"] }).verify(token)).resolves.toMatchObject({
         level: 2,
       });
     });
@@ -272,7 +272,7 @@ describe(`verify refusals [${signatureBackendName}]`, () => {
       for (const typ of [undefined, "JWT", "act+jwt", "exec", "application/jwt", "exec+jwt ", 7]) {
         const header =
           typ === undefined ? { alg: "ES256", kid: "key-a" } : { alg: "ES256", typ, kid: "key-a" };
-        await expectCode(world.verifier().verify(await handBuilt(world.keyA, { header })), "ECT_TYP_INVALID");
+        await expectCode(world.oneShot().verify(await handBuilt(world.keyA, { header })), "ECT_TYP_INVALID");
       }
       for (const typ of [
         "exec+jwt",
@@ -282,7 +282,7 @@ describe(`verify refusals [${signatureBackendName}]`, () => {
         "wimse-exec+jwt",
       ]) {
         const token = await handBuilt(world.keyA, { header: { alg: "ES256", typ, kid: "key-a" } });
-        await expect(world.verifier().verify(token)).resolves.toMatchObject({ level: 2 });
+        await expect(world.oneShot().verify(token)).resolves.toMatchObject({ level: 2 });
       }
     });
 
@@ -290,7 +290,7 @@ describe(`verify refusals [${signatureBackendName}]`, () => {
       for (const kid of [undefined, "", 5, "k".repeat(257), null]) {
         const header =
           kid === undefined ? { alg: "ES256", typ: "exec+jwt" } : { alg: "ES256", typ: "exec+jwt", kid };
-        await expectCode(world.verifier().verify(await handBuilt(world.keyA, { header })), "ECT_KID_INVALID");
+        await expectCode(world.oneShot().verify(await handBuilt(world.keyA, { header })), "ECT_KID_INVALID");
       }
     });
 
@@ -314,11 +314,11 @@ describe(`verify refusals [${signatureBackendName}]`, () => {
       for (const [name, value] of Object.entries(extras)) {
         const header = { alg: "ES256", typ: "exec+jwt", kid: "key-a", [name]: value };
         const byAttacker = await handBuilt(attacker, { header });
-        const err = await expectCode(world.verifier().verify(byAttacker), "ECT_HEADER_MEMBER_FORBIDDEN");
+        const err = await expectCode(world.oneShot().verify(byAttacker), "ECT_HEADER_MEMBER_FORBIDDEN");
         expect(err.member).toBe(name);
         // Even validly signed by the real issuer key, the member is refused.
         await expectCode(
-          world.verifier().verify(await handBuilt(world.keyA, { header })),
+          world.oneShot().verify(await handBuilt(world.keyA, { header })),
           "ECT_HEADER_MEMBER_FORBIDDEN",
         );
       }
@@ -326,7 +326,7 @@ describe(`verify refusals [${signatureBackendName}]`, () => {
 
     it("reports the first header violation and keeps every one in details", async () => {
       const token = await handBuilt(world.keyA, { header: { alg: "HS256", typ: "JWT", jwk: {} } });
-      const err = await expectCode(world.verifier().verify(token), "ECT_ALG_NOT_ALLOWED");
+      const err = await expectCode(world.oneShot().verify(token), "ECT_ALG_NOT_ALLOWED");
       expect(err.details.map((d) => d.code)).toEqual([
         "ECT_ALG_NOT_ALLOWED",
         "ECT_TYP_INVALID",
@@ -339,7 +339,7 @@ describe(`verify refusals [${signatureBackendName}]`, () => {
   describe("SPEC 5.5 key resolution bound to the issuer", () => {
     it("refuses a missing or non-string iss before any key is resolved", async () => {
       const spy = spyResolver();
-      const v = world.verifier({ keys: spy.resolver });
+      const v = world.oneShot({ keys: spy.resolver });
       const { iss: _iss, ...noIss } = fullClaims();
       await expectCode(v.verify(await handBuilt(world.keyA, { payload: noIss })), "ECT_CLAIM_MISSING");
       await expectCode(
@@ -359,25 +359,25 @@ describe(`verify refusals [${signatureBackendName}]`, () => {
 
     it("passes exactly { kid, iss, alg } to the resolver", async () => {
       const spy = spyResolver();
-      await world.verifier({ keys: spy.resolver }).verify(await handBuilt(world.keyA));
+      await world.oneShot({ keys: spy.resolver }).verify(await handBuilt(world.keyA));
       expect(spy.lookups).toEqual([{ kid: "key-a", iss: ISSUER_A, alg: "ES256" }]);
     });
 
     it("refuses an unknown kid with ECT_KEY_NOT_FOUND", async () => {
       const token = await handBuilt(world.keyA, { header: { alg: "ES256", typ: "exec+jwt", kid: "key-z" } });
-      await expectCode(world.verifier().verify(token), "ECT_KEY_NOT_FOUND");
+      await expectCode(world.oneShot().verify(token), "ECT_KEY_NOT_FOUND");
     });
 
     it("refuses issuer A's key used under issuer B's iss with ECT_KEY_NOT_FOUND", async () => {
       // Signed by A with A's kid, claiming to come from B.
       const token = await handBuilt(world.keyA, { payload: fullClaims({ iss: ISSUER_B }) });
-      await expectCode(world.verifier().verify(token), "ECT_KEY_NOT_FOUND");
+      await expectCode(world.oneShot().verify(token), "ECT_KEY_NOT_FOUND");
       // And B's kid with A's signature under B's iss fails the signature.
       const forged = await handBuilt(world.keyA, {
         header: { alg: "ES256", typ: "exec+jwt", kid: "key-b" },
         payload: fullClaims({ iss: ISSUER_B }),
       });
-      await expectCode(world.verifier().verify(forged), "ECT_SIGNATURE_INVALID");
+      await expectCode(world.oneShot().verify(forged), "ECT_SIGNATURE_INVALID");
     });
 
     it("refuses with ECT_KEY_RESOLUTION_FAILED when the resolver throws, and keeps an EctError's own code", async () => {
@@ -387,7 +387,7 @@ describe(`verify refusals [${signatureBackendName}]`, () => {
         },
       };
       await expectCode(
-        world.verifier({ keys: failing }).verify(await handBuilt(world.keyA)),
+        world.oneShot({ keys: failing }).verify(await handBuilt(world.keyA)),
         "ECT_KEY_RESOLUTION_FAILED",
       );
       const own = {
@@ -395,7 +395,7 @@ describe(`verify refusals [${signatureBackendName}]`, () => {
           throw new EctError("ECT_KEY_INVALID", "bad key");
         },
       };
-      await expectCode(world.verifier({ keys: own }).verify(await handBuilt(world.keyA)), "ECT_KEY_INVALID");
+      await expectCode(world.oneShot({ keys: own }).verify(await handBuilt(world.keyA)), "ECT_KEY_INVALID");
     });
   });
 
@@ -410,7 +410,7 @@ describe(`verify refusals [${signatureBackendName}]`, () => {
             return out;
           },
         });
-        const err = await expectCode(world.verifier().verify(token), "ECT_SIGNATURE_INVALID");
+        const err = await expectCode(world.oneShot().verify(token), "ECT_SIGNATURE_INVALID");
         expect(err.message).toContain(`${length} bytes`);
       }
     });
@@ -419,20 +419,20 @@ describe(`verify refusals [${signatureBackendName}]`, () => {
       const token = await handBuilt(world.keyA, {
         signature: async (input) => new Uint8Array([...(await rawSignature(world.keyA, input)), 0]),
       });
-      await expectCode(world.verifier().verify(token), "ECT_SIGNATURE_INVALID");
+      await expectCode(world.oneShot().verify(token), "ECT_SIGNATURE_INVALID");
     });
 
     it("refuses a DER-encoded ECDSA signature of the right key", async () => {
       const token = await handBuilt(world.keyA, { signature: (input) => derSignature(world.keyA, input) });
       const signature = base64urlDecode(token.split(".")[2]!);
       expect(signature[0]).toBe(0x30); // a DER SEQUENCE
-      await expectCode(world.verifier().verify(token), "ECT_SIGNATURE_INVALID");
+      await expectCode(world.oneShot().verify(token), "ECT_SIGNATURE_INVALID");
     });
 
     it("refuses a signature by a different key under the same kid", async () => {
       const impostor = await generateEctKeyPair({ kid: "key-a" });
-      await expectCode(world.verifier().verify(await handBuilt(impostor)), "ECT_SIGNATURE_INVALID");
-      await expectCode(world.verifier().verify(await world.token({}, impostor)), "ECT_SIGNATURE_INVALID");
+      await expectCode(world.oneShot().verify(await handBuilt(impostor)), "ECT_SIGNATURE_INVALID");
+      await expectCode(world.oneShot().verify(await world.token({}, impostor)), "ECT_SIGNATURE_INVALID");
     });
 
     it("refuses a tampered payload, a zero signature and a signature from another token", async () => {
@@ -440,32 +440,32 @@ describe(`verify refusals [${signatureBackendName}]`, () => {
       const [h, p, s] = token.split(".") as [string, string, string];
       const claims = JSON.parse(new TextDecoder().decode(base64urlDecode(p)));
       const tampered = b64(JSON.stringify({ ...claims, exec_act: "delete-everything" }));
-      await expectCode(world.verifier().verify(`${h}.${tampered}.${s}`), "ECT_SIGNATURE_INVALID");
+      await expectCode(world.oneShot().verify(`${h}.${tampered}.${s}`), "ECT_SIGNATURE_INVALID");
       await expectCode(
-        world.verifier().verify(`${h}.${p}.${base64urlEncode(new Uint8Array(64))}`),
+        world.oneShot().verify(`${h}.${p}.${base64urlEncode(new Uint8Array(64))}`),
         "ECT_SIGNATURE_INVALID",
       );
       const other = (await world.token()).split(".")[2]!;
-      await expectCode(world.verifier().verify(`${h}.${p}.${other}`), "ECT_SIGNATURE_INVALID");
+      await expectCode(world.oneShot().verify(`${h}.${p}.${other}`), "ECT_SIGNATURE_INVALID");
     });
 
     it("refuses with ECT_KEY_INVALID when the resolved key is on another curve or private", async () => {
       const p384 = await generateEctKeyPair({ alg: "ES384", kid: "key-a" });
       const wrongCurve = { resolve: async () => p384.publicKey };
       await expectCode(
-        world.verifier({ keys: wrongCurve }).verify(await handBuilt(world.keyA)),
+        world.oneShot({ keys: wrongCurve }).verify(await handBuilt(world.keyA)),
         "ECT_KEY_INVALID",
       );
       const privateKey = { resolve: async () => world.keyA.privateKey };
       await expectCode(
-        world.verifier({ keys: privateKey }).verify(await handBuilt(world.keyA)),
+        world.oneShot({ keys: privateKey }).verify(await handBuilt(world.keyA)),
         "ECT_KEY_INVALID",
       );
       const exportable = await generateEctKeyPair({ kid: "key-a", extractable: true });
       const privateJwk = await crypto.subtle.exportKey("jwk", exportable.privateKey);
       const jwkResolver = { resolve: async () => privateJwk };
       await expectCode(
-        world.verifier({ keys: jwkResolver }).verify(await handBuilt(exportable)),
+        world.oneShot({ keys: jwkResolver }).verify(await handBuilt(exportable)),
         "ECT_KEY_INVALID",
       );
     });
@@ -478,14 +478,14 @@ describe(`verify refusals [${signatureBackendName}]`, () => {
         algorithm: { name: "ECDSA", namedCurve: "P-256" },
       };
       for (const key of ["key-a", 42, { kty: "EC" }, fake]) {
-        const verifier = world.verifier({ keys: { resolve: async () => key as never } });
+        const verifier = world.oneShot({ keys: { resolve: async () => key as never } });
         await expectCode(verifier.verify(await handBuilt(world.keyA)), "ECT_KEY_INVALID");
       }
     });
 
     it("accepts a public JWK returned by a custom resolver", async () => {
       const jwk = await exportPublicJwk(world.keyA);
-      const verifier = world.verifier({ keys: { resolve: async () => jwk } });
+      const verifier = world.oneShot({ keys: { resolve: async () => jwk } });
       await expect(verifier.verify(await world.token())).resolves.toMatchObject({ level: 2 });
       await expect(verifier.verify(await world.token())).resolves.toMatchObject({ level: 2 });
     });
@@ -530,7 +530,7 @@ describe(`verify refusals [${signatureBackendName}]`, () => {
     ];
     it.each(cases)("refuses %s", async (_name, extra, code) => {
       const token = await handBuilt(world.keyA, { payload: fullClaims(extra) });
-      await expectCode(world.verifier().verify(token), code as "ECT_AUD_INVALID");
+      await expectCode(world.oneShot().verify(token), code as "ECT_AUD_INVALID");
     });
 
     it("refuses each missing required claim with ECT_CLAIM_MISSING", async () => {
@@ -538,7 +538,7 @@ describe(`verify refusals [${signatureBackendName}]`, () => {
         const claims = fullClaims();
         delete claims[name];
         const err = await expectCode(
-          world.verifier().verify(await handBuilt(world.keyA, { payload: claims })),
+          world.oneShot().verify(await handBuilt(world.keyA, { payload: claims })),
           "ECT_CLAIM_MISSING",
         );
         expect(err.member).toBe(name);
@@ -549,7 +549,7 @@ describe(`verify refusals [${signatureBackendName}]`, () => {
       const jti = crypto.randomUUID();
       const parent = crypto.randomUUID();
       await expectCode(
-        world.verifier().verify(await handBuilt(world.keyA, { payload: fullClaims({ jti, pred: [jti] }) })),
+        world.oneShot().verify(await handBuilt(world.keyA, { payload: fullClaims({ jti, pred: [jti] }) })),
         "ECT_PRED_INVALID",
       );
       await expectCode(
@@ -566,12 +566,12 @@ describe(`verify refusals [${signatureBackendName}]`, () => {
       const text = JSON.stringify(fullClaims()).replace(/"exp":\d+/, `"exp":1e400`);
       expect(text).toContain(`"exp":1e400`);
       await expectCode(
-        world.verifier().verify(await handBuilt(world.keyA, { payload: text })),
+        world.oneShot().verify(await handBuilt(world.keyA, { payload: text })),
         "ECT_EXP_INVALID",
       );
       const huge = JSON.stringify(fullClaims()).replace(/"exp":\d+/, `"exp":9007199254740993`);
       await expectCode(
-        world.verifier().verify(await handBuilt(world.keyA, { payload: huge })),
+        world.oneShot().verify(await handBuilt(world.keyA, { payload: huge })),
         "ECT_EXP_INVALID",
       );
     });
@@ -586,14 +586,14 @@ describe(`verify refusals [${signatureBackendName}]`, () => {
         "ECT_AUD_MISMATCH",
       );
       await expectCode(
-        world.verifier().verify(
+        world.oneShot().verify(
           await handBuilt(world.keyA, {
             payload: fullClaims({ aud: [`${VERIFIER}/`, VERIFIER.toUpperCase()] }),
           }),
         ),
         "ECT_AUD_MISMATCH",
       );
-      const verified = await world.verifier().verify(
+      const verified = await world.oneShot().verify(
         await handBuilt(world.keyA, {
           payload: fullClaims({ aud: ["spiffe://example.org/other", VERIFIER] }),
         }),
@@ -603,7 +603,7 @@ describe(`verify refusals [${signatureBackendName}]`, () => {
     });
 
     it("preserves other claims untouched", async () => {
-      const verified = await world.verifier().verify(
+      const verified = await world.oneShot().verify(
         await handBuilt(world.keyA, {
           payload: fullClaims({ "x-custom": { n: 1.5, list: [null, true] } }),
         }),

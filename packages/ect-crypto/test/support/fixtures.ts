@@ -12,8 +12,10 @@ import {
   createEctVerifier,
   type EctKeyPair,
   generateEctKeyPair,
+  MemoryReplayCache,
   staticKeyResolver,
   type VerifyEctOptions,
+  verifyEct,
 } from "../../src/index.js";
 
 /** A fixed "now": 2027-01-15T08:00:00Z. */
@@ -98,6 +100,11 @@ export interface World {
   readonly keyB: EctKeyPair;
   /** A verifier with a fixed clock trusting keyA for ISSUER_A and keyB for ISSUER_B. */
   verifier(options?: Partial<VerifyEctOptions>): ReturnType<typeof createEctVerifier>;
+  /**
+   * The same, but each `verify` is a one-shot `verifyEct(token, options)` call (options validated
+   * per call) sharing one replay cache: the refusal suite goes through `verifyEct` itself.
+   */
+  oneShot(options?: Partial<VerifyEctOptions>): { verify(token: string): ReturnType<typeof verifyEct> };
   /** A token by issuer A, created by createEct at the fixed clock. */
   token(extra?: Record<string, unknown>, key?: EctKeyPair): Promise<string>;
 }
@@ -114,6 +121,13 @@ export async function makeWorld(): Promise<World> {
     keyB,
     verifier: (options = {}) =>
       createEctVerifier({ verifierId: VERIFIER, keys, clock: fixedClock, ...options }),
+    oneShot: (options = {}) => {
+      const replayCache = new MemoryReplayCache({ capacity: 1000 });
+      return {
+        verify: (token) =>
+          verifyEct(token, { verifierId: VERIFIER, keys, clock: fixedClock, replayCache, ...options }),
+      };
+    },
     token: (extra = {}, key = keyA) => createEct(claimsFor(ISSUER_A, extra), key, { clock: fixedClock }),
   };
 }
