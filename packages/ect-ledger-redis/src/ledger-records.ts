@@ -17,6 +17,11 @@ import {
 export interface RawEntry extends LedgerEntryRecord {
   /** Predecessors the DAG rules allowed while unresolved when it was appended. */
   readonly unresolved: readonly string[];
+  /**
+   * The copies of claims the append script's DAG rules read (`iat`, `pred` comma-joined,
+   * `ect_ext.pol_decision`), as stored; `verifyChain` checks them against the token.
+   */
+  readonly dagFields: { readonly iat: string; readonly pred: string; readonly policyDecision: string };
 }
 
 function text(value: unknown): string | undefined {
@@ -27,13 +32,13 @@ function text(value: unknown): string | undefined {
 }
 
 /**
- * Parses the `HMGET s t j w i a l c u` array of one entry; `undefined` when the entry does not
+ * Parses the `HMGET s t j w i a l c u ia p pd` array of one entry; `undefined` when the entry does not
  * exist. Fields that are missing (storage tampered with) come back as empty strings / NaN, which
  * `verifyChain` then reports.
  */
 export function parseRawEntry(reply: unknown): RawEntry | undefined {
   if (!Array.isArray(reply) || reply.length < 9) return undefined;
-  const [s, t, j, w, i, a, l, c, u] = reply.map(text);
+  const [s, t, j, w, i, a, l, c, u, ia, p, pd] = reply.map(text);
   if (s === undefined && t === undefined) return undefined;
   return Object.freeze({
     seq: Number(s),
@@ -45,6 +50,7 @@ export function parseRawEntry(reply: unknown): RawEntry | undefined {
     leafHash: l ?? "",
     chainHash: c ?? "",
     unresolved: Object.freeze(u === undefined || u === "" ? [] : u.split(",")),
+    dagFields: Object.freeze({ iat: ia ?? "", pred: p ?? "", policyDecision: pd ?? "" }),
   });
 }
 

@@ -76,7 +76,7 @@ local P = ARGV[1]
 if KEYS[1] ~= P .. 'head' then return redis.error_reply('ECT_SCRIPT_KEYS head key does not match the prefix') end
 local GENESIS = string.rep('0', 64)
 local function entry(seq)
-  return redis.call('HMGET', P .. 'e:' .. seq, 's', 't', 'j', 'w', 'i', 'a', 'l', 'c', 'u')
+  return redis.call('HMGET', P .. 'e:' .. seq, 's', 't', 'j', 'w', 'i', 'a', 'l', 'c', 'u', 'ia', 'p', 'pd')
 end
 local function head()
   local h = redis.call('HMGET', P .. 'head', 's', 'c')

@@ -477,6 +477,7 @@ export class RedisLedger implements Ledger {
             leafHash: "",
             chainHash: "",
             unresolved: Object.freeze([]),
+            dagFields: Object.freeze({ iat: "", pred: "", policyDecision: "" }),
           });
       }
       if (items.length < count) return;
@@ -496,12 +497,15 @@ export class RedisLedger implements Ledger {
 
   /**
    * Recomputes every leaf and chain hash with ect-core's shared functions and reports the first
-   * broken entry (SPEC 7): a changed token, hash, a missing entry or a head that does not match.
+   * broken entry (SPEC 7): a changed token or hash, a missing entry, a head that does not match, a
+   * stored field (`jti`, `wid`, `iss`, or a claim copy the DAG rules read) that is not the token's
+   * own, or an identity stored twice.
    */
   async verifyChain(): Promise<ChainVerification> {
     const head = await this.head();
     let previous = GENESIS_CHAIN_HASH;
     let expected = 1;
+    const identities = new Set<string>();
     const broken = (seq: number, message: string): ChainVerification =>
       Object.freeze({
         valid: false,
@@ -520,6 +524,30 @@ export class RedisLedger implements Ledger {
         return broken(expected, "the chain cannot be recomputed");
       }
       if (chain !== raw.chainHash) return broken(expected, "chainHash does not continue the chain");
+      // The fields stored beside the token (not covered by the hashes) must be the token's own:
+      // the identity index and the DAG rules read them.
+      let input: AppendInput;
+      try {
+        input = appendInput(raw.token);
+      } catch {
+        return broken(expected, "the stored token does not decode");
+      }
+      if (
+        raw.jti !== input.jti ||
+        raw.wid !== input.wid ||
+        raw.iss !== input.iss ||
+        raw.dagFields.iat !== String(input.iat) ||
+        raw.dagFields.pred !== input.pred.join(",") ||
+        raw.dagFields.policyDecision !== input.policyDecision
+      ) {
+        return broken(
+          expected,
+          "the fields stored beside the token (jti, wid, iss, iat, pred, policy) differ from it",
+        );
+      }
+      const identity = ectKey(input.wid, input.jti);
+      if (identities.has(identity)) return broken(expected, `(wid, jti) ${show(identity)} is stored twice`);
+      identities.add(identity);
       previous = chain;
       expected++;
     }
@@ -612,6 +640,11 @@ export class RedisLedger implements Ledger {
           leafHash: leaf as string,
           chainHash: chain as string,
           unresolved: [],
+          dagFields: {
+            iat: String(input.iat),
+            pred: input.pred.join(","),
+            policyDecision: input.policyDecision,
+          },
         },
         input,
         key,

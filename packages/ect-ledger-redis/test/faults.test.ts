@@ -122,7 +122,7 @@ describe("server faults", () => {
       const killer = (async () => {
         while (running) {
           kills += Number(await admin.sendCommand(["CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"]));
-          await new Promise((r) => setTimeout(r, 15));
+          await new Promise((r) => setTimeout(r, 40));
         }
       })();
       let outcomes: AppendOutcomes;

@@ -149,6 +149,42 @@ describe("chain hashes (SPEC 7)", () => {
   });
 });
 
+describe("tampering with the fields beside the token", () => {
+  it("verifyChain reports a changed copy the DAG rules read, a changed identity field, a second entry of one identity", async () => {
+    const issuer = await testIssuer();
+    const wid = uuid();
+    const rejected = uuid();
+    const l = ledger({ dag: {} });
+    await l.append(await issuer.issue({ wid }));
+    await l.append(
+      await issuer.issue({ wid, jti: rejected, extra: { ect_ext: { pol: "p", pol_decision: "rejected" } } }),
+    );
+    await l.append(await issuer.issue({ wid }));
+    expect((await l.append(await issuer.issue({ wid, pred: [rejected] }))).status).toBe("rejected");
+    // An administrator "approves" the rejected parent in the copy the script reads: a child passes...
+    await admin.hSet(l.keys.entry(2), "pd", "approved");
+    expect((await l.append(await issuer.issue({ wid, pred: [rejected] }))).status).toBe("appended");
+    // ...but the audit sees the copy is not the token's.
+    const result = await l.verifyChain();
+    expect(result.valid === false && [result.brokenAt, result.error.code]).toEqual([
+      2,
+      EctErrorCodes.LEDGER_CHAIN_BROKEN,
+    ]);
+    await admin.hSet(l.keys.entry(2), "pd", "rejected");
+    expect((await l.verifyChain()).valid).toBe(true);
+
+    await admin.hSet(l.keys.entry(3), "i", "spiffe://someone/else");
+    expect(await l.verifyChain()).toMatchObject({ valid: false, brokenAt: 3 });
+    await admin.hSet(l.keys.entry(3), "i", issuer.iss);
+
+    // The identity index entry removed: the same token appends again, and the audit sees it twice.
+    const first = (await l.getBySeq(1))!;
+    await admin.hDel(l.keys.identity, `${wid}|${first.jti.toLowerCase()}`);
+    expect((await l.append(first.token)).status).toBe("appended");
+    expect(await l.verifyChain()).toMatchObject({ valid: false, brokenAt: 5 });
+  });
+});
+
 describe("key layout", () => {
   it("every key of a ledger carries its hash tag", async () => {
     const l = ledger();
