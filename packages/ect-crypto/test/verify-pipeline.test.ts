@@ -429,6 +429,20 @@ describe(`verify pipeline [${signatureBackendName}]`, () => {
       await expectCode(world.verifier({ ledger: weird }).verify(token), "ECT_LEDGER_APPEND_FAILED");
     });
 
+    it("appends an accepted L1 token too, which stays level 1 (L3 is a signed token plus an append)", async () => {
+      const ledger = fakeLedger((t) => ({
+        status: "appended",
+        entry: {} as LedgerEntry,
+        receipt: receipt(jtiOf(t)),
+        unresolvedPredecessors: [],
+      }));
+      const unsigned = await createEct(claimsFor(), null, { level: 1, clock: fixedClock });
+      const verified = await world.verifier({ ledger, minLevel: 1 }).verify(unsigned);
+      expect(verified.level).toBe(1);
+      expect(verified.receipt?.jti).toBe(jtiOf(unsigned));
+      expect(ledger.appended).toEqual([unsigned]);
+    });
+
     it("passes the verifier's clock to the append", async () => {
       let options: unknown;
       const ledger = {
