@@ -96,7 +96,7 @@ export function layoutDag(dag: DagInfo): DagLayout {
     const x1 = a.x + NODE_W / 2;
     const y1 = a.y + NODE_H;
     const x2 = b.x + NODE_W / 2;
-    const y2 = b.y - 6;
+    const y2 = b.y - 1;
     const my = (y1 + y2) / 2;
     edges.push({ from: e.from, to: e.to, path: `M ${x1} ${y1} C ${x1} ${my}, ${x2} ${my}, ${x2} ${y2}` });
   }

@@ -43,7 +43,7 @@ function dagSvg(report: DemoReport): string {
     )
     .join("\n");
   return `<svg xmlns="http://www.w3.org/2000/svg" id="dag" role="img" aria-label="Workflow DAG" width="${layout.width}" height="${layout.height}" viewBox="0 0 ${layout.width} ${layout.height}">
-<defs><marker id="arrow" viewBox="0 0 10 10" refX="8" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#94a3b8"/></marker></defs>
+<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#94a3b8"/></marker></defs>
 ${edges}
 ${nodes}
 </svg>`;
