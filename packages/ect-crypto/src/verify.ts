@@ -256,7 +256,7 @@ async function verifyTokenRulesNow(pipeline: Pipeline, token: string): Promise<V
     if (key === undefined || key === null) {
       throw new EctError(
         EctErrorCodes.KEY_NOT_FOUND,
-        `no ${header.alg} key with kid ${JSON.stringify(header.kid)} is bound to issuer ${JSON.stringify(iss)}`,
+        `no ${header.alg} key with kid ${JSON.stringify(header.kid)} is bound to issuer ${quoted(iss)}`,
         { member: "kid" },
       );
     }
@@ -288,6 +288,11 @@ async function verifyTokenRulesNow(pipeline: Pipeline, token: string): Promise<V
   const claimErrors = validateClaims(decoded.claims, { maxPredLength: config.maxPredLength });
   if (claimErrors.length > 0) throw firstOf(claimErrors);
   return { level: decoded.level, header, claims: decoded.claims as unknown as EctClaims };
+}
+
+/** A token-supplied string for an error message: JSON-quoted (no control characters) and bounded. */
+function quoted(value: string): string {
+  return JSON.stringify(value.length > 200 ? `${value.slice(0, 200)}…` : value);
 }
 
 function currentSeconds(clock: Clock): number {
