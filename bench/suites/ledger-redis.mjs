@@ -94,6 +94,18 @@ export default {
       }
       const head = await ledger.head();
       ctx.log(`ledger head after the run: seq ${head.seq}`);
+      // Where the server's time went: Redis's own per-command accounting.
+      const stats = String(await client.info("commandstats"));
+      for (const [, name, calls, usecPerCall] of stats.matchAll(
+        /^cmdstat_(\S+):calls=(\d+),usec=\d+,usec_per_call=([\d.]+)/gm,
+      )) {
+        if (Number(calls) < 1000) continue;
+        ctx.record({
+          name: `redis-server time per ${name.toUpperCase()} call (${calls} calls)`,
+          value: Number(usecPerCall),
+          unit: "µs",
+        });
+      }
     } finally {
       await ledger.close();
       await client.quit();
