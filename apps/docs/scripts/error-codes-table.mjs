@@ -84,20 +84,32 @@ function cell(text) {
 }
 
 /**
- * The markdown table (with its markers): one row per code, in source order.
+ * The markdown table (with its markers): one row per code, in source order, with the HTTP status
+ * `ect-http` answers a refusal with that code.
  * @param {{ key: string, code: string, group: string, description: string }[]} codes
+ * @param {(code: string) => number} httpStatus `ect-http`'s `statusForEctErrorCode`
  */
-export function renderErrorCodesTable(codes) {
-  const lines = [TABLE_START, "", "| Stage | Code | Raised when |", "|---|---|---|"];
+export function renderErrorCodesTable(codes, httpStatus) {
+  const lines = [TABLE_START, "", "| Stage | Code | HTTP | Raised when |", "|---|---|---|---|"];
   let previousGroup;
   for (const { code, group, description } of codes) {
     // The stage is written once, on the first code of its group.
     const stage = group === previousGroup ? "" : cell(group);
     previousGroup = group;
-    lines.push(`| ${stage} | \`${code}\` | ${cell(description)} |`);
+    lines.push(`| ${stage} | \`${code}\` | ${httpStatus(code)} | ${cell(description)} |`);
   }
   lines.push("", TABLE_END);
   return lines.join("\n");
+}
+
+/** `ect-http`'s `statusForEctErrorCode`, from the built package. */
+export async function loadHttpStatus() {
+  try {
+    const { statusForEctErrorCode } = await import("ect-http");
+    return /** @type {(code: string) => number} */ (statusForEctErrorCode);
+  } catch (cause) {
+    throw new Error("ect-http is not built: run `pnpm build` first", { cause });
+  }
 }
 
 /**
@@ -114,7 +126,7 @@ export function extractErrorCodesTable(guide) {
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const guide = readFileSync(PROFILE_GUIDE, "utf8");
   const current = extractErrorCodesTable(guide);
-  const wanted = renderErrorCodesTable(readErrorCodes());
+  const wanted = renderErrorCodesTable(readErrorCodes(), await loadHttpStatus());
   if (current === undefined) {
     console.error(`${PROFILE_GUIDE}: markers not found:\n${TABLE_START}\n${TABLE_END}`);
     process.exit(1);

@@ -11,6 +11,7 @@ import ts from "typescript";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   extractErrorCodesTable,
+  loadHttpStatus,
   PROFILE_GUIDE,
   readErrorCodes,
   renderErrorCodesTable,
@@ -114,13 +115,15 @@ describe.each(examples.filter((e) => e.run))("guide example $guide:$line", (exam
 describe("the error-code table of docs/ect-profile.md", () => {
   const guide = readFileSync(PROFILE_GUIDE, "utf8");
 
-  it("is the one generated from ect-core's EctErrorCodes (run `pnpm --filter ect-docs run error-codes`)", () => {
-    expect(extractErrorCodesTable(guide)).toBe(renderErrorCodesTable(readErrorCodes()));
+  it("is the one generated from ect-core's EctErrorCodes and ect-http's statuses (run `pnpm --filter ect-docs run error-codes`)", async () => {
+    expect(extractErrorCodesTable(guide)).toBe(
+      renderErrorCodesTable(readErrorCodes(), await loadHttpStatus()),
+    );
   });
 
   it("lists every code the built ect-core exports, each exactly once", () => {
     const table = extractErrorCodesTable(guide) ?? "";
-    const listed = [...table.matchAll(/^\|[^|]*\| `(ECT_[A-Z0-9_]+)` \|/gm)].map((m) => m[1]);
+    const listed = [...table.matchAll(/^\|[^|]*\| `(ECT_[A-Z0-9_]+)` \| \d{3} \|/gm)].map((m) => m[1]);
     expect([...listed].sort()).toEqual(Object.values(EctErrorCodes).sort());
   });
 });
