@@ -40,11 +40,12 @@ export default {
     ]);
     const key = generateBenchKey();
     const ect = await loadEctVerify(key);
-    const count = ctx.quick ? 1500 : 6000;
+    const count = ctx.quick ? 1500 : 4000;
     const rounds = ctx.quick ? 2 : 3;
-    const tokens = workflowTokens(count, ctx.quick ? 150 : 600, key.privateKey);
+    const workflows = count / 10;
+    const tokens = workflowTokens(count, workflows, key.privateKey);
     ctx.log(
-      `${count} signed tokens in workflows of ${count / (ctx.quick ? 150 : 600)} chained tasks; fresh ledgers and replay caches per round`,
+      `${count} signed tokens in ${workflows} workflows of ${count / workflows} chained tasks; fresh ledgers and replay caches per round`,
     );
 
     const server = await startPrivateRedis();
