@@ -302,7 +302,12 @@ describe("keys are bound to issuers, exactly", () => {
   it("a kid of 257 code points is refused as a header rule, before any resolver", async () => {
     const a = await keyPair("ES256", "key-a");
     let asked = 0;
-    const keys = { resolve: async () => (asked++, a.publicKey) };
+    const keys = {
+      resolve: async () => {
+        asked++;
+        return a.publicKey;
+      },
+    };
     const forged = await signRaw(
       headerText({ alg: "ES256", kid: "\u{1f511}".repeat(257) }),
       JSON.stringify(claimsOf()),
