@@ -110,14 +110,18 @@ function processIsAlive(pid: number): boolean {
 /**
  * Takes `<path>.lock` (created exclusively, holding this process's id) so two `ect` processes never
  * write the same ledger file at once (a lost update would silently drop entries). Waits up to
- * `waitMs` for a live holder; a lock left by a process that no longer runs is reported, not
+ * `waitMs` for a live holder (calling `onWait` once); a lock left by a process that no longer runs is reported, not
  * silently broken, since removing it while another process takes it would let two writers in.
  *
  * @returns the function that releases the lock.
  */
-export async function lockFile(path: string, waitMs: number): Promise<() => Promise<void>> {
+export async function lockFile(
+  path: string,
+  options: { readonly waitMs: number; readonly onWait?: (holder: number | undefined) => void },
+): Promise<() => Promise<void>> {
   const lock = `${path}.lock`;
-  const deadline = Date.now() + waitMs;
+  const deadline = Date.now() + options.waitMs;
+  let waiting = false;
   for (;;) {
     try {
       const handle = await open(lock, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
@@ -138,6 +142,10 @@ export async function lockFile(path: string, waitMs: number): Promise<() => Prom
         `the ledger file ${path} is locked by process ${holder}, which is no longer running`,
         `if no other ect process is writing it, remove ${lock} and try again`,
       );
+    }
+    if (!waiting) {
+      waiting = true;
+      options.onWait?.(Number.isSafeInteger(holder) ? holder : undefined);
     }
     if (Date.now() >= deadline) {
       throw failure(

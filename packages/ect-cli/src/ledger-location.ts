@@ -80,6 +80,9 @@ export function parseLedgerLocation(
   );
 }
 
+/** Most time to wait for another `ect` process writing the same ledger file. */
+const LOCK_WAIT_MS = 5_000;
+
 /** Most time a Redis call may take, retries included: a command line should not hang for long. */
 const REDIS_RETRY_BUDGET_MS = 5_000;
 
@@ -151,7 +154,15 @@ export async function openLedger(
     return { ledger, location, save: async () => {}, close: () => ledger.close() };
   }
   const { path, display } = location;
-  const release = options.write ? await lockFile(path, 5_000) : async () => {};
+  const release = options.write
+    ? await lockFile(path, {
+        waitMs: LOCK_WAIT_MS,
+        onWait: (holder) =>
+          options.warn(
+            `${display} is being written by another ect process${holder === undefined ? "" : ` (pid ${holder})`}; waiting up to ${LOCK_WAIT_MS / 1000} s`,
+          ),
+      })
+    : async () => {};
   try {
     const exists = await fileExists(path);
     if (!exists && !options.write) {

@@ -40,18 +40,21 @@ function unit(value: number, name: string): string {
   return `${value} ${name}${value === 1 ? "" : "s"}`;
 }
 
-/** A duration in words, rounded down to its two largest units: `3 minutes 5 seconds`, `2 days 4 hours`. */
+/** A duration in words, rounded down to its two largest units: `3 minutes 5 seconds`, `2 days 4 hours` (a year is 365 days). */
 export function durationText(seconds: number): string {
   let s = Math.floor(Math.abs(seconds));
   if (s < 60) return unit(s, "second");
   const parts: [number, string][] = [];
+  const years = Math.floor(s / 31_536_000);
+  s -= years * 31_536_000;
   const days = Math.floor(s / 86_400);
   s -= days * 86_400;
   const hours = Math.floor(s / 3_600);
   s -= hours * 3_600;
   const minutes = Math.floor(s / 60);
   s -= minutes * 60;
-  if (days > 0) parts.push([days, "day"], [hours, "hour"]);
+  if (years > 0) parts.push([years, "year"], [days, "day"]);
+  else if (days > 0) parts.push([days, "day"], [hours, "hour"]);
   else if (hours > 0) parts.push([hours, "hour"], [minutes, "minute"]);
   else parts.push([minutes, "minute"], [s, "second"]);
   return parts

@@ -74,7 +74,12 @@ async function openForAudit(
     const ledger = await openRedisLedger(location, context.warn, false);
     return { ledger, lineProblems: [], close: () => ledger.close() };
   }
-  const progress = createProgress({ stream: context.io.stderr, label: "reading", unit: "lines" });
+  const progress = createProgress({
+    stream: context.io.stderr,
+    label: "reading",
+    unit: "lines",
+    clock: context.now,
+  });
   try {
     const { view, problems } = await JsonlLedgerView.load(
       fileLines(context.io, location.path, "ledger file"),
@@ -119,6 +124,7 @@ async function run(context: CommandContext, parsed: ParsedCommand): Promise<Exit
     const head = await opened.ledger.head();
     const progress = createProgress({
       stream: context.io.stderr,
+      clock: context.now,
       label: "auditing",
       unit: "entries",
       total: head.seq,

@@ -100,6 +100,7 @@ async function runImport(context: CommandContext, parsed: ParsedCommand): Promis
   const opened = await openLedger(context.io, location, { write: true, warn: context.warn });
   const progress = createProgress({
     stream: context.io.stderr,
+    clock: context.now,
     label: "importing",
     unit: total === undefined ? "lines" : "bytes",
     total,
