@@ -61,7 +61,10 @@ export interface RedisConnectionOptions {
    */
   readonly url?: string;
   /** Root node URLs of a Redis Cluster; the ledger creates and owns a node-redis cluster client. */
-  readonly cluster?: { readonly rootNodes: readonly string[] };
+  readonly cluster?: {
+    /** `redis://host:port` URLs of one or more Cluster nodes; the rest of the Cluster is discovered. */
+    readonly rootNodes: readonly string[];
+  };
   /**
    * A node-redis v5 client (`createClient` / `createCluster`), or a function creating one.
    *
