@@ -53,6 +53,15 @@ export function isCanonicalBase64url(segment: string): boolean {
   return true;
 }
 
+/** The runtime's `Buffer`, when it has one (feature detection: nothing is imported). */
+const nativeBuffer = (
+  globalThis as {
+    Buffer?: {
+      from(text: string, encoding: "base64url"): Uint8Array & { toString(encoding: "base64url"): string };
+    };
+  }
+).Buffer;
+
 /**
  * Decodes canonical unpadded base64url (SPEC 5.2). Anything else (padding, whitespace, `+` or `/`,
  * non-zero trailing bits, impossible length) throws `ECT_BASE64URL_INVALID`.
@@ -60,6 +69,18 @@ export function isCanonicalBase64url(segment: string): boolean {
  * @param member - named in the error, e.g. `"header"`.
  */
 export function base64urlDecode(segment: string, member?: string): Uint8Array {
+  if (nativeBuffer !== undefined && typeof segment === "string") {
+    // Native fast path (Node, Bun, Deno): several times faster than the loop below on the
+    // verification hot path. The native decoder is lenient, so canonicity is checked by
+    // re-encoding: a string is canonical exactly when it is its own re-encoding.
+    const decoded = nativeBuffer.from(segment, "base64url");
+    if (decoded.toString("base64url") === segment) return new Uint8Array(decoded);
+    throw new EctError(
+      EctErrorCodes.BASE64URL_INVALID,
+      `${member ?? "segment"} is not canonical unpadded base64url`,
+      member === undefined ? {} : { member },
+    );
+  }
   if (!isCanonicalBase64url(segment)) {
     throw new EctError(
       EctErrorCodes.BASE64URL_INVALID,

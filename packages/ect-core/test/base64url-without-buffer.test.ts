@@ -1,0 +1,76 @@
+// base64urlDecode takes a native path where the runtime has a Buffer (Node, Bun, Deno) and a
+// portable loop elsewhere (browsers, workers). This file hides Buffer before loading the module so
+// the portable path is tested too, and checks that both paths agree on every input.
+import fc from "fast-check";
+import { beforeAll, describe, expect, it, vi } from "vitest";
+import * as native from "../src/base64url.js";
+
+let portable: typeof native;
+beforeAll(async () => {
+  vi.resetModules();
+  vi.stubGlobal("Buffer", undefined);
+  try {
+    portable = await import("../src/base64url.js");
+  } finally {
+    vi.unstubAllGlobals();
+  }
+});
+
+const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".split("");
+
+function outcome(decode: typeof native.base64urlDecode, s: string): string {
+  try {
+    return `ok:${Array.from(decode(s, "claims")).join(",")}`;
+  } catch (error) {
+    const { code, member } = error as { code?: string; member?: string };
+    return `error:${code}:${member}`;
+  }
+}
+
+describe("base64urlDecode without a native Buffer (the browser path)", () => {
+  it("is really the portable path: it never calls Buffer.from, the native one does", () => {
+    const from = vi.spyOn(Buffer, "from");
+    try {
+      portable.base64urlDecode("Zm9vYmFy");
+      expect(from).not.toHaveBeenCalled();
+      native.base64urlDecode("Zm9vYmFy");
+      expect(from).toHaveBeenCalled();
+    } finally {
+      from.mockRestore();
+    }
+  });
+
+  it.each([
+    ["", ""],
+    ["f", "Zg"],
+    ["foobar", "Zm9vYmFy"],
+    ["\u00fb\u00ff", "w7vDvw"],
+  ])("decodes the RFC 4648 answer for %j", (text, encoded) => {
+    expect(portable.base64urlDecode(encoded)).toEqual(new TextEncoder().encode(text));
+  });
+
+  it("agrees with the native path on every input: bytes, or the same error", () => {
+    fc.assert(
+      fc.property(
+        fc.string({
+          unit: fc.constantFrom(...ALPHABET, "=", "+", "/", " ", "\n", "é", "\ud800"),
+          maxLength: 40,
+        }),
+        (s) => {
+          expect(outcome(portable.base64urlDecode, s)).toBe(outcome(native.base64urlDecode, s));
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("agrees on the re-encoding of arbitrary bytes", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
+        const encoded = native.base64urlEncode(bytes);
+        expect(portable.base64urlDecode(encoded)).toEqual(native.base64urlDecode(encoded));
+        expect(native.base64urlDecode(encoded)).toEqual(bytes);
+      }),
+    );
+  });
+});
