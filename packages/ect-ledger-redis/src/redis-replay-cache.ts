@@ -90,10 +90,14 @@ export class RedisReplayCache implements ReplayCache {
   async checkAndRecord(record: ReplayRecord): Promise<boolean> {
     if (
       typeof record?.jti !== "string" ||
+      (record.wid !== null && record.wid !== undefined && typeof record.wid !== "string") ||
       !Number.isFinite(record.expiresAt) ||
       !Number.isFinite(record.now)
     ) {
-      throw new EctError(EctErrorCodes.CONFIG_INVALID, "a replay record needs jti, expiresAt and now");
+      throw new EctError(
+        EctErrorCodes.CONFIG_INVALID,
+        "a replay record needs a string jti, a string or null wid, and finite expiresAt and now",
+      );
     }
     const key = this.keyOf(record.wid, record.jti);
     const ttlMs = Math.max(1000, Math.ceil((record.expiresAt - record.now) * 1000));
@@ -113,6 +117,12 @@ export class RedisReplayCache implements ReplayCache {
 
   /** Removes the record of `(wid, jti)` (a token refused after its replay check keeps its `jti`). */
   async release(key: { readonly wid: string | null | undefined; readonly jti: string }): Promise<void> {
+    if (
+      typeof key?.jti !== "string" ||
+      (key.wid !== null && key.wid !== undefined && typeof key.wid !== "string")
+    ) {
+      throw new EctError(EctErrorCodes.CONFIG_INVALID, "release needs a string jti and a string or null wid");
+    }
     const redisKey = this.keyOf(key.wid, key.jti);
     await this.#connection.run(
       (target) => target.send(["DEL", redisKey], { firstKey: redisKey, readonly: false }),

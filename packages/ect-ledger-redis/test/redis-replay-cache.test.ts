@@ -109,6 +109,15 @@ describe("RedisReplayCache", () => {
       .checkAndRecord({ wid: null, jti: uuid(), expiresAt: NOW + 60, now: NOW })
       .catch((e) => e);
     expect(isEctError(error) && error.code).toBe(EctErrorCodes.LEDGER_UNAVAILABLE);
+    const ok = cache();
+    for (const bad of [
+      { wid: 7, jti: uuid(), expiresAt: NOW + 60, now: NOW },
+      { wid: null, jti: 7, expiresAt: NOW + 60, now: NOW },
+      { wid: null, jti: uuid(), expiresAt: Number.NaN, now: NOW },
+    ]) {
+      const refused = await ok.checkAndRecord(bad as never).catch((e) => e);
+      expect(isEctError(refused) && refused.code).toBe(EctErrorCodes.CONFIG_INVALID);
+    }
     for (const namespace of ["", "a b", "{x}"]) {
       let code: string | undefined;
       try {
