@@ -3,7 +3,7 @@
 // longer compiles or no longer works. ```ts no-run examples (those needing a Redis server) are only
 // type-checked.
 import { execFile } from "node:child_process";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { promisify } from "node:util";
 import { EctErrorCodes } from "ect-core";
 import { type RedisServerHandle, startRedisServer } from "ect-ledger-redis/testing";
@@ -17,7 +17,7 @@ import {
   renderErrorCodesTable,
 } from "../scripts/error-codes-table.mjs";
 import { allExamples, extractExamples, type GuideExample, guideFiles } from "./guide-examples.js";
-import { ARTIFACTS_DIR, REPO_ROOT } from "./site.js";
+import { ARTIFACTS_DIR, REPO_ROOT, workspacePackages } from "./site.js";
 
 const run = promisify(execFile);
 const EXAMPLES_DIR = `${ARTIFACTS_DIR}examples/`;
@@ -37,6 +37,14 @@ const EXPECTED_GUIDES = [
 let redis: RedisServerHandle | undefined;
 
 beforeAll(async () => {
+  const unbuilt = workspacePackages().filter(
+    (pkg) => !existsSync(`${REPO_ROOT}packages/${pkg}/dist/index.js`),
+  );
+  if (unbuilt.length > 0) {
+    throw new Error(
+      `The guide examples run against the built packages; not built: ${unbuilt.join(", ")}. Run \`pnpm build\`.`,
+    );
+  }
   rmSync(EXAMPLES_DIR, { recursive: true, force: true });
   mkdirSync(EXAMPLES_DIR, { recursive: true });
   for (const example of examples) writeFileSync(fileOf(example), `${example.code}\n`);
