@@ -106,8 +106,13 @@ export async function signRaw(
   key: EctSigningKey,
   signAs: string = key.alg,
 ): Promise<string> {
-  const h = base64urlEncode(typeof headerText === "string" ? encoder.encode(headerText) : headerText);
-  const p = base64urlEncode(typeof claimsText === "string" ? encoder.encode(claimsText) : claimsText);
+  // Buffer's encoder: attack payloads run to megabytes.
+  const h = Buffer.from(typeof headerText === "string" ? encoder.encode(headerText) : headerText).toString(
+    "base64url",
+  );
+  const p = Buffer.from(typeof claimsText === "string" ? encoder.encode(claimsText) : claimsText).toString(
+    "base64url",
+  );
   const signature = new Uint8Array(
     await crypto.subtle.sign(signParams(signAs), key.privateKey, encoder.encode(`${h}.${p}`)),
   );
