@@ -90,12 +90,14 @@ describe("lost replies and resets (TCP proxy)", () => {
     const issuer = await testIssuer();
     const wid = globalThis.crypto.randomUUID();
     const jti = globalThis.crypto.randomUUID();
-    expect((await ledger.append(await issuer.issue({ wid, jti, exec_act: "a" }))).status).toBe("appended");
+    const original = await issuer.issue({ wid, jti, exec_act: "a" });
+    expect((await ledger.append(original)).status).toBe("appended");
     const lost = proxy.loseNextReply("hang");
     const result = await ledger.append(await issuer.issue({ wid, jti, exec_act: "b" }));
     await lost;
     expect(result.status).toBe("conflict");
     expect((await ledger.conflicts()).map((c) => c.id)).toEqual([1]);
+    await assertLedgerInvariants(checkerFor(ledger, server.url), { acknowledged: [original], unknown: [] });
   }, 20_000);
 
   it("a read whose reply is lost is retried too", async () => {
@@ -106,6 +108,7 @@ describe("lost replies and resets (TCP proxy)", () => {
     const entries = await ledger.range();
     await lost;
     expect(entries.map((e) => e.token)).toEqual([token]);
+    await assertLedgerInvariants(ledger, { acknowledged: [token!], unknown: [] });
   }, 20_000);
 });
 
