@@ -118,7 +118,9 @@ describe("tampered exports are refused by the import (nothing stored)", () => {
     [
       "a chainHash",
       (rs: Record_[]) =>
-        rs.map((r, i) => (i === 3 ? { ...r, chainHash: r.chainHash.replace(/^./, "f") } : r)),
+        rs.map((r, i) =>
+          i === 3 ? { ...r, chainHash: (r.chainHash[0] === "f" ? "0" : "f") + r.chainHash.slice(1) } : r,
+        ),
     ],
     [
       "an upper-case hash",
