@@ -15,9 +15,9 @@ const BARE_NAME = /^\s*([A-Za-z_$][\w$]*)(?:[.#]([A-Za-z_$][\w$]*))?\s*$/;
 function exportsByName(project) {
   /** @type {Map<string, DeclarationReflection[]>} */
   const byName = new Map();
-  /** @param {import("typedoc").Reflection} container */
+  /** @param {import("typedoc").ContainerReflection} container */
   const visit = (container) => {
-    for (const child of /** @type {DeclarationReflection[]} */ (container.children ?? [])) {
+    for (const child of container.children ?? []) {
       if (child.kindOf(ReflectionKind.Module)) visit(child);
       else if (child.kindOf(ReflectionKind.SomeExport) && !child.kindOf(ReflectionKind.Reference)) {
         byName.set(child.name, [...(byName.get(child.name) ?? []), child]);
@@ -40,6 +40,7 @@ export function load(app) {
         if (match === null) continue;
         const candidates = byName.get(match[1] ?? "") ?? [];
         if (candidates.length !== 1) continue;
+        /** @type {import("typedoc").Reflection | undefined} */
         let target = candidates[0];
         if (match[2] !== undefined) target = target?.getChildByName(match[2]);
         if (target !== undefined) part.target = target;
