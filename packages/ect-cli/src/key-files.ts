@@ -1,14 +1,6 @@
 import { stat } from "node:fs/promises";
 import { type EctAlgorithm, isEctError, type JsonValue, SUPPORTED_ALGORITHMS } from "ect-core";
-import {
-  computeKeyId,
-  type EctImportedKey,
-  type EctKeyResolver,
-  type EctSigningKey,
-  importEctKey,
-  jwksKeyResolver,
-  staticKeyResolver,
-} from "ect-crypto";
+import type { EctImportedKey, EctKeyResolver, EctSigningKey } from "ect-crypto";
 import type { JWK } from "jose";
 import { usageError } from "./cli-error.js";
 import type { CliIo } from "./cli-io.js";
@@ -47,6 +39,7 @@ export async function loadSigningKey(
   path: string,
   options: { readonly kid?: string | undefined; readonly warn: (message: string) => void },
 ): Promise<EctSigningKey> {
+  const { importEctKey } = await import("ect-crypto");
   const bytes = await readSmallFile(io, path, "key file");
   const text = utf8Text(bytes, "key file", path).trim();
   let imported: EctImportedKey;
@@ -166,6 +159,7 @@ function algorithmsOf(jwk: Record<string, JsonValue>): readonly EctAlgorithm[] {
  */
 export async function loadTrustedKeys(io: CliIo, options: KeyBindingOptions): Promise<TrustedKeys> {
   const { jwksPath: path } = options;
+  const { computeKeyId, jwksKeyResolver, staticKeyResolver } = await import("ect-crypto");
   if (options.issKeys.length === 0 && options.issuers.length === 0) {
     throw usageError(`no key binding: which issuer may each key of ${path} sign for?`, BINDING_HINT);
   }

@@ -1,7 +1,5 @@
 import { stat } from "node:fs/promises";
 import { isEctError, type Ledger } from "ect-core";
-import { createDagValidator } from "ect-dag";
-import { MemoryLedger } from "ect-ledger-memory";
 import { failure, usageError } from "./cli-error.js";
 import type { CliIo } from "./cli-io.js";
 import { lockFile, replaceFileAtomically } from "./file-writes.js";
@@ -25,12 +23,19 @@ export type LedgerLocation =
       readonly display: string;
     };
 
+/** The URL as given, its password (if any) replaced by `mask`. */
+function withoutPassword(value: string, url: URL, mask: string): string {
+  if (!url.password) return value;
+  const masked = new URL(value);
+  masked.password = mask;
+  return masked.href;
+}
+
 /** The `--ledger ...` (and `--ledger-id ...`) arguments that name this ledger again, for hints. */
 export function ledgerArguments(location: LedgerLocation): string {
   if (location.kind === "memory") return `--ledger ${location.display}`;
-  const url = new URL(location.url);
-  if (url.password) url.password = "PASSWORD";
-  return `--ledger ${url.href}${location.ledgerId === DEFAULT_LEDGER_ID ? "" : ` --ledger-id ${location.ledgerId}`}`;
+  const url = withoutPassword(location.url, new URL(location.url), "PASSWORD");
+  return `--ledger ${url}${location.ledgerId === DEFAULT_LEDGER_ID ? "" : ` --ledger-id ${location.ledgerId}`}`;
 }
 
 /** The `--ledger` help text, shared by every command that takes it. */
@@ -66,12 +71,18 @@ export function parseLedgerLocation(
         "e.g. --ledger redis://127.0.0.1:6379",
       );
     }
-    if (url.password) url.password = "***";
+    const id = ledgerId ?? DEFAULT_LEDGER_ID;
+    if (!/^[\x21-\x7a\x7c\x7e]{1,200}$/.test(id)) {
+      throw usageError(
+        `--ledger-id ${JSON.stringify(id)} is not a valid ledger id`,
+        "use 1-200 printable ASCII characters without spaces, '{' or '}' (it becomes the Redis hash tag)",
+      );
+    }
     return {
       kind: "redis",
       url: value,
-      ledgerId: ledgerId ?? DEFAULT_LEDGER_ID,
-      display: `${url.href} (ledger id ${ledgerId ?? DEFAULT_LEDGER_ID})`,
+      ledgerId: id,
+      display: `${withoutPassword(value, url, "***")} (ledger id ${id})`,
     };
   }
   throw usageError(
@@ -171,6 +182,10 @@ export async function openLedger(
         "check the path; 'ect ledger append' creates it",
       );
     }
+    const [{ MemoryLedger }, { createDagValidator }] = await Promise.all([
+      import("ect-ledger-memory"),
+      import("ect-dag"),
+    ]);
     const ledger = new MemoryLedger({ dag: createDagValidator() });
     if (exists) {
       const lines = fileLines(io, path, "ledger file");

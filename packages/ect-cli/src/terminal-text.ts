@@ -24,9 +24,9 @@ export function displayText(text: string): string {
 /**
  * JSON for a terminal or a pipe: `JSON.stringify` already escapes C0 controls; this also escapes
  * C1 controls and bidi/zero-width characters (they can only occur inside strings, where `\uXXXX`
- * is the same value), so the output is still the same JSON.
+ * is the same value), so the output is still the same JSON. `indent` 0 prints one line.
  */
-export function safeJson(value: unknown, indent: number | undefined = 2): string {
+export function safeJson(value: unknown, indent = 2): string {
   return (JSON.stringify(value, null, indent) ?? "null").replace(UNSAFE_IN_JSON, escapeChar);
 }
 

@@ -26,6 +26,8 @@ beforeAll(async () => {
 });
 
 const trustA = () => ["--jwks", keyA.jwksFile, "--iss-key", `${A}=${keyA.key.kid}`];
+/** A token of A made in-process, for tests of verify (the create tests cover `ect create`). */
+const tokenOfA = () => createEct({ iss: A, aud: B, exec_act: "summarise", pred: [] }, keyA.key);
 const create = (extra: readonly string[] = [], env?: Record<string, string>) =>
   ect(["create", "--key", keyA.keyFile, "--iss", A, "--aud", B, "--exec-act", "summarise", ...extra], {
     cwd: dir,
@@ -191,7 +193,7 @@ describe.concurrent("ect create + ect verify", () => {
 
 describe.concurrent("ect verify: key binding (SPEC 5.5)", () => {
   it("refuses to run without a binding, explaining it (exit 2)", async () => {
-    const token = (await create()).stdout.trim();
+    const token = await tokenOfA();
     const run = await ect(["verify", token, "--jwks", keyA.jwksFile, "--verifier-id", B], { cwd: dir });
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("no key binding");
@@ -220,7 +222,7 @@ describe.concurrent("ect verify: key binding (SPEC 5.5)", () => {
   });
 
   it("an --iss-key naming a kid the set does not hold, or a private key as --jwks, is a usage error", async () => {
-    const token = (await create()).stdout.trim();
+    const token = await tokenOfA();
     const [unknownKid, privateSet, both] = await Promise.all([
       ect(["verify", token, "--jwks", keyA.jwksFile, "--iss-key", `${A}=nope`, "--verifier-id", B], {
         cwd: dir,
@@ -240,7 +242,7 @@ describe.concurrent("ect verify: key binding (SPEC 5.5)", () => {
 
 describe.concurrent("ect verify: refusals and options", () => {
   it("audience, expiry (--now as ISO 8601 or seconds) and a tampered token: exit 1 with the code", async () => {
-    const token = (await create()).stdout.trim();
+    const token = await tokenOfA();
     const { iat } = payloadOf(token) as { iat: number };
     const [parts0, parts1, parts2] = token.split(".") as [string, string, string];
     const claims = payloadOf(token);

@@ -1,5 +1,4 @@
 import { type EctClaimsInput, isEctError, type JsonObject } from "ect-core";
-import { createEct } from "ect-crypto";
 import { ExitCode, type ExitStatus, failure, usageError } from "../cli-error.js";
 import {
   type Command,
@@ -154,6 +153,7 @@ async function run(context: CommandContext, parsed: ParsedCommand): Promise<Exit
     kid: stringOption(parsed, "kid"),
     warn: context.warn,
   });
+  const { createEct } = await import("ect-crypto");
   let token: string;
   try {
     token = await createEct(claims as unknown as EctClaimsInput, key, { clock: context.now, config });

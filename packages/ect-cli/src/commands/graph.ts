@@ -1,5 +1,5 @@
 import { isEctError } from "ect-core";
-import { buildGraph, toAscii, toDot, toMermaid } from "ect-dag";
+import type { buildGraph } from "ect-dag";
 import { ExitCode, type ExitStatus, failure, usageError } from "../cli-error.js";
 import { type Command, type CommandContext, stringOption } from "../command-context.js";
 import type { CommandSpec, ParsedCommand } from "../command-spec.js";
@@ -36,6 +36,7 @@ async function run(context: CommandContext, parsed: ParsedCommand): Promise<Exit
     throw usageError(`--format ${JSON.stringify(format)} is not one of ${FORMATS.join(", ")}`);
   }
   const widText = stringOption(parsed, "wid");
+  const { buildGraph, toAscii, toDot, toMermaid } = await import("ect-dag");
   const opened = await openLedger(context.io, ledgerLocationOf(context, parsed), {
     write: false,
     warn: context.warn,

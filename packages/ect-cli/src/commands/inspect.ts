@@ -63,7 +63,7 @@ async function run(context: CommandContext, parsed: ParsedCommand): Promise<Exit
       );
     }
     const value = claims[claimName];
-    context.out(`${typeof value === "string" ? displayText(value) : safeJson(value, undefined)}\n`);
+    context.out(`${typeof value === "string" ? displayText(value) : safeJson(value, 0)}\n`);
     return ExitCode.OK;
   }
   const problems = [

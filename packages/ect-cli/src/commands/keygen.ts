@@ -1,5 +1,4 @@
 import type { EctAlgorithm } from "ect-core";
-import { exportJwks, exportPrivateJwk, generateEctKeyPair } from "ect-crypto";
 import { ExitCode, type ExitStatus, usageError } from "../cli-error.js";
 import {
   type Command,
@@ -47,6 +46,7 @@ async function run(context: CommandContext, parsed: ParsedCommand): Promise<Exit
   if (kid !== undefined && (kid.length === 0 || kid.length > 256)) {
     throw usageError("--kid must be 1-256 characters (SPEC 2)");
   }
+  const { exportJwks, exportPrivateJwk, generateEctKeyPair } = await import("ect-crypto");
   const pair = await generateEctKeyPair({ alg, extractable: true, ...(kid === undefined ? {} : { kid }) });
   const privateJwk = await exportPrivateJwk(pair);
   const jwks = await exportJwks([pair]);

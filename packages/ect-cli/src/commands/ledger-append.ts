@@ -1,5 +1,4 @@
 import { type AuditTokenVerifier, type EctError, isEctError } from "ect-core";
-import { createAuditVerifier } from "ect-crypto";
 import { ExitCode, type ExitStatus, usageError } from "../cli-error.js";
 import {
   type Command,
@@ -95,6 +94,7 @@ async function run(context: CommandContext, parsed: ParsedCommand): Promise<Exit
       algorithms: listOption(parsed, "alg"),
       command: spec.name,
     });
+    const { createAuditVerifier } = await import("ect-crypto");
     verifyToken = createAuditVerifier({ keys: keys.resolver, algorithms: keys.algorithms, config });
   }
   const json = flagOption(parsed, "json");
@@ -154,7 +154,7 @@ async function run(context: CommandContext, parsed: ParsedCommand): Promise<Exit
             "errors" in outcome
               ? { token: index, status: outcome.status, errors: outcome.errors.map((e) => e.toJSON()) }
               : { token: index, ...outcome },
-            undefined,
+            0,
           )}\n`,
         );
       } else if (outcome.status === "appended") {

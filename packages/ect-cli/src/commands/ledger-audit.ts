@@ -1,5 +1,4 @@
 import { type AuditProblem, type AuditTokenVerifier, auditLedger, type Ledger } from "ect-core";
-import { createAuditVerifier } from "ect-crypto";
 import { ExitCode, type ExitStatus, usageError } from "../cli-error.js";
 import {
   type Command,
@@ -114,6 +113,7 @@ async function run(context: CommandContext, parsed: ParsedCommand): Promise<Exit
       algorithms: listOption(parsed, "alg"),
       command: spec.name,
     });
+    const { createAuditVerifier } = await import("ect-crypto");
     verifyToken = createAuditVerifier({ keys: keys.resolver, algorithms: keys.algorithms, config });
     bindings = keys.bindings;
   } else if (listOption(parsed, "iss-key").length > 0 || listOption(parsed, "iss").length > 0) {

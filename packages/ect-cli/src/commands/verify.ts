@@ -1,5 +1,4 @@
 import { decodeEct, type EctError, normalizeAudience } from "ect-core";
-import { createEctVerifier } from "ect-crypto";
 import { ExitCode, type ExitStatus, usageError } from "../cli-error.js";
 import {
   type Command,
@@ -131,6 +130,7 @@ async function run(context: CommandContext, parsed: ParsedCommand): Promise<Exit
     command: spec.name,
   });
   const token = await readTokenArgument(context, parsed.positionals[0]!);
+  const { createEctVerifier } = await import("ect-crypto");
   const verifier = createEctVerifier({
     verifierId,
     keys: keys.resolver,
