@@ -5,11 +5,13 @@
  * JSON Lines import.
  */
 import {
+  base64urlDecode,
   base64urlEncode,
   base64urlEncodeText,
   decodeEct,
   type EctErrorCode,
   GENESIS_CHAIN_HASH,
+  isCanonicalBase64url,
   isEctError,
   isEctErrorCode,
   parseExecutionContextHeader,
@@ -319,6 +321,30 @@ describe("nothing but EctErrors", () => {
         }
       }),
       { numRuns: 1000 },
+    );
+  });
+
+  it("base64urlDecode accepts exactly the canonical strings and round-trips them (native and portable paths agree)", () => {
+    const segmentArb = fc.oneof(
+      fc.string({ unit: fc.constantFrom(...B64URL), maxLength: 40 }),
+      fc.string({
+        unit: fc.constantFrom(...B64URL, "=", "+", "/", " ", "\n", "\u00e9", "\ud800", "."),
+        maxLength: 40,
+      }),
+      fc.uint8Array({ maxLength: 40 }).map((b) => base64urlEncode(b)),
+    );
+    fc.assert(
+      fc.property(segmentArb, (segment) => {
+        let decoded: Uint8Array | undefined;
+        try {
+          decoded = base64urlDecode(segment);
+        } catch (error) {
+          expect(isEctError(error) && error.code).toBe(C.BASE64URL_INVALID);
+        }
+        expect(decoded !== undefined).toBe(isCanonicalBase64url(segment));
+        if (decoded !== undefined) expect(base64urlEncode(decoded)).toBe(segment);
+      }),
+      { numRuns: 2000 },
     );
   });
 

@@ -76,7 +76,9 @@ beforeAll(async () => {
   port = await listen(server);
   bodyBoundServer = createServer(
     createEctNodeHandler(
-      (_req, res, { ects }) => res.end(JSON.stringify({ jtis: ects.map((e) => e.claims.jti) })),
+      (_req, res, { ects }) => {
+        res.end(JSON.stringify({ jtis: ects.map((e) => e.claims.jti) }));
+      },
       {
         verifier: w.verifier(),
         bodyHashClaim: "inp_hash",

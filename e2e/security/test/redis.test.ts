@@ -158,6 +158,23 @@ describe("tampered exports across backends", () => {
     expect(await redis.getBySeq(1)).toBeUndefined();
   });
 
+  // BUG (ect-ledger-redis redis-ledger.ts importJsonl, SPEC 5.3 strictness / SPEC 7 "an export
+  // from one backend verifies with another"): RedisLedger parses import lines with JSON.parse,
+  // which keeps the last of two duplicate members, while MemoryLedger refuses them. A tampered
+  // line {"token":"<shown to first-wins readers>", ..., "token":"<imported>"} is imported by Redis
+  // and refused by memory, so two readers of one export see different tokens. Fix: parse lines
+  // with ect-core's parseStrictJsonValue, as MemoryLedger does.
+  it.fails("a line with a duplicate member is refused by both backends", async () => {
+    const decoy = await mint(w.keyA, { exec_act: "what a first-wins reader sees" });
+    const smuggled = lines.map((l, i) =>
+      i === 0 ? l.replace('"token":', `"token":${JSON.stringify(decoy)},"token":`) : l,
+    );
+    expect(await refusalCode(new MemoryLedger().importJsonl(smuggled))).toBe(C.LEDGER_IMPORT_INVALID);
+    const redis = ledger();
+    expect(await refusalCode(redis.importJsonl(smuggled))).toBe(C.LEDGER_IMPORT_INVALID);
+    expect((await redis.head()).seq).toBe(0);
+  });
+
   it("the untouched export imports with the same head, and Redis's export imports back into memory", async () => {
     const redis = ledger();
     const { head } = await redis.importJsonl(lines);
