@@ -84,19 +84,21 @@ function cell(text) {
 }
 
 /**
- * The markdown table (with its markers): one row per code, in source order, with the HTTP status
- * `ect-http` answers a refusal with that code.
+ * The markdown tables (with their markers): one table per stage of the verification procedure, one
+ * row per code in source order, with the HTTP status `ect-http` answers a refusal with that code.
  * @param {{ key: string, code: string, group: string, description: string }[]} codes
  * @param {(code: string) => number} httpStatus `ect-http`'s `statusForEctErrorCode`
  */
 export function renderErrorCodesTable(codes, httpStatus) {
-  const lines = [TABLE_START, "", "| Stage | Code | HTTP | Raised when |", "|---|---|---|---|"];
+  const lines = [TABLE_START];
   let previousGroup;
   for (const { code, group, description } of codes) {
-    // The stage is written once, on the first code of its group.
-    const stage = group === previousGroup ? "" : cell(group);
-    previousGroup = group;
-    lines.push(`| ${stage} | \`${code}\` | ${httpStatus(code)} | ${cell(description)} |`);
+    // One small table per stage of the procedure, under the stage's name.
+    if (group !== previousGroup) {
+      lines.push("", `**${group}**`, "", "| Code | HTTP | Raised when |", "|---|---|---|");
+      previousGroup = group;
+    }
+    lines.push(`| \`${code}\` | ${httpStatus(code)} | ${cell(description)} |`);
   }
   lines.push("", TABLE_END);
   return lines.join("\n");
