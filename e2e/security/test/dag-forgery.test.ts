@@ -210,6 +210,32 @@ describe("predecessor policy", () => {
     );
   });
 
+  it("a participant who learns a jti first can claim it (SPEC 7 identity has no iss): the ledger keeps the victim's token as evidence", async () => {
+    // SPEC-level weakness, asserted as specified: identity is (wid, jti), so issuer B, on seeing
+    // A's token (e.g. as its audience) before the ledger does, can append its own token under A's
+    // task id, here with an approving policy decision A never made.
+    const w = await makeWorld();
+    const { ledger, verifier } = wire(w);
+    const wid = randomUUID();
+    const jti = randomUUID();
+    const fromA = await mint(w.keyA, { wid, jti, ect_ext: { pol: "p", pol_decision: "rejected" } });
+    const squat = await mint(w.keyB, {
+      iss: ISS_B,
+      wid,
+      jti,
+      ect_ext: { pol: "p", pol_decision: "approved" },
+    });
+    await verifier().verify(squat);
+    await expectRefused(w.verifier({ ledger }).verify(fromA), C.LEDGER_CONFLICT);
+    // The child of "A's" task now passes the policy rule on B's word...
+    expect((await verifier().verify(await mint(w.keyB, { iss: ISS_B, wid, pred: [jti] }))).level).toBe(3);
+    // ...and what is left for an auditor: the entry names B as issuer, A's token is evidence.
+    expect((await ledger.get(wid, jti))?.iss).toBe(ISS_B);
+    const evidence = await ledger.conflicts();
+    expect(evidence.map((c) => [c.token, c.existingSeq])).toEqual([[fromA, 1]]);
+    expect((await auditLedger({ ledger })).conflicts).toBe(1);
+  });
+
   it("the audit verifier and auditLedger find nothing wrong in what the wired verifier let in", async () => {
     const w = await makeWorld();
     const { ledger, verifier } = wire(w);

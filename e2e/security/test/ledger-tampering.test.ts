@@ -233,6 +233,24 @@ describe("what the keyless chain cannot see, audits and signed receipts do", () 
   });
 });
 
+describe("conflict evidence and exports", () => {
+  it("evidence is not part of the JSON Lines export: a migrated ledger no longer holds it (SPEC 7 gap)", async () => {
+    // Asserted as specified: SPEC 7 exports entries only. A conflict (e.g. a hijacked task id) is
+    // visible in conflicts() of the original ledger and gone after an export/import migration.
+    const source = new MemoryLedger();
+    const jti = randomUUID();
+    await source.append(await mint(w.keyA, { jti }), { now: T0_MS });
+    expect((await source.append(await mint(w.keyA, { jti, exec_act: "rival" }), { now: T0_MS })).status).toBe(
+      "conflict",
+    );
+    const exported: string[] = [];
+    for await (const line of source.exportJsonl()) exported.push(line);
+    const migrated = new MemoryLedger();
+    await migrated.importJsonl(exported);
+    expect([(await source.conflicts()).length, (await migrated.conflicts()).length]).toEqual([1, 0]);
+  });
+});
+
 describe("receipts cannot be swapped", () => {
   it("a receipt of another ledger (same kid, other key) is refused with ECT_SIGNATURE_INVALID", async () => {
     const impostorKey = await keyPair("ES256", "ledger-1");
