@@ -103,8 +103,8 @@ export interface TrustedKeys {
 
 /** What the command line says about key binding. */
 export interface KeyBindingOptions {
-  /** `--jwks FILE`. */
-  readonly jwksPath: string;
+  /** `--jwks FILE`, each (their keys are merged; a kid may appear only once). */
+  readonly jwksPaths: readonly string[];
   /** `--iss-key ISS=KID`, each. */
   readonly issKeys: readonly string[];
   /** `--iss ISS`, each: every key of the set is trusted for these issuers. */
@@ -158,50 +158,62 @@ function algorithmsOf(jwk: Record<string, JsonValue>): readonly EctAlgorithm[] {
  * the substitution SPEC 5.5 forbids.
  */
 export async function loadTrustedKeys(io: CliIo, options: KeyBindingOptions): Promise<TrustedKeys> {
-  const { jwksPath: path } = options;
+  const { jwksPaths } = options;
   const { computeKeyId, jwksKeyResolver, staticKeyResolver } = await import("ect-crypto");
+  const path = jwksPaths.join(", ");
   if (options.issKeys.length === 0 && options.issuers.length === 0) {
     throw usageError(`no key binding: which issuer may each key of ${path} sign for?`, BINDING_HINT);
   }
   if (options.issKeys.length > 0 && options.issuers.length > 0) {
     throw usageError("give either --iss-key ISS=KID or --iss ISS, not both", BINDING_HINT);
   }
-  const parsed = parseJsonInput(
-    utf8Text(await readSmallFile(io, path, "JWK Set file"), "JWK Set file", path),
-    "JWK Set file",
-    path,
-  );
-  if (!isObject(parsed)) throw usageError(`JWK Set file ${path} is not a JSON object`);
-  const members = Array.isArray(parsed["keys"])
-    ? parsed["keys"]
-    : typeof parsed["kty"] === "string"
-      ? [parsed]
-      : undefined;
-  if (members === undefined) {
-    throw usageError(
-      `JWK Set file ${path} has no keys array`,
-      'a JWK Set is {"keys": [...]}, as ect keygen prints it',
+  const members: Record<string, JsonValue>[] = [];
+  const keys: { jwk: Record<string, JsonValue>; kid: string; file: string }[] = [];
+  for (const file of jwksPaths) {
+    const parsed = parseJsonInput(
+      utf8Text(await readSmallFile(io, file, "JWK Set file"), "JWK Set file", file),
+      "JWK Set file",
+      file,
     );
-  }
-  const keys: { jwk: Record<string, JsonValue>; kid: string }[] = [];
-  for (const [index, member] of members.entries()) {
-    if (!isObject(member)) throw usageError(`JWK Set file ${path}: keys[${index}] is not an object`);
-    if (member["d"] !== undefined || member["k"] !== undefined) {
+    if (!isObject(parsed)) throw usageError(`JWK Set file ${file} is not a JSON object`);
+    const fileMembers = Array.isArray(parsed["keys"])
+      ? parsed["keys"]
+      : typeof parsed["kty"] === "string"
+        ? [parsed]
+        : undefined;
+    if (fileMembers === undefined) {
       throw usageError(
-        `JWK Set file ${path}: keys[${index}] holds private or symmetric key material`,
-        "pass the public JWK Set (ect keygen prints it on stdout); never hand out the private key",
+        `JWK Set file ${file} has no keys array`,
+        'a JWK Set is {"keys": [...]}, as ect keygen prints it',
       );
     }
-    let kid: string;
-    if (typeof member["kid"] === "string") kid = member["kid"];
-    else if (curveOf(member) !== undefined) {
-      try {
-        kid = await computeKeyId(member as unknown as JWK);
-      } catch {
-        throw usageError(`JWK Set file ${path}: keys[${index}] is not a valid public key`);
+    for (const [index, member] of fileMembers.entries()) {
+      if (!isObject(member)) throw usageError(`JWK Set file ${file}: keys[${index}] is not an object`);
+      if (member["d"] !== undefined || member["k"] !== undefined) {
+        throw usageError(
+          `JWK Set file ${file}: keys[${index}] holds private or symmetric key material`,
+          "pass the public JWK Set (ect keygen prints it on stdout); never hand out the private key",
+        );
       }
-    } else continue;
-    keys.push({ jwk: member, kid });
+      members.push(member);
+      let kid: string;
+      if (typeof member["kid"] === "string") kid = member["kid"];
+      else if (curveOf(member) !== undefined) {
+        try {
+          kid = await computeKeyId(member as unknown as JWK);
+        } catch {
+          throw usageError(`JWK Set file ${file}: keys[${index}] is not a valid public key`);
+        }
+      } else continue;
+      const twin = keys.find((k) => k.kid === kid);
+      if (twin !== undefined) {
+        throw usageError(
+          `two keys have the kid ${JSON.stringify(displayText(kid))} (in ${twin.file} and ${file})`,
+          "a kid must name one key: remove or rename one of them",
+        );
+      }
+      keys.push({ jwk: member, kid, file });
+    }
   }
 
   let resolver: EctKeyResolver;

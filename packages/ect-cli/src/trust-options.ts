@@ -5,7 +5,9 @@ export const TRUST_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   jwks: {
     type: "string",
     value: "FILE",
-    description: "public JWK Set of the trusted keys (as 'ect keygen' prints it)",
+    multiple: true,
+    description:
+      "public JWK Set of the trusted keys (as 'ect keygen' prints it); repeat to merge several sets",
   },
   "iss-key": {
     type: "string",

@@ -221,6 +221,22 @@ describe.concurrent("ect verify: key binding (SPEC 5.5)", () => {
     expect(ok.stdout).toContain("signed Ed25519");
   });
 
+  it("several --jwks files are merged; a kid in two of them is refused", async () => {
+    const token = await createEct({ iss: B, aud: A, exec_act: "ok", pred: [] }, keyB.key);
+    const bindings = ["--iss-key", `${A}=${keyA.key.kid}`, "--iss-key", `${B}=${keyB.key.kid}`];
+    const [merged, twice] = await Promise.all([
+      ect(["verify", token, "--jwks", keyA.jwksFile, "--jwks", keyB.jwksFile, ...bindings, "--verifier-id", A], {
+        cwd: dir,
+      }),
+      ect(["verify", token, "--jwks", keyB.jwksFile, "--jwks", bothJwks, ...bindings, "--verifier-id", A], {
+        cwd: dir,
+      }),
+    ]);
+    expect(merged.code, merged.stderr).toBe(0);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toContain(`two keys have the kid "${keyB.key.kid}"`);
+  });
+
   it("an --iss-key naming a kid the set does not hold, or a private key as --jwks, is a usage error", async () => {
     const token = await tokenOfA();
     const [unknownKid, privateSet, both] = await Promise.all([

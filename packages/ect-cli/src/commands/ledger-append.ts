@@ -1,12 +1,6 @@
 import { type AuditTokenVerifier, type EctError, isEctError } from "ect-core";
 import { ExitCode, type ExitStatus, usageError } from "../cli-error.js";
-import {
-  type Command,
-  type CommandContext,
-  flagOption,
-  listOption,
-  stringOption,
-} from "../command-context.js";
+import { type Command, type CommandContext, flagOption, listOption } from "../command-context.js";
 import type { CommandSpec, ParsedCommand } from "../command-spec.js";
 import { textLines } from "../input-files.js";
 import { loadTrustedKeys } from "../key-files.js";
@@ -75,20 +69,20 @@ function describeError(error: EctError): string {
 async function run(context: CommandContext, parsed: ParsedCommand): Promise<ExitStatus> {
   const location = ledgerLocationOf(context, parsed);
   const noVerify = flagOption(parsed, "no-verify");
-  const jwksPath = stringOption(parsed, "jwks");
+  const jwksPaths = listOption(parsed, "jwks");
   const config = context.config();
   let verifyToken: AuditTokenVerifier | undefined;
   if (noVerify) {
-    if (jwksPath !== undefined) throw usageError("--no-verify and --jwks contradict each other; keep one");
+    if (jwksPaths.length > 0) throw usageError("--no-verify and --jwks contradict each other; keep one");
   } else {
-    if (jwksPath === undefined) {
+    if (jwksPaths.length === 0) {
       throw usageError(
         "ledger append verifies each token's signature first: give --jwks FILE with --iss-key ISS=KID or --iss ISS",
         "or add --no-verify to store tokens unchecked ('ect ledger audit --jwks ...' can check them later)",
       );
     }
     const keys = await loadTrustedKeys(context.io, {
-      jwksPath,
+      jwksPaths,
       issKeys: listOption(parsed, "iss-key"),
       issuers: listOption(parsed, "iss"),
       algorithms: listOption(parsed, "alg"),

@@ -1,12 +1,6 @@
 import { type AuditProblem, type AuditTokenVerifier, auditLedger, type Ledger } from "ect-core";
 import { ExitCode, type ExitStatus, usageError } from "../cli-error.js";
-import {
-  type Command,
-  type CommandContext,
-  flagOption,
-  listOption,
-  stringOption,
-} from "../command-context.js";
+import { type Command, type CommandContext, flagOption, listOption } from "../command-context.js";
 import type { CommandSpec, ParsedCommand } from "../command-spec.js";
 import { fileLines } from "../input-files.js";
 import { JsonlLedgerView } from "../jsonl-ledger-view.js";
@@ -102,12 +96,12 @@ async function openForAudit(
 async function run(context: CommandContext, parsed: ParsedCommand): Promise<ExitStatus> {
   const location = ledgerLocationOf(context, parsed);
   const config = context.config();
-  const jwksPath = stringOption(parsed, "jwks");
+  const jwksPaths = listOption(parsed, "jwks");
   let verifyToken: AuditTokenVerifier | undefined;
   let bindings: readonly string[] = [];
-  if (jwksPath !== undefined) {
+  if (jwksPaths.length > 0) {
     const keys = await loadTrustedKeys(context.io, {
-      jwksPath,
+      jwksPaths,
       issKeys: listOption(parsed, "iss-key"),
       issuers: listOption(parsed, "iss"),
       algorithms: listOption(parsed, "alg"),
@@ -164,7 +158,7 @@ async function run(context: CommandContext, parsed: ParsedCommand): Promise<Exit
       const lines = [
         `audit of ${location.display}: ${report.entries} entries, head seq ${report.head.seq}, chain ${shortHash(report.head.chainHash)}`,
         report.signaturesVerified
-          ? `  signatures: re-verified with ${jwksPath} (${displayText(bindings.join("; "))})`
+          ? `  signatures: re-verified with ${jwksPaths.join(", ")} (${displayText(bindings.join("; "))})`
           : "  signatures: NOT verified (no --jwks given): header and claim rules only",
         `  hash chain, entries against their tokens, DAG rules: checked`,
       ];

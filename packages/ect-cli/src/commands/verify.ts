@@ -117,13 +117,19 @@ function errorLine(error: EctError): string {
 
 async function run(context: CommandContext, parsed: ParsedCommand): Promise<ExitStatus> {
   const verifierId = requiredOption(parsed, spec, "verifier-id");
-  const jwksPath = requiredOption(parsed, spec, "jwks");
+  const jwksPaths = listOption(parsed, "jwks");
+  if (jwksPaths.length === 0) {
+    throw usageError(
+      "missing --jwks FILE",
+      "the public JWK Set of the issuers you trust; see 'ect help verify'",
+    );
+  }
   const minLevel = parseMinLevel(stringOption(parsed, "min-level"));
   const nowText = stringOption(parsed, "now");
   const nowMs = nowText === undefined ? context.now() : parseTimeInput(nowText, "--now");
   const config = context.config();
   const keys = await loadTrustedKeys(context.io, {
-    jwksPath,
+    jwksPaths,
     issKeys: listOption(parsed, "iss-key"),
     issuers: listOption(parsed, "iss"),
     algorithms: listOption(parsed, "alg"),
