@@ -103,8 +103,9 @@ describe("cycles raced through concurrent verifications", () => {
       const wid = randomUUID();
       const x = randomUUID();
       const y = randomUUID();
-      const tx = await mint(w.keyA, { wid, jti: x, pred: [y] });
-      const ty = await mint(w.keyB, { iss: ISS_B, wid, jti: y, pred: [x] });
+      // One of the two names the other in upper case: identities compare case-insensitively.
+      const tx = await mint(w.keyA, { wid, jti: x, pred: [round % 2 ? y.toUpperCase() : y] });
+      const ty = await mint(w.keyB, { iss: ISS_B, wid: wid.toUpperCase(), jti: y, pred: [x] });
       const [rx, ry] = await Promise.all([verifier().safeVerify(tx), verifier().safeVerify(ty)]);
       const outcomes = [rx, ry].map((r) => (r.ok ? "ok" : r.error.code)).sort();
       expect(outcomes).toEqual([C.DAG_CYCLE, "ok"].sort());

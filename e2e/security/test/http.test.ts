@@ -9,6 +9,7 @@ import { sha256Base64url } from "ect-core";
 import { createEct } from "ect-crypto";
 import { createEctFetchHandler, verifyExecutionContext } from "ect-http";
 import { createEctNodeHandler } from "ect-http/node";
+import { MemoryLedger } from "ect-ledger-memory";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { C, claimsOf, fixedClock, ISS_B, makeWorld, mint, randomUUID, type World } from "./support/world.js";
@@ -241,6 +242,26 @@ describe("body binding (inp_hash)", () => {
       body: new TextEncoder().encode(body),
     });
     expect(retry.ok ? "accepted" : retry.error.code).toBe("accepted");
+  });
+});
+
+describe("several tokens with an L3 verifier", () => {
+  it("a refused later token refuses the request, but the earlier token is already appended (documented order)", async () => {
+    // Asserted as documented by ect-http: tokens are verified one by one, so with a ledger the
+    // tokens before the refused one reach level 3 although the request is answered 403.
+    const ledger = new MemoryLedger();
+    const verifier = w.verifier({ ledger });
+    const good = await mint(w.keyA);
+    const foreign = await mint(w.keyA, { aud: "spiffe://example.org/someone-else" });
+    const result = await verifyExecutionContext({
+      verifier,
+      header: `${good}, ${foreign}`,
+      body: new Uint8Array(),
+    });
+    expect(!result.ok && [result.error.status, result.error.code]).toEqual([403, C.AUD_MISMATCH]);
+    expect(ledger.size).toBe(1);
+    const retry = await verifyExecutionContext({ verifier, header: good, body: new Uint8Array() });
+    expect(!retry.ok && retry.error.code).toBe(C.REPLAY);
   });
 });
 
