@@ -5,8 +5,11 @@ export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
 /** A body encoded once, with the hash of exactly those bytes (SPEC 3 hash helper). */
 export interface PreparedBody {
-  /** The bytes to send: send these, not a re-serialisation. */
-  readonly bytes: Uint8Array;
+  /**
+   * The bytes to send: send these, not a re-serialisation. Backed by an `ArrayBuffer`, so they are a
+   * valid fetch `BodyInit` under TypeScript's DOM library.
+   */
+  readonly bytes: Uint8Array<ArrayBuffer>;
   /** SHA-256 of `bytes`, unpadded base64url: the value for `inp_hash` / `out_hash`. */
   readonly hash: string;
 }
@@ -26,7 +29,13 @@ const encoder = new TextEncoder();
  * ```
  */
 export async function prepareBody(body: string | Uint8Array): Promise<PreparedBody> {
-  const bytes = typeof body === "string" ? encoder.encode(body) : body;
+  // Bytes over a SharedArrayBuffer are copied: fetch cannot send them (not a BodyInit).
+  const bytes =
+    typeof body === "string"
+      ? encoder.encode(body)
+      : body.buffer instanceof ArrayBuffer
+        ? (body as Uint8Array<ArrayBuffer>)
+        : new Uint8Array(body);
   return { bytes, hash: await sha256Base64url(bytes) };
 }
 
