@@ -24,6 +24,8 @@ export interface JsonlLineProblem {
   readonly line: number;
   /** The position (sequence number) the line takes in the ledger. */
   readonly seq: number;
+  /** The record's `jti`, when it has one. */
+  readonly jti: string;
   readonly message: string;
   /** The line is not a JSON object at all: the entry at `seq` is only a placeholder. */
   readonly unreadable: boolean;
@@ -40,7 +42,7 @@ function readOnly(): never {
  * audits. Unlike `MemoryLedger.importJsonl`, which refuses a file at its first bad line, it keeps
  * every line (a malformed one as a placeholder at its position), so `auditLedger` can report every
  * tampered entry by its sequence number. Entries are positional: the n-th record is entry n,
- * whatever `seq` it claims (a wrong `seq` is then reported by the audit).
+ * whatever `seq` it claims (a wrong `seq` is reported as a problem of its line).
  */
 export class JsonlLedgerView implements Ledger {
   readonly #entries: LedgerEntry[];
@@ -71,8 +73,9 @@ export class JsonlLedgerView implements Ledger {
       onLine?.();
       if (raw.trim() === "") continue;
       const position = entries.length + 1;
+      const problemsBefore = problems.length;
       const report = (message: string, unreadable = false) =>
-        problems.push({ line: lineNo, seq: position, message, unreadable });
+        problems.push({ line: lineNo, seq: position, jti: "", message, unreadable });
       let record: Record<string, unknown> = {};
       try {
         const value = parseStrictJsonValue(raw);
@@ -103,15 +106,22 @@ export class JsonlLedgerView implements Ledger {
         report("ingestedAt is not a number");
       const seq = record["seq"];
       if (Object.hasOwn(record, "seq") && typeof seq !== "number") report("seq is not a number");
+      else if (typeof seq === "number" && seq !== position) {
+        report(`has seq ${seq} but is entry ${position} of the file: an entry was removed, added or moved`);
+      }
       let claims: Record<string, unknown> = {};
       try {
         claims = { ...decodeEct(token, { minLevel: 1 }).claims };
       } catch {
         // The audit reports an undecodable token for this entry.
       }
+      const jti = typeof record["jti"] === "string" ? record["jti"] : "";
+      for (let i = problemsBefore; i < problems.length; i++) problems[i] = { ...problems[i]!, jti };
       entries.push(
         Object.freeze({
-          seq: typeof seq === "number" ? seq : position,
+          // Positional: the n-th record is entry n (a wrong seq is reported above), so the audit
+          // reads every line exactly once whatever the lines claim.
+          seq: position,
           token,
           jti: text("jti"),
           wid,

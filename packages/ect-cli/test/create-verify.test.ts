@@ -225,9 +225,12 @@ describe.concurrent("ect verify: key binding (SPEC 5.5)", () => {
     const token = await createEct({ iss: B, aud: A, exec_act: "ok", pred: [] }, keyB.key);
     const bindings = ["--iss-key", `${A}=${keyA.key.kid}`, "--iss-key", `${B}=${keyB.key.kid}`];
     const [merged, twice] = await Promise.all([
-      ect(["verify", token, "--jwks", keyA.jwksFile, "--jwks", keyB.jwksFile, ...bindings, "--verifier-id", A], {
-        cwd: dir,
-      }),
+      ect(
+        ["verify", token, "--jwks", keyA.jwksFile, "--jwks", keyB.jwksFile, ...bindings, "--verifier-id", A],
+        {
+          cwd: dir,
+        },
+      ),
       ect(["verify", token, "--jwks", keyB.jwksFile, "--jwks", bothJwks, ...bindings, "--verifier-id", A], {
         cwd: dir,
       }),

@@ -276,4 +276,30 @@ describe.concurrent("ect ledger audit", () => {
     );
     expect(run.stdout).toContain("seq 4: ECT_LEDGER_IMPORT_INVALID: line 4 is not strict JSON");
   });
+
+  it("a removed entry: every later line is named, and the audit reads each line once", async () => {
+    writeFileSync(join(dir, "removed.jsonl"), `${lines("main.jsonl").slice(1).join("\n")}\n`);
+    const run = await ect(["ledger", "audit", "--ledger", "memory:removed.jsonl", ...trust(), "--json"], {
+      cwd: dir,
+    });
+    expect(run.code).toBe(1);
+    const report = JSON.parse(run.stdout) as {
+      entries: number;
+      problems: { seq: number; jti: string; code: string; message: string }[];
+    };
+    expect(report.entries).toBe(2);
+    expect(report.problems).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          seq: 1,
+          jti: JTI.search,
+          code: "ECT_LEDGER_IMPORT_INVALID",
+          message: "line 1 has seq 2 but is entry 1 of the file: an entry was removed, added or moved",
+        }),
+        expect.objectContaining({ seq: 1, jti: JTI.search, code: "ECT_LEDGER_CHAIN_BROKEN" }),
+        expect.objectContaining({ seq: 1, jti: JTI.search, code: "ECT_DAG_PRED_MISSING" }),
+        expect.objectContaining({ seq: 2, jti: JTI.book, code: "ECT_LEDGER_IMPORT_INVALID" }),
+      ]),
+    );
+  });
 });

@@ -80,7 +80,7 @@ async function openForAudit(
     );
     const lineProblems = problems.map((p) => ({
       seq: p.seq,
-      jti: "",
+      jti: p.jti,
       wid: null,
       code: "ECT_LEDGER_IMPORT_INVALID" as const,
       message: `line ${p.line} ${p.message}`,

@@ -79,7 +79,11 @@ function hintFor(
   token: string,
   verifierId: string,
   nowSec: number,
-  bindings: readonly string[],
+  keys: {
+    readonly bindings: readonly string[];
+    readonly algorithms: readonly string[];
+    readonly derived: boolean;
+  },
 ): string | undefined {
   let claims: Readonly<Record<string, unknown>> | undefined;
   let header: Readonly<Record<string, unknown>> | undefined;
@@ -92,7 +96,7 @@ function hintFor(
   }
   switch (error.code) {
     case "ECT_KEY_NOT_FOUND":
-      return `the token says kid ${displayText(JSON.stringify(header?.["kid"]))}, iss ${displayText(JSON.stringify(claims["iss"]))} (unverified); bound keys: ${displayText(bindings.join("; "))}`;
+      return `the token says kid ${displayText(JSON.stringify(header?.["kid"]))}, iss ${displayText(JSON.stringify(claims["iss"]))} (unverified); bound keys: ${displayText(keys.bindings.join("; "))}`;
     case "ECT_AUD_MISMATCH": {
       const aud = claims["aud"];
       return `the token's aud is ${displayText(JSON.stringify(aud))}; --verifier-id is ${displayText(JSON.stringify(verifierId))}`;
@@ -103,7 +107,10 @@ function hintFor(
     case "ECT_IAT_IN_FUTURE":
       return `iat is ${humanTime(claims["iat"], nowSec)}; use --now to verify as of another time`;
     case "ECT_ALG_NOT_ALLOWED":
-      return `the token's alg is ${displayText(JSON.stringify(header?.["alg"]))}; --alg sets the accepted algorithms`;
+      return keys.derived
+        ? `the token's alg is ${displayText(JSON.stringify(header?.["alg"]))}, but the bound keys verify only ${keys.algorithms.join(", ")}: ` +
+            `is a key of its issuer ${displayText(JSON.stringify(claims["iss"]))} (unverified) bound with --iss-key?`
+        : `the token's alg is ${displayText(JSON.stringify(header?.["alg"]))}; --alg sets the accepted algorithms`;
     case "ECT_LEVEL_TOO_LOW":
       return "the token is unsigned (level 1); --min-level 1 accepts unsigned tokens";
     default:
@@ -166,7 +173,11 @@ async function run(context: CommandContext, parsed: ParsedCommand): Promise<Exit
     } else {
       context.err(`refused: ${errorLine(error)}\n`);
       for (const other of others) context.err(`  also: ${errorLine(other)}\n`);
-      const hint = hintFor(error, token, verifierId, nowSec, keys.bindings);
+      const hint = hintFor(error, token, verifierId, nowSec, {
+        bindings: keys.bindings,
+        algorithms: keys.algorithms,
+        derived: listOption(parsed, "alg").length === 0,
+      });
       if (hint !== undefined) context.err(`hint: ${hint}\n`);
     }
     return ExitCode.FAILED;
