@@ -5,7 +5,7 @@
 //
 // Every figure is measured against a baseline in the same run and printed as a table; a full run
 // (no --only, no --quick) writes bench/results.json. Benchmarks never run inside `pnpm test`.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { dirname, join } from "node:path";
@@ -30,14 +30,6 @@ if (process.argv.includes("--report")) {
   if (results.notes.length > 0)
     console.log(`\n${results.notes.map((n) => `- ${n.suite}: ${n.text}`).join("\n")}`);
   process.exit(0);
-}
-
-// The memory figures need a real GC between measurements.
-if (typeof globalThis.gc !== "function") {
-  const child = spawnSync(process.execPath, ["--expose-gc", ...process.execArgv, ...process.argv.slice(1)], {
-    stdio: "inherit",
-  });
-  process.exit(child.status ?? 1);
 }
 
 const SUITES = [
@@ -130,79 +122,97 @@ function machineInfo(options) {
   };
 }
 
-const options = parseArgs(process.argv.slice(2));
-const selected = options.only.length > 0 ? SUITES.filter((s) => options.only.includes(s)) : SUITES;
-const machine = machineInfo(options);
-const rows = [];
-const notes = [];
-const startedAt = Date.now();
+async function main() {
+  const options = parseArgs(process.argv.slice(2));
+  const selected = options.only.length > 0 ? SUITES.filter((s) => options.only.includes(s)) : SUITES;
+  const machine = machineInfo(options);
+  const rows = [];
+  const notes = [];
+  const startedAt = Date.now();
 
-console.log(
-  `ECT benchmarks${options.quick ? " (--quick)" : ""}: ${machine.cpuModel}, ${machine.cores} cores ` +
-    `(availableParallelism ${machine.availableParallelism}), Node ${machine.node}, ${machine.date}`,
-);
-console.log(
-  `import "ect-crypto" resolves to ${machine.ectCryptoEntry ?? "(not resolvable)"}, ` +
-    `its signature backend to ${machine.ectCryptoSignatureBackend ?? "(not resolvable)"}\n`,
-);
-
-if (os.loadavg()[0] > machine.availableParallelism * 0.75) {
   console.log(
-    `warning: load average ${os.loadavg()[0].toFixed(1)} on ${machine.availableParallelism} cores: ` +
-      "other processes compete for the CPU; absolute figures will be low (ratios are interleaved and hold up better)\n",
+    `ECT benchmarks${options.quick ? " (--quick)" : ""}: ${machine.cpuModel}, ${machine.cores} cores ` +
+      `(availableParallelism ${machine.availableParallelism}), Node ${machine.node}, ${machine.date}`,
   );
-}
+  console.log(
+    `import "ect-crypto" resolves to ${machine.ectCryptoEntry ?? "(not resolvable)"}, ` +
+      `its signature backend to ${machine.ectCryptoSignatureBackend ?? "(not resolvable)"}\n`,
+  );
 
-let failed = false;
-for (const id of selected) {
-  const suite = (await import(`./suites/${id}.mjs`)).default;
-  const suiteStart = Date.now();
-  console.log(`== ${id}: ${suite.title}`);
-  const ctx = {
-    quick: options.quick,
-    root,
-    benchDir,
-    log: (message) => console.log(`   ${message}`),
-    note(text) {
-      notes.push({ suite: id, text });
-      console.log(`   note: ${text}`);
-    },
-    record(row) {
-      const full = { suite: id, ...row };
-      if (full.target && full.ratio !== undefined) full.met = meetsTarget(full.ratio, full.target);
-      rows.push(full);
-      console.log(renderTable([full]).split("\n")[2].replace(/^/, "   "));
-    },
-  };
-  try {
-    await suite.run(ctx);
-  } catch (error) {
-    if (error instanceof SkipSuite) {
-      rows.push({ suite: id, name: suite.title, skipped: error.message });
-      console.log(`   skipped: ${error.message}`);
-    } else {
-      failed = true;
-      rows.push({ suite: id, name: suite.title, error: String(error?.stack ?? error) });
-      console.error(`   FAILED: ${error?.stack ?? error}`);
-    }
+  if (os.loadavg()[0] > machine.availableParallelism * 0.75) {
+    console.log(
+      `warning: load average ${os.loadavg()[0].toFixed(1)} on ${machine.availableParallelism} cores: ` +
+        "other processes compete for the CPU; absolute figures will be low (ratios are interleaved and hold up better)\n",
+    );
   }
-  console.log(`   (${((Date.now() - suiteStart) / 1000).toFixed(1)} s)\n`);
+
+  let failed = false;
+  for (const id of selected) {
+    const suite = (await import(`./suites/${id}.mjs`)).default;
+    const suiteStart = Date.now();
+    console.log(`== ${id}: ${suite.title}`);
+    const ctx = {
+      quick: options.quick,
+      root,
+      benchDir,
+      log: (message) => console.log(`   ${message}`),
+      note(text) {
+        notes.push({ suite: id, text });
+        console.log(`   note: ${text}`);
+      },
+      record(row) {
+        const full = { suite: id, ...row };
+        if (full.target && full.ratio !== undefined) full.met = meetsTarget(full.ratio, full.target);
+        rows.push(full);
+        console.log(renderTable([full]).split("\n")[2].replace(/^/, "   "));
+      },
+    };
+    try {
+      await suite.run(ctx);
+    } catch (error) {
+      if (error instanceof SkipSuite) {
+        rows.push({ suite: id, name: suite.title, skipped: error.message });
+        console.log(`   skipped: ${error.message}`);
+      } else {
+        failed = true;
+        rows.push({ suite: id, name: suite.title, error: String(error?.stack ?? error) });
+        console.error(`   FAILED: ${error?.stack ?? error}`);
+      }
+    }
+    console.log(`   (${((Date.now() - suiteStart) / 1000).toFixed(1)} s)\n`);
+  }
+
+  const totalSec = (Date.now() - startedAt) / 1000;
+  machine.loadAverageAtEnd = os.loadavg().map((n) => Math.round(n * 100) / 100);
+  console.log(renderTable(rows));
+  console.log(
+    `\n${rows.filter((r) => r.target && !r.met).length} target(s) missed; total ${totalSec.toFixed(0)} s`,
+  );
+
+  const results = { machine, durationSec: Math.round(totalSec), rows, notes, markdown: renderMarkdown(rows) };
+  const full = options.only.length === 0 && !options.quick;
+  const out = options.out ?? (full ? join(benchDir, "results.json") : undefined);
+  if (out) {
+    writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+    console.log(`results written to ${out}`);
+  } else {
+    console.log("partial run (--only/--quick): results.json not written (use --out <file>)");
+  }
+  process.exit(failed ? 1 : 0);
 }
 
-const totalSec = (Date.now() - startedAt) / 1000;
-machine.loadAverageAtEnd = os.loadavg().map((n) => Math.round(n * 100) / 100);
-console.log(renderTable(rows));
-console.log(
-  `\n${rows.filter((r) => r.target && !r.met).length} target(s) missed; total ${totalSec.toFixed(0)} s`,
-);
-
-const results = { machine, durationSec: Math.round(totalSec), rows, notes, markdown: renderMarkdown(rows) };
-const full = options.only.length === 0 && !options.quick;
-const out = options.out ?? (full ? join(benchDir, "results.json") : undefined);
-if (out) {
-  writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
-  console.log(`results written to ${out}`);
+// The memory figures need a real GC between measurements: re-run this file with --expose-gc,
+// passing Ctrl-C / SIGTERM on to it (it stops its redis-server and exits).
+if (typeof globalThis.gc !== "function") {
+  const child = spawn(process.execPath, ["--expose-gc", ...process.execArgv, ...process.argv.slice(1)], {
+    stdio: "inherit",
+  });
+  for (const signal of ["SIGINT", "SIGTERM"]) {
+    process.on(signal, () => {
+      if (child.exitCode === null) child.kill(signal);
+    });
+  }
+  child.on("exit", (code, signal) => process.exit(code ?? (signal ? 130 : 1)));
 } else {
-  console.log("partial run (--only/--quick): results.json not written (use --out <file>)");
+  await main();
 }
-process.exit(failed ? 1 : 0);

@@ -8,6 +8,8 @@ export function nowNs() {
   return Number(hrtime.bigint());
 }
 
+const sum = (values) => values.reduce((a, b) => a + b, 0);
+
 /** Runs a full GC when node was started with --expose-gc; a no-op otherwise. */
 export function collectGarbage() {
   if (typeof globalThis.gc === "function") {
@@ -23,13 +25,27 @@ export function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
 }
 
-/** Summary of a set of latencies (ns) taken over `elapsedNs` of wall time. */
-export function summarize(latenciesNs, elapsedNs) {
+/**
+ * Summary of a set of latencies (ns) taken over `elapsedNs` of wall time. With `roundsNs` (the
+ * wall time of each equal-sized round), `opsPerSec` is the median of the rounds' rates, so one
+ * round hit by a burst of outside load does not move it; `opsPerSecMean` is always calls / time.
+ */
+export function summarize(latenciesNs, elapsedNs, roundsNs) {
   const sorted = Float64Array.from(latenciesNs).sort();
+  const mean = sorted.length / (elapsedNs / 1e9);
+  let opsPerSec = mean;
+  if (roundsNs && roundsNs.length > 1) {
+    const perRound = sorted.length / roundsNs.length;
+    const rates = roundsNs.map((ns) => perRound / (ns / 1e9)).sort((a, b) => a - b);
+    const mid = rates.length >> 1;
+    opsPerSec = rates.length % 2 === 1 ? rates[mid] : (rates[mid - 1] + rates[mid]) / 2;
+  }
   return {
     ops: sorted.length,
     elapsedMs: elapsedNs / 1e6,
-    opsPerSec: sorted.length / (elapsedNs / 1e9),
+    opsPerSec,
+    opsPerSecMean: mean,
+    ...(roundsNs && roundsNs.length > 1 ? { rounds: roundsNs.length } : {}),
     p50Us: percentile(sorted, 50) / 1e3,
     p99Us: percentile(sorted, 99) / 1e3,
   };
@@ -76,13 +92,13 @@ export async function measure({ prepare, count, inflight = 1, rounds = 1, warmup
     await runOps(op, { count: warmup, inflight, latencies: new Float64Array(warmup) });
   }
   const latencies = new Float64Array(count * rounds);
-  let elapsed = 0;
+  const roundsNs = [];
   for (let r = 0; r < rounds; r++) {
     const op = await prepare();
     collectGarbage();
-    elapsed += await runOps(op, { count, inflight, latencies, offset: r * count });
+    roundsNs.push(await runOps(op, { count, inflight, latencies, offset: r * count }));
   }
-  return summarize(latencies, elapsed);
+  return summarize(latencies, sum(roundsNs), roundsNs);
 }
 
 /**
@@ -100,21 +116,22 @@ export async function interleave({ cases, count, inflight = 1, rounds = 3, warmu
     await runOps(op, { count: warm, inflight, latencies: new Float64Array(warm) });
   }
   const lat = counts.map((n) => new Float64Array(n * rounds));
-  const elapsed = cases.map(() => 0);
+  const roundsNs = cases.map(() => []);
   for (let r = 0; r < rounds; r++) {
     for (let k = 0; k < cases.length; k++) {
       const c = (k + r) % cases.length;
       const op = await cases[c].prepare();
       collectGarbage();
-      elapsed[c] += await runOps(op, {
+      const ns = await runOps(op, {
         count: counts[c],
         inflight,
         latencies: lat[c],
         offset: r * counts[c],
       });
+      roundsNs[c].push(ns);
     }
   }
-  return cases.map((_, c) => summarize(lat[c], elapsed[c]));
+  return cases.map((_, c) => summarize(lat[c], sum(roundsNs[c]), roundsNs[c]));
 }
 
 /**
