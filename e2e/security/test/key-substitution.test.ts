@@ -200,6 +200,42 @@ describe("JWK Sets that try to smuggle a key", () => {
   });
 });
 
+describe("the same smuggling through a remote JWK Set", () => {
+  const serve = (set: unknown) =>
+    (async () =>
+      new Response(JSON.stringify(set), { headers: { "content-type": "application/json" } })) as never;
+
+  it("oct and P-384 members sharing the kid never stand in for the EC key; an off-curve point fails closed", async () => {
+    const a = await keyPair("ES256", "k1");
+    const p384 = await keyPair("ES384", "k1");
+    const jwk = await exportPublicJwk(a);
+    const remote = (keys: unknown[]) =>
+      verifierWith(
+        remoteJwksKeyResolver("https://keys.example/jwks.json", { issuers: ISS_A, fetch: serve({ keys }) }),
+        ["ES256", "ES384"],
+      );
+    const viaP384 = await signRaw(
+      headerText({ alg: "ES256", kid: "k1" }),
+      JSON.stringify(claimsOf()),
+      p384,
+      "ES384",
+    );
+    // A symmetric member next to the EC key: jose only considers EC keys for ES256.
+    const withOct = remote([{ kty: "oct", kid: "k1", k: "c2VjcmV0" }, jwk]);
+    expect((await withOct.verify(await mint(a))).claims.iss).toBe(ISS_A);
+    await expectRefused(withOct.verify(viaP384), C.SIGNATURE_INVALID);
+    // Only a P-384 key under the kid: nothing for ES256.
+    await expectRefused(remote([await exportPublicJwk(p384)]).verify(viaP384), C.KEY_NOT_FOUND);
+    // An off-curve point cannot be imported: the lookup fails (503 over HTTP), never verifies.
+    const y = Buffer.from(jwk.y!, "base64url");
+    y[31] = (y[31] ?? 0) ^ 1;
+    await expectRefused(
+      remote([{ ...jwk, y: y.toString("base64url") }]).verify(await mint(a)),
+      C.KEY_RESOLUTION_FAILED,
+    );
+  });
+});
+
 describe("keys are bound to issuers, exactly", () => {
   it("issuer A's key, listed for A, never verifies a token claiming to be B (static and JWKS)", async () => {
     const a = await keyPair("ES256", "key-a");
