@@ -128,6 +128,7 @@ async function main() {
   const machine = machineInfo(options);
   const rows = [];
   const notes = [];
+  const suiteTimes = {};
   const startedAt = Date.now();
 
   console.log(
@@ -179,7 +180,9 @@ async function main() {
         console.error(`   FAILED: ${error?.stack ?? error}`);
       }
     }
-    console.log(`   (${((Date.now() - suiteStart) / 1000).toFixed(1)} s)\n`);
+    const seconds = Math.round((Date.now() - suiteStart) / 100) / 10;
+    suiteTimes[id] = seconds;
+    console.log(`   (${seconds} s)\n`);
   }
 
   const totalSec = (Date.now() - startedAt) / 1000;
@@ -189,7 +192,14 @@ async function main() {
     `\n${rows.filter((r) => r.target && !r.met).length} target(s) missed; total ${totalSec.toFixed(0)} s`,
   );
 
-  const results = { machine, durationSec: Math.round(totalSec), rows, notes, markdown: renderMarkdown(rows) };
+  const results = {
+    machine,
+    durationSec: Math.round(totalSec),
+    suiteSeconds: suiteTimes,
+    rows,
+    notes,
+    markdown: renderMarkdown(rows),
+  };
   const full = options.only.length === 0 && !options.quick;
   const out = options.out ?? (full ? join(benchDir, "results.json") : undefined);
   if (out) {
