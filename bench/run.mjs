@@ -93,7 +93,15 @@ function packageVersion(name) {
 
 function gitCommit() {
   const rev = spawnSync("git", ["rev-parse", "--short", "HEAD"], { cwd: root, encoding: "utf8" });
-  return rev.status === 0 ? rev.stdout.trim() : undefined;
+  if (rev.status !== 0) return undefined;
+  // Uncommitted changes under packages/ mean the measured code is not exactly that commit.
+  const status = spawnSync("git", ["status", "--porcelain", "--", "packages"], {
+    cwd: root,
+    encoding: "utf8",
+  });
+  return status.stdout.trim() === ""
+    ? rev.stdout.trim()
+    : `${rev.stdout.trim()} + uncommitted package changes`;
 }
 
 function machineInfo(options) {
