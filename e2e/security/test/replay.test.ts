@@ -108,6 +108,22 @@ describe("identity is (wid, jti), case-insensitive", () => {
   });
 });
 
+describe("a token for two audiences", () => {
+  it("is accepted once per shared state: the second audience sharing the L3 ledger (or the cache) refuses it as a replay", async () => {
+    const w = await makeWorld();
+    const other = "spiffe://example.org/other-verifier";
+    const token = await mint(w.keyA, { aud: ["spiffe://example.org/verifier", other] });
+    const ledger = new MemoryLedger();
+    expect((await w.verifier({ ledger }).verify(token)).level).toBe(3);
+    await expectRefused(w.verifier({ ledger, verifierId: other }).verify(token), C.REPLAY);
+    const replayCache = new MemoryReplayCache();
+    await w.verifier({ replayCache }).verify(token);
+    await expectRefused(w.verifier({ replayCache, verifierId: other }).verify(token), C.REPLAY);
+    // Audiences with their own state each accept it once.
+    await w.verifier({ verifierId: other }).verify(token);
+  });
+});
+
 describe("the replay record outlives every moment the token is acceptable (injected clock)", () => {
   // A short replay TTL (1 min) so the record's life is decided by the token, not by the TTL.
   const config = { jtiReplayTtlMin: 1 };
