@@ -28,3 +28,15 @@ export function workspacePackages(): string[] {
     .map((entry) => JSON.parse(readFileSync(`${dir}${entry.name}/package.json`, "utf8")).name as string)
     .sort();
 }
+
+/** The `title:` of every guide in docs/*.md (each is a page of the site). */
+export function guideTitles(): string[] {
+  const dir = `${REPO_ROOT}docs/`;
+  return readdirSync(dir)
+    .filter((name) => name.endsWith(".md"))
+    .map((name) => {
+      const title = /^---\n(?:.*\n)*?title:\s*(.+)\n/.exec(readFileSync(`${dir}${name}`, "utf8"))?.[1];
+      if (title === undefined) throw new Error(`docs/${name} has no "title:" front matter`);
+      return title.trim();
+    });
+}
