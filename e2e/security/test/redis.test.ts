@@ -8,6 +8,7 @@ import { createDagValidator } from "ect-dag";
 import { MemoryLedger } from "ect-ledger-memory";
 import { RedisLedger, RedisReplayCache } from "ect-ledger-redis";
 import { type RedisServerHandle, startRedisServer } from "ect-ledger-redis/testing";
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   C,
@@ -19,6 +20,7 @@ import {
   mint,
   randomUUID,
   refusalCode,
+  T0,
   T0_MS,
   type World,
 } from "./support/world.js";
@@ -203,5 +205,62 @@ describe("raced cycles against the in-script DAG rules", () => {
     await memory.append(rx.ok ? tx : ty, { now: T0_MS });
     const second = await memory.append(rx.ok ? ty : tx, { now: T0_MS });
     expect(second.status === "rejected" && second.violations[0]?.code).toBe(C.DAG_CYCLE);
+  });
+});
+
+describe("differential fuzzing: RedisLedger's in-script DAG rules against ect-dag on MemoryLedger", () => {
+  it("random append sequences (ids in mixed case, two workflows, policies, skewed iat) get the same outcomes", async () => {
+    const ids = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+    const wids = [randomUUID(), randomUUID()];
+    const step = fc.record({
+      jti: fc.nat({ max: ids.length - 1 }),
+      upper: fc.boolean(),
+      wid: fc.constantFrom(undefined, 0, 1),
+      widUpper: fc.boolean(),
+      pred: fc.uniqueArray(fc.nat({ max: ids.length - 1 }), { maxLength: 2 }),
+      predUpper: fc.boolean(),
+      decision: fc.constantFrom(undefined, "approved", "rejected", "pending_human_review"),
+      iat: fc.integer({ min: -40, max: 40 }),
+      act: fc.constantFrom("a", "b"),
+      resend: fc.boolean(),
+    });
+    const rulesArb = fc.record({
+      unresolvedPredecessors: fc.constantFrom("reject" as const, "allow" as const),
+      allowPendingPredecessors: fc.boolean(),
+    });
+    await fc.assert(
+      fc.asyncProperty(rulesArb, fc.array(step, { minLength: 1, maxLength: 8 }), async (rules, steps) => {
+        const memory = new MemoryLedger({ dag: createDagValidator(rules) });
+        const redis = ledger(rules);
+        let previous: string | undefined;
+        for (const s of steps) {
+          const jti = s.upper ? ids[s.jti]!.toUpperCase() : ids[s.jti]!;
+          const pred = s.pred
+            .filter((p) => p !== s.jti)
+            .map((p) => (s.predUpper ? ids[p]!.toUpperCase() : ids[p]!));
+          const wid =
+            s.wid === undefined ? undefined : s.widUpper ? wids[s.wid]!.toUpperCase() : wids[s.wid]!;
+          const token = await mint(w.keyA, {
+            jti,
+            pred,
+            iat: T0 + s.iat,
+            exec_act: s.act,
+            ...(wid === undefined ? {} : { wid }),
+            ...(s.decision === undefined ? {} : { ect_ext: { pol: "p", pol_decision: s.decision } }),
+          });
+          const sent = s.resend && previous !== undefined ? malleate(previous) : token;
+          previous = token;
+          const outcome = (r: Awaited<ReturnType<MemoryLedger["append"]>>) =>
+            r.status === "rejected"
+              ? `rejected:${[...new Set(r.violations.map((v) => v.code))].sort().join(",")}`
+              : r.status;
+          const m = outcome(await memory.append(sent, { now: T0_MS }));
+          const r = outcome(await redis.append(sent, { now: T0_MS }));
+          expect(r).toBe(m);
+        }
+        expect((await redis.head()).chainHash).toBe((await memory.head()).chainHash);
+      }),
+      { numRuns: 80 },
+    );
   });
 });
