@@ -283,6 +283,30 @@ describe("races", () => {
   });
 });
 
+describe("no replay cache at all (allowNoReplayCheck) but an L3 ledger", () => {
+  it("the ledger alone refuses replays, re-encodings and rivals, also under 50 concurrent presentations", async () => {
+    const w = await makeWorld();
+    const ledger = new MemoryLedger();
+    const v = w.verifier({ ledger, allowNoReplayCheck: true, config: { jtiReplayCacheSize: 0 } });
+    expect(v.replayCache).toBeUndefined();
+    const jti = randomUUID();
+    const token = await mint(w.keyA, { jti });
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => v.safeVerify(i % 2 ? token : malleate(token))),
+    );
+    expect(results.filter((r) => r.ok)).toHaveLength(1);
+    expect(new Set(results.flatMap((r) => (r.ok ? [] : [r.error.code])))).toEqual(new Set([C.REPLAY]));
+    await expectRefused(
+      v.verify(await mint(w.keyA, { jti: jti.toUpperCase(), exec_act: "rival" })),
+      C.LEDGER_CONFLICT,
+    );
+    // Without the ledger, the same options accept every replay: that is what the flag means.
+    const open = w.verifier({ allowNoReplayCheck: true, config: { jtiReplayCacheSize: 0 } });
+    await open.verify(token);
+    await open.verify(token);
+  });
+});
+
 describe("L3 with the verifier's clock", () => {
   // BUG (ect-crypto verify.ts, SPEC 5.12): the verifier hands the ledger `now: now * 1000` where
   // `now = clock() / 1000`. For a clock with fractional milliseconds (performance.timeOrigin +
