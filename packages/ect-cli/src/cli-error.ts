@@ -22,20 +22,29 @@ export type ExitStatus = (typeof ExitCode)[keyof typeof ExitCode];
 
 /** Options of a {@link CliError}. */
 interface CliErrorOptions {
+  /** The exit status. */
   readonly exitCode: ExitStatus;
   /** The stable ECT error code, when the failure has one. */
   readonly code?: EctErrorCode | undefined;
   /** What to do about it, printed after the message. */
   readonly hint?: string | undefined;
+  /** The underlying error. */
   readonly cause?: unknown;
 }
 
 /** An error the command reports as one line (plus a hint) and an exit status: never a stack trace. */
 export class CliError extends Error {
+  /** The exit status the command ends with. */
   readonly exitCode: ExitStatus;
+  /** The stable ECT error code, when the failure has one. */
   readonly code: EctErrorCode | undefined;
+  /** What to do about it, printed as `hint: ...`. */
   readonly hint: string | undefined;
 
+  /**
+   * @param message - one line saying what is wrong (the command name is prefixed when printed).
+   * @param options - the exit status, and optionally an ECT error code, a hint and a cause.
+   */
   constructor(message: string, options: CliErrorOptions) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "CliError";

@@ -5,6 +5,7 @@ import type { CommandSpec, ParsedCommand } from "./command-spec.js";
 
 /** What a command runs with: the streams, the clock and the SPEC 4 configuration. */
 export interface CommandContext {
+  /** The streams and environment of the run. */
   readonly io: CliIo;
   /** Writes to stdout. */
   out(text: string): void;
@@ -20,7 +21,9 @@ export interface CommandContext {
 
 /** One command: its spec (parser and help) and what it does. */
 export interface Command {
+  /** Its options, help text and positional arguments. */
   readonly spec: CommandSpec;
+  /** Runs it; throws a `CliError` (or an `EctError`) for what it refuses. */
   run(context: CommandContext, parsed: ParsedCommand): Promise<ExitStatus>;
 }
 

@@ -3,6 +3,7 @@ import { usageError } from "./cli-error.js";
 
 /** One option of a command: its parser type and what the help says about it. */
 export interface OptionSpec {
+  /** `string`: takes a value; `boolean`: a switch. */
   readonly type: "string" | "boolean";
   /** May be given several times (values are collected in order). */
   readonly multiple?: boolean;
@@ -24,6 +25,7 @@ export interface CommandSpec {
   readonly usage: readonly string[];
   /** Paragraphs explaining what it does. */
   readonly description: string;
+  /** Its options by long name (without `--`); `--help` is added to every command. */
   readonly options: Readonly<Record<string, OptionSpec>>;
   /** Bounds on the positional arguments. */
   readonly positionals: { readonly min: number; readonly max: number; readonly name: string };
@@ -35,8 +37,11 @@ export interface CommandSpec {
 
 /** The parsed command line of one command. */
 export interface ParsedCommand {
+  /** Option values by long name: a string, a switch's `true`, or the list of a repeatable option. */
   readonly values: Readonly<Record<string, string | boolean | string[] | undefined>>;
+  /** The positional arguments, in order. */
   readonly positionals: readonly string[];
+  /** `--help` was given: print the help instead of running. */
   readonly help: boolean;
 }
 

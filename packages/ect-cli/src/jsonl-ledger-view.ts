@@ -26,6 +26,7 @@ export interface JsonlLineProblem {
   readonly seq: number;
   /** The record's `jti`, when it has one. */
   readonly jti: string;
+  /** What is wrong with the line, e.g. `is not strict JSON (...)`. */
   readonly message: string;
   /** The line is not a JSON object at all: the entry at `seq` is only a placeholder. */
   readonly unreadable: boolean;
@@ -141,30 +142,37 @@ export class JsonlLedgerView implements Ledger {
     return this.#entries.length;
   }
 
+  /** Refused: the view is read-only. */
   async append(): Promise<never> {
     return readOnly();
   }
 
+  /** Refused: the view is read-only. */
   async importJsonl(): Promise<ImportResult> {
     return readOnly();
   }
 
+  /** The first entry with this identity, as the file has it. */
   async getEct(wid: string | null | undefined, jti: string): Promise<StoredEct | undefined> {
     return this.get(wid, jti);
   }
 
+  /** The first entry with this `jti` in any workflow. */
   async findEctByJti(jti: string): Promise<StoredEct | undefined> {
     return this.#byJti.get(jti.toLowerCase());
   }
 
+  /** The first entry with this identity, as the file has it. */
   async get(wid: string | null | undefined, jti: string): Promise<LedgerEntry | undefined> {
     return this.#byKey.get(ectKey(wid, jti));
   }
 
+  /** The entry at this position. */
   async getBySeq(seq: number): Promise<LedgerEntry | undefined> {
     return Number.isSafeInteger(seq) && seq >= 1 ? this.#entries[seq - 1] : undefined;
   }
 
+  /** The entries of one workflow (`null`: without `wid`), in file order. */
   async listWorkflow(wid: string | null | undefined): Promise<readonly LedgerEntry[]> {
     const scope = (wid ?? "").toLowerCase();
     return this.#entries.filter((e) => (e.wid ?? "").toLowerCase() === scope);
@@ -184,6 +192,7 @@ export class JsonlLedgerView implements Ledger {
     return { seq: this.#entries.length, chainHash: last?.chainHash ?? GENESIS_CHAIN_HASH };
   }
 
+  /** Recomputes every hash from the genesis hash on and reports the first broken entry. */
   async verifyChain(): Promise<ChainVerification> {
     let previous = GENESIS_CHAIN_HASH;
     for (const [i, entry] of this.#entries.entries()) {
@@ -211,10 +220,12 @@ export class JsonlLedgerView implements Ledger {
     };
   }
 
+  /** None: a ledger file keeps no conflict evidence. */
   async conflicts(): Promise<readonly ConflictRecord[]> {
     return [];
   }
 
+  /** The records as the view holds them (positional `seq`). */
   async *exportJsonl(): AsyncIterable<string> {
     for (const e of this.#entries) {
       yield JSON.stringify({

@@ -95,7 +95,9 @@ export async function loadSigningKey(
 
 /** Trusted keys for verification: a resolver bound to issuers (SPEC 5.5) and an algorithm allowlist. */
 export interface TrustedKeys {
+  /** Resolves `{ kid, iss, alg }` only for the bound pairs. */
   readonly resolver: EctKeyResolver;
+  /** The algorithm allowlist: `--alg`, else the algorithms of the bound keys. */
   readonly algorithms: readonly EctAlgorithm[];
   /** `kid -> issuer` lines for messages. */
   readonly bindings: readonly string[];

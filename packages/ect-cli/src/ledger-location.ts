@@ -9,6 +9,7 @@ import type { Progress } from "./progress.js";
 /** Where a ledger lives, from `--ledger`. */
 export type LedgerLocation =
   | {
+      /** A JSON Lines file loaded into a `MemoryLedger`. */
       readonly kind: "memory";
       /** Absolute path of the JSON Lines file. */
       readonly path: string;
@@ -16,8 +17,11 @@ export type LedgerLocation =
       readonly display: string;
     }
   | {
+      /** A `RedisLedger`. */
       readonly kind: "redis";
+      /** The URL as given (with its password, if any: never print it). */
       readonly url: string;
+      /** The ledger's name on that server. */
       readonly ledgerId: string;
       /** The URL without its password, and the ledger id. */
       readonly display: string;
@@ -120,7 +124,9 @@ export async function openRedisLedger(
 
 /** An opened ledger: use it, `save` what was written (memory files), then `close`. */
 export interface OpenLedger {
+  /** The ledger. */
   readonly ledger: Ledger;
+  /** Where it lives. */
   readonly location: LedgerLocation;
   /** Writes a memory ledger back to its file (atomically); nothing for Redis. */
   save(): Promise<void>;
