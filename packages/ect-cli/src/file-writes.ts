@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { constants } from "node:fs";
+import { constants, unlinkSync } from "node:fs";
 import { type FileHandle, open, readFile, rename, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { failure, usageError } from "./cli-error.js";
@@ -127,10 +127,23 @@ export async function lockFile(
       const handle = await open(lock, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
       await handle.write(`${process.pid}\n`);
       await handle.close();
+      // Ctrl-C while the lock is held: remove it, then die of the signal as usual.
+      const onSignal = (signal: NodeJS.Signals) => {
+        try {
+          unlinkSync(lock);
+        } catch {
+          // Already gone.
+        }
+        process.kill(process.pid, signal);
+      };
+      process.once("SIGINT", onSignal);
+      process.once("SIGTERM", onSignal);
       let released = false;
       return async () => {
         if (released) return;
         released = true;
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
         await unlink(lock).catch(() => undefined);
       };
     } catch (error) {

@@ -111,6 +111,21 @@ describe.concurrent("ect ledger append", () => {
     expect(existsSync(join(dir, "held.jsonl"))).toBe(false);
   });
 
+  it("a writer stopped by a signal removes its lock", async () => {
+    // Reading tokens from a stdin that stays open, with the file locked.
+    const running = startEct(["ledger", "append", "--ledger", "memory:signal.jsonl", "--no-verify"], {
+      cwd: dir,
+      keepStdinOpen: true,
+    });
+    const lock = join(dir, "signal.jsonl.lock");
+    while (!existsSync(lock)) await new Promise((resolve) => setTimeout(resolve, 20));
+    running.kill("SIGTERM");
+    const run = await running.result;
+    expect(run.signal).toBe("SIGTERM");
+    expect(existsSync(lock)).toBe(false);
+    expect(existsSync(join(dir, "signal.jsonl"))).toBe(false);
+  });
+
   it("a lock left by a dead process is reported, not broken (exit 1)", async () => {
     const dead = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], {
       encoding: "utf8",

@@ -21,6 +21,8 @@ export interface RunOptions {
   readonly cwd: string;
   readonly stdin?: string;
   readonly env?: Readonly<Record<string, string>>;
+  /** Keep stdin open (only {@link startEct}), so the command waits for more input. */
+  readonly keepStdinOpen?: boolean;
 }
 
 /** The environment without any ECT_* variable of the machine running the tests. */
@@ -93,7 +95,9 @@ export function pythonWithJwt(): string {
 export interface RunningEct {
   /** Resolves once stderr contains `text`. */
   stderrContains(text: string): Promise<void>;
-  readonly result: Promise<RunResult>;
+  readonly result: Promise<RunResult & { readonly signal: NodeJS.Signals | null }>;
+  /** Sends a signal to the process. */
+  kill(signal: NodeJS.Signals): void;
 }
 
 /** Starts `node dist/bin.js ...args` and returns while it runs. */
@@ -112,13 +116,15 @@ export function startEct(args: readonly string[], options: RunOptions): RunningE
       waiter.resolve();
     }
   });
-  const result = new Promise<RunResult>((resolve, reject) => {
+  const result = new Promise<RunResult & { readonly signal: NodeJS.Signals | null }>((resolve, reject) => {
     child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
+    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
-  child.stdin.end(options.stdin ?? "");
+  if (options.keepStdinOpen) child.stdin.write(options.stdin ?? "");
+  else child.stdin.end(options.stdin ?? "");
   return {
     result,
+    kill: (signal) => child.kill(signal),
     stderrContains: (text) =>
       stderr.includes(text)
         ? Promise.resolve()
