@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { constants, unlinkSync } from "node:fs";
+import { closeSync, constants, openSync, unlinkSync, writeSync } from "node:fs";
 import { type FileHandle, open, readFile, rename, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { failure, usageError } from "./cli-error.js";
@@ -110,8 +110,9 @@ function processIsAlive(pid: number): boolean {
 /**
  * Takes `<path>.lock` (created exclusively, holding this process's id) so two `ect` processes never
  * write the same ledger file at once (a lost update would silently drop entries). Waits up to
- * `waitMs` for a live holder (calling `onWait` once); a lock left by a process that no longer runs is reported, not
- * silently broken, since removing it while another process takes it would let two writers in.
+ * `waitMs` for a live holder (calling `onWait` once). A lock left by a process that no longer runs
+ * is reported, not silently broken, since removing it while another process takes it would let two
+ * writers in; a process stopped by SIGINT or SIGTERM removes its own lock.
  *
  * @returns the function that releases the lock.
  */
@@ -123,31 +124,51 @@ export async function lockFile(
   const deadline = Date.now() + options.waitMs;
   let waiting = false;
   for (;;) {
-    try {
-      const handle = await open(lock, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
-      await handle.write(`${process.pid}\n`);
-      await handle.close();
-      // Ctrl-C while the lock is held: remove it, then die of the signal as usual.
-      const onSignal = (signal: NodeJS.Signals) => {
+    // The signal handlers are installed before the lock is created: a SIGINT/SIGTERM arriving at
+    // any moment after the create finds them, removes the lock and then ends the process as usual.
+    let owned = false;
+    const onSignal = (signal: NodeJS.Signals) => {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+      if (owned) {
         try {
           unlinkSync(lock);
         } catch {
           // Already gone.
         }
-        process.kill(process.pid, signal);
-      };
-      process.once("SIGINT", onSignal);
-      process.once("SIGTERM", onSignal);
+      }
+      process.kill(process.pid, signal);
+    };
+    const removeHandlers = () => {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    };
+    process.once("SIGINT", onSignal);
+    process.once("SIGTERM", onSignal);
+    let fd: number | undefined;
+    try {
+      fd = openSync(lock, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
+      owned = true;
+      writeSync(fd, `${process.pid}\n`);
+      closeSync(fd);
       let released = false;
       return async () => {
         if (released) return;
         released = true;
-        process.off("SIGINT", onSignal);
-        process.off("SIGTERM", onSignal);
+        removeHandlers();
         await unlink(lock).catch(() => undefined);
       };
     } catch (error) {
-      if ((error as { code?: unknown })?.code !== "EEXIST") throw writeError(lock, error);
+      removeHandlers();
+      if (owned) {
+        try {
+          if (fd !== undefined) closeSync(fd);
+        } catch {
+          // Closed already, or the write failed: the lock goes either way.
+        }
+        await unlink(lock).catch(() => undefined);
+      }
+      if (owned || (error as { code?: unknown })?.code !== "EEXIST") throw writeError(lock, error);
     }
     const holder = Number.parseInt(await readFile(lock, "utf8").catch(() => ""), 10);
     if (Number.isSafeInteger(holder) && holder > 0 && !processIsAlive(holder)) {

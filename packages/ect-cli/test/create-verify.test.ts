@@ -174,6 +174,21 @@ describe.concurrent("ect create + ect verify", () => {
     }
   });
 
+  it("a PKCS#8 PEM private key signs too (kid: its thumbprint, or --kid)", async () => {
+    const { exportPrivatePem } = await import("ect-crypto");
+    writeFileSync(join(dir, "a.pem"), await exportPrivatePem(keyA.key), { mode: 0o600 });
+    const created = await ect(
+      ["create", "--key", "a.pem", "--kid", keyA.key.kid, "--iss", A, "--aud", B, "--exec-act", "from-pem"],
+      { cwd: dir },
+    );
+    expect(created.code, created.stderr).toBe(0);
+    const verified = await ect(["verify", created.stdout.trim(), ...trustA(), "--verifier-id", B], {
+      cwd: dir,
+    });
+    expect(verified.code, verified.stderr).toBe(0);
+    expect(verified.stdout).toContain('"exec_act": "from-pem"');
+  });
+
   it("a public key as --key, and a group-readable key file, are reported", async () => {
     const pub = JSON.parse(readFileSync(keyA.jwksFile, "utf8")).keys[0];
     writeFileSync(join(dir, "public.json"), JSON.stringify(pub));
