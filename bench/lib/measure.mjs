@@ -12,10 +12,7 @@ const sum = (values) => values.reduce((a, b) => a + b, 0);
 
 /** Runs a full GC when node was started with --expose-gc; a no-op otherwise. */
 export function collectGarbage() {
-  if (typeof globalThis.gc === "function") {
-    globalThis.gc();
-    globalThis.gc();
-  }
+  if (typeof globalThis.gc === "function") globalThis.gc();
 }
 
 /** Nearest-rank percentile `p` (0-100) of an ascending-sorted Float64Array. */
@@ -52,8 +49,9 @@ export function summarize(latenciesNs, elapsedNs, roundsNs) {
 }
 
 /**
- * Calls `op(i)` for i in [0, count) with at most `inflight` calls pending, recording each call's
- * latency (ns) into `latencies` at offset `offset + i`. Returns the wall time in ns. With
+ * Calls `op(offset + i)` for i in [0, count) with at most `inflight` calls pending, recording each
+ * call's latency (ns) into `latencies[offset + i]`: round r of a measurement passes offset
+ * r * count, so its calls get indexes of their own (e.g. their own slice of the tokens). Returns the wall time in ns. With
  * `inflight` 1 it is a plain sequential loop. A rejected call aborts the run: a benchmark never
  * counts failures as work.
  */
@@ -62,7 +60,7 @@ export async function runOps(op, { count, inflight = 1, latencies, offset = 0 })
     const start = nowNs();
     for (let i = 0; i < count; i++) {
       const t0 = nowNs();
-      await op(i);
+      await op(offset + i);
       latencies[offset + i] = nowNs() - t0;
     }
     return nowNs() - start;
@@ -73,7 +71,7 @@ export async function runOps(op, { count, inflight = 1, latencies, offset = 0 })
       const i = next++;
       if (i >= count) return;
       const t0 = nowNs();
-      await op(i);
+      await op(offset + i);
       latencies[offset + i] = nowNs() - t0;
     }
   };
@@ -83,8 +81,9 @@ export async function runOps(op, { count, inflight = 1, latencies, offset = 0 })
 }
 
 /**
- * Measures one operation: `prepare()` (untimed) returns `op(i)`; a warm-up run, then `rounds` timed
- * runs of `count` calls each, every round with a fresh `prepare()`.
+ * Measures one operation: `prepare()` (untimed) returns `op(i)`; a warm-up run (indexes from 0),
+ * then `rounds` timed runs of `count` calls each (round r gets indexes r * count ...), every round
+ * with a fresh `prepare()`.
  */
 export async function measure({ prepare, count, inflight = 1, rounds = 1, warmup = Math.min(count, 500) }) {
   if (warmup > 0) {
@@ -104,8 +103,9 @@ export async function measure({ prepare, count, inflight = 1, rounds = 1, warmup
 /**
  * Measures several cases in the same run, interleaved: one warm-up run of each, then `rounds`
  * rounds each timing every case once (the order rotating per round), each run with a fresh
- * `prepare()` (untimed). Drift (thermal, GC, JIT, a noisy neighbour) hits every case alike.
- * `count` is a number or one number per case. Returns one summary per case.
+ * `prepare()` (untimed). Drift (thermal, GC, JIT, a noisy neighbour) hits every case alike; many
+ * short rounds follow it more closely than a few long ones. Round r calls `op(r * count + i)`, the
+ * warm-up `op(i)`. `count` is a number or one number per case. Returns one summary per case.
  */
 export async function interleave({ cases, count, inflight = 1, rounds = 3, warmup }) {
   const counts = cases.map((_, c) => (Array.isArray(count) ? count[c] : count));

@@ -66,11 +66,12 @@ export default {
     const iat = Math.floor(Date.now() / 1000);
     const laneLength = 16;
     const probes = ctx.quick ? 1000 : 5000;
-    const rounds = ctx.quick ? 2 : 3;
+    const perRound = ctx.quick ? 500 : 1000;
+    const rounds = ctx.quick ? 4 : 12;
     const sizes = [1_000, 10_000, 100_000];
     ctx.log(
       `root + lanes of ${laneLength} tasks (each task's pred = the previous two in its lane); ` +
-        `${probes} new tokens per size, each with pred = the last two of a random lane (${laneLength + 1} ancestors)`,
+        `${probes} new tokens per size, ${rounds} interleaved rounds of ${perRound}, each token with pred = the last two of a random lane (${laneLength + 1} ancestors)`,
     );
 
     const cases = sizes.map((size) => {
@@ -81,12 +82,12 @@ export default {
       });
       return {
         prepare: () => async (i) => {
-          const result = await validateDag(claims[i], wf.store);
+          const result = await validateDag(claims[i % probes], wf.store);
           if (!result.valid) throw new Error(`unexpected DAG violation: ${result.violations[0]?.code}`);
         },
       };
     });
-    const results = await interleave({ cases, count: probes, rounds, warmup: 1000 });
+    const results = await interleave({ cases, count: perRound, rounds, warmup: 1000 });
     const k = (n) => `${n / 1000}k`;
     sizes.forEach((size, i) => {
       const r = results[i];

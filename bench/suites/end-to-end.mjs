@@ -40,13 +40,18 @@ export default {
     ]);
     const key = generateBenchKey();
     const ect = await loadEctVerify(key);
-    const count = ctx.quick ? 1500 : 4000;
-    const rounds = ctx.quick ? 2 : 3;
-    const workflows = count / 10;
-    const tokens = workflowTokens(count, workflows, key.privateKey);
-    ctx.log(
-      `${count} signed tokens in ${workflows} workflows of ${count / workflows} chained tasks; fresh ledgers and replay caches per round`,
-    );
+    // [calls per round, rounds] per mode. Each round verifies its own slice of tokens, made of
+    // whole workflows (5 chained tasks each, at least 120 of them interleaved, so no task is in
+    // flight with its predecessor), into fresh ledgers and replay caches.
+    const plan = ctx.quick ? { 1: [300, 3], 64: [600, 2] } : { 1: [400, 6], 64: [1000, 4] };
+    const tokenSets = {};
+    for (const [inflight, [count, rounds]] of Object.entries(plan)) {
+      tokenSets[inflight] = Array.from({ length: rounds }, () =>
+        workflowTokens(count, count / 5, key.privateKey),
+      ).flat();
+    }
+    ctx.log("rounds of whole workflows of 5 chained tasks, interleaved round-robin; fresh ledgers per round");
+    let tokens;
 
     const server = await startPrivateRedis();
     ctx.log(`redis-server ${server.version ?? "?"} pid ${server.pid}, via ${server.harness}`);
@@ -82,6 +87,8 @@ export default {
       ];
       for (const inflight of [1, 64]) {
         const mode = inflight === 1 ? "sequential" : `${inflight} in flight`;
+        const [count, rounds] = plan[inflight];
+        tokens = tokenSets[inflight];
         const results = await interleave({ cases, count, inflight, rounds, warmup: 0 });
         cases.forEach((c, i) => {
           ctx.record({

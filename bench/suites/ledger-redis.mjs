@@ -44,15 +44,16 @@ export default {
     try {
       const plan = ctx.quick
         ? [
-            { inflight: 1, count: 500, rounds: 2 },
-            { inflight: 64, count: 2000, rounds: 2 },
+            { inflight: 1, count: 300, rounds: 4 },
+            { inflight: 64, count: 1000, rounds: 4 },
           ]
         : [
-            { inflight: 1, count: 2000, rounds: 3 },
-            { inflight: 64, count: 10_000, rounds: 3 },
+            { inflight: 1, count: 500, rounds: 10 },
+            { inflight: 64, count: 2000, rounds: 10 },
           ];
       for (const { inflight, count, rounds } of plan) {
-        // Each prepare() takes the next slice; both sides walk the same slices of the same tokens.
+        // Each prepare() takes the next slice (a ledger never sees a token twice); both sides walk
+        // the same slices of the same tokens.
         const tokens = ledgerTokens(count * (rounds + 1));
         const slices = () => {
           let next = 0;
@@ -68,14 +69,14 @@ export default {
         const baseline = {
           prepare: () => {
             const from = rawSlice();
-            return (i) => client.xAdd(stream, "*", { token: tokens[from + i] });
+            return (i) => client.xAdd(stream, "*", { token: tokens[from + (i % count)] });
           },
         };
         const subject = {
           prepare: () => {
             const from = ledgerSlice();
             return async (i) => {
-              const result = await ledger.append(tokens[from + i]);
+              const result = await ledger.append(tokens[from + (i % count)]);
               if (result.status !== "appended") throw new Error(`append: ${result.status}`);
             };
           },
