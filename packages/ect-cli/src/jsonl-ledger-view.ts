@@ -13,6 +13,7 @@ import {
   type LedgerEntry,
   type LedgerHead,
   leafHash,
+  ledgerEntryRecord,
   parseStrictJsonValue,
   type RangeOptions,
   type StoredEct,
@@ -227,17 +228,6 @@ export class JsonlLedgerView implements Ledger {
 
   /** The records as the view holds them (positional `seq`). */
   async *exportJsonl(): AsyncIterable<string> {
-    for (const e of this.#entries) {
-      yield JSON.stringify({
-        seq: e.seq,
-        token: e.token,
-        jti: e.jti,
-        wid: e.wid,
-        iss: e.iss,
-        ingestedAt: e.ingestedAt,
-        leafHash: e.leafHash,
-        chainHash: e.chainHash,
-      });
-    }
+    for (const e of this.#entries) yield JSON.stringify(ledgerEntryRecord(e));
   }
 }

@@ -1,5 +1,10 @@
-import { type DagRuleOptions, type ECTStore, EctError, type VerificationCheck } from "ect-core";
-import { resolveDagRuleOptions } from "./dag-options.js";
+import {
+  type DagRuleOptions,
+  type ECTStore,
+  EctError,
+  resolveDagRuleOptions,
+  type VerificationCheck,
+} from "ect-core";
 import { runDagRules } from "./validate-dag.js";
 
 /** Options of {@link dagCheck}: the store to check against and the {@link DagRuleOptions}. */

@@ -7,10 +7,11 @@ import {
   type EctClaims,
   EctError,
   ectKey,
+  type ResolvedDagRuleOptions,
+  resolveDagRuleOptions,
   type StoredEct,
 } from "ect-core";
 import { isStoredEctFor, type WalkStart, walkAncestors } from "./ancestor-walk.js";
-import { type ResolvedDagRuleOptions, resolveDagRuleOptions } from "./dag-options.js";
 
 /** What the lookups found for one distinct `pred` entry. */
 type PredLookup =

@@ -23,6 +23,7 @@ import {
   type LedgerHead,
   type LedgerReceipt,
   leafHash,
+  ledgerEntryRecord,
   parseStrictJsonValue,
   type RangeOptions,
   RECEIPT_TYP,
@@ -434,18 +435,7 @@ export class MemoryLedger implements Ledger {
   async *exportJsonl(): AsyncIterable<string> {
     const count = this.#entries.length;
     for (let i = 0; i < count; i++) {
-      const e = this.#entries[i]!;
-      const record: LedgerEntryRecord = {
-        seq: e.seq,
-        token: e.token,
-        jti: e.jti,
-        wid: e.wid,
-        iss: e.iss,
-        ingestedAt: e.ingestedAt,
-        leafHash: e.leafHash,
-        chainHash: e.chainHash,
-      };
-      yield JSON.stringify(record);
+      yield JSON.stringify(ledgerEntryRecord(this.#entries[i]!));
     }
   }
 

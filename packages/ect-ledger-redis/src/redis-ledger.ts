@@ -20,11 +20,12 @@ import {
   leafHash,
   type RangeOptions,
   RECEIPT_TYP,
+  type ResolvedDagRuleOptions,
+  resolveDagRuleOptions,
   type StoredEct,
   validateClaims,
 } from "ect-core";
 import { ErrorReply } from "redis";
-import { type ResolvedDagOptions, resolveDagOptions } from "./dag-options.js";
 import { checkRedisDurability, type RedisDurabilityReport } from "./durability-check.js";
 import { HeadPredictor } from "./head-predictor.js";
 import { assertLedgerId, type RedisLedgerKeys, redisLedgerKeys } from "./ledger-keys.js";
@@ -141,7 +142,12 @@ function appendInput(token: string): AppendInput {
 }
 
 /** Messages of the DAG violations the script reports as `{code, member, id, kind, extra}`. */
-function violationOf(tuple: unknown, iat: number, options: ResolvedDagOptions, wid: string | null): EctError {
+function violationOf(
+  tuple: unknown,
+  iat: number,
+  options: ResolvedDagRuleOptions,
+  wid: string | null,
+): EctError {
   const [code, member, id, kind, extra] = (Array.isArray(tuple) ? tuple : []).map((v) => text(v ?? ""));
   const scope = wid === null ? "the scope without wid" : `workflow ${show(wid)}`;
   let message: string;
@@ -217,7 +223,7 @@ export class RedisLedger implements Ledger {
   /** The Redis keys of this ledger. */
   readonly keys: RedisLedgerKeys;
   readonly #connection: RedisConnection;
-  readonly #dag: ResolvedDagOptions | undefined;
+  readonly #dag: ResolvedDagRuleOptions | undefined;
   readonly #clock: Clock;
   readonly #signer: JwsSigner | undefined;
   readonly #startupCheck: StartupCheckMode;
@@ -235,7 +241,7 @@ export class RedisLedger implements Ledger {
     assertLedgerId(options.ledgerId);
     this.ledgerId = options.ledgerId;
     this.keys = redisLedgerKeys(options.ledgerId);
-    this.#dag = options.dag === undefined ? undefined : resolveDagOptions(options.dag);
+    this.#dag = options.dag === undefined ? undefined : resolveDagRuleOptions(options.dag);
     this.#clock = options.clock ?? Date.now;
     this.#signer = options.receiptSigner;
     const mode = options.startupCheck ?? "warn";

@@ -1,4 +1,6 @@
-import { type DagRuleOptions, Defaults, EctError, EctErrorCodes } from "ect-core";
+import { Defaults } from "./constants.js";
+import { EctError, EctErrorCodes } from "./errors.js";
+import type { DagRuleOptions } from "./interfaces.js";
 
 /** {@link DagRuleOptions} with every default filled in and every value checked. */
 export interface ResolvedDagRuleOptions {
@@ -32,7 +34,10 @@ function configError(option: string, message: string): EctError {
  * every value, so a typo never silently weakens a rule.
  *
  * @param options - The options as given; unknown members are refused.
- * @param ignore - Member names the caller handles itself (e.g. `store` for {@link dagCheck}).
+ * Shared by every implementation of the rules (`ect-dag` in JavaScript, `ect-ledger-redis` in its
+ * append script), so the same options mean the same thing everywhere.
+ *
+ * @param ignore - Member names the caller handles itself (e.g. `store` for `ect-dag`'s `dagCheck`).
  * @throws {@link EctError} `ECT_CONFIG_INVALID` naming the option.
  */
 export function resolveDagRuleOptions(
