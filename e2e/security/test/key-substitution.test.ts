@@ -169,34 +169,49 @@ describe("JWK Sets that try to smuggle a key", () => {
     );
   });
 
-  // BUG (ect-crypto signature/public-key-checks.ts, SPEC 5.6): an Ed25519 public key of small order
-  // (here the identity point, x = 01 00..00) is accepted as a verification key, and the trivial
-  // signature R = identity, S = 0 then verifies for EVERY message (node:crypto and WebCrypto follow
-  // RFC 8032 cofactorless verification and do not refuse such keys). Whoever publishes such a key
-  // in a JWK Set makes its issuer's tokens forgeable by anyone, so the audit ledger loses
-  // non-repudiation for that issuer. Fix: refuse the 8 small-order encodings (libsodium's
-  // blocklist) with ECT_KEY_INVALID when a JWK or CryptoKey is prepared.
-  it.fails("an Ed25519 small-order public key (identity point) with the trivial signature is refused", async () => {
-    const identity = new Uint8Array(32);
-    identity[0] = 1; // the encoding of the neutral element
-    const jwk = { kty: "OKP", crv: "Ed25519", x: base64urlEncode(identity), kid: "weak" };
-    const keys = combineKeyResolvers([jwksKeyResolver({ keys: [jwk] }, { issuers: ISS_A })]) as ReturnType<
-      typeof staticKeyResolver
-    >;
+  // Fixed in ect-crypto (found by this suite): an Ed25519 public key of small order was accepted,
+  // and the trivial signature R = identity, S = 0 then verified for every message (node:crypto and
+  // WebCrypto verify cofactorless, RFC 8032, and do not refuse such keys). Whoever published one
+  // made its issuer's tokens forgeable by anyone: no non-repudiation in the audit ledger.
+  it("Ed25519 public keys of small order are refused everywhere (ECT_KEY_INVALID), never used to verify", async () => {
+    const hex = [
+      "0000000000000000000000000000000000000000000000000000000000000000",
+      "0100000000000000000000000000000000000000000000000000000000000000",
+      "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+      "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+      "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+      "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+      "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+    ];
     const h = base64urlEncode(
       new TextEncoder().encode(JSON.stringify({ alg: "EdDSA", typ: "exec+jwt", kid: "weak" })),
     );
     const p = base64urlEncode(new TextEncoder().encode(JSON.stringify(claimsOf())));
+    const identity = new Uint8Array(32);
+    identity[0] = 1;
     const signature = new Uint8Array(64);
-    signature.set(identity, 0); // R = identity, S = 0 satisfies [S]B = R + [k]A for a small-order A
-    const code = await verifierWith(keys, ["EdDSA"])
-      .verify(`${h}.${p}.${base64urlEncode(signature)}`)
-      .then(
-        () => "accepted",
-        (e: { code: string }) => e.code,
-      );
-    // Either refusal keeps non-repudiation: the key is unusable, or the forged signature fails.
-    expect([C.KEY_INVALID, C.SIGNATURE_INVALID]).toContain(code);
+    signature.set(identity, 0); // R = identity, S = 0 satisfies [S]B = R + [k]A when [k]A = identity
+    const forged = `${h}.${p}.${base64urlEncode(signature)}`;
+    for (const encoding of hex) {
+      for (const signBit of [0, 0x80]) {
+        const raw = new Uint8Array(Buffer.from(encoding, "hex"));
+        raw[31] = (raw[31]! & 0x7f) | signBit;
+        const jwk = { kty: "OKP", crv: "Ed25519", x: base64urlEncode(raw), kid: "weak" };
+        // Refused when a JWK Set or a static resolver is loaded...
+        expect(() => jwksKeyResolver({ keys: [jwk] }, { issuers: ISS_A })).toThrowError(
+          expect.objectContaining({ code: C.KEY_INVALID }),
+        );
+        expect(() => staticKeyResolver([{ iss: ISS_A, key: jwk }])).toThrowError(
+          expect.objectContaining({ code: C.KEY_INVALID }),
+        );
+        // ...and at verification, as a JWK or as a CryptoKey from a custom resolver.
+        const cryptoKey = await crypto.subtle.importKey("jwk", jwk, { name: "Ed25519" }, true, ["verify"]);
+        for (const key of [jwk, cryptoKey]) {
+          const custom = { resolve: async () => key } as unknown as ReturnType<typeof staticKeyResolver>;
+          await expectRefused(verifierWith(custom, ["EdDSA"]).verify(forged), C.KEY_INVALID);
+        }
+      }
+    }
   });
 });
 
@@ -353,11 +368,10 @@ describe("keys are bound to issuers, exactly", () => {
     expect(asked).toBe(0);
   });
 
-  // BUG (ect-crypto key-resolvers.ts, SPEC 5.5): staticKeyResolver keys its table by the string
-  // `${iss}\u0000${kid}`, which is ambiguous when a kid (or an iss) contains U+0000: the holder of
-  // the key bound to (iss "A", kid "x\u0000y") can sign tokens for the issuer "A\u0000x" under
-  // kid "y", an issuer nobody configured. Fix: a Map per issuer (or JSON.stringify([iss, kid])).
-  it.fails("a NUL inside a kid cannot move a key to another issuer string (staticKeyResolver)", async () => {
+  // Fixed in ect-crypto (found by this suite): staticKeyResolver keyed its table by the string
+  // `${iss}\u0000${kid}`, ambiguous when a kid (or an iss) contains U+0000: the holder of the key
+  // bound to (iss "A", kid "x\u0000y") could sign tokens for the issuer "A\u0000x" under kid "y".
+  it("a NUL inside a kid cannot move a key to another issuer string (staticKeyResolver)", async () => {
     const a = await keyPair("ES256", "x\u0000y");
     const keys = staticKeyResolver([{ iss: ISS_A, key: a }]);
     const claims = claimsOf({ iss: `${ISS_A}\u0000x` });
@@ -379,10 +393,10 @@ describe("keys are bound to issuers, exactly", () => {
 });
 
 describe("createEct and verification agree on kid length", () => {
-  // BUG (ect-crypto keys.ts assertValidKid): SPEC 2 allows a kid of at most 256 characters and
-  // ect-core's validateHeader counts Unicode code points, but createEct counts UTF-16 code units,
-  // so it refuses (ECT_KID_INVALID) a kid of 256 astral characters that every verifier accepts.
-  it.fails("a kid of 256 astral code points can be used to sign, as verifiers accept it", async () => {
+  // Fixed in ect-crypto (found by this suite): SPEC 2 allows a kid of at most 256 characters;
+  // ect-core's validateHeader counts code points but createEct counted UTF-16 code units, refusing
+  // a kid of 256 astral characters every verifier accepts.
+  it("a kid of 256 astral code points can be used to sign, as verifiers accept it", async () => {
     const kid = "\u{1f511}".repeat(256);
     const a = { ...(await keyPair("ES256", "short")), kid };
     const token = await mint(a);

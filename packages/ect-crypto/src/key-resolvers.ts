@@ -83,6 +83,14 @@ interface ResolvedEntry {
 }
 
 /**
+ * The table key of an (iss, kid) pair: unambiguous whatever characters either holds (a separator
+ * such as U+0000 could move a kid's prefix into the issuer, SPEC 5.5).
+ */
+function tableKey(iss: string, kid: string): string {
+  return JSON.stringify([iss, kid]);
+}
+
+/**
  * A key resolver over a fixed set of keys, each bound to its issuer(s) and `kid` (SPEC 5.5): a
  * lookup resolves only when both the `iss` and the `kid` match an entry. JWKs are imported once,
  * on first use.
@@ -147,7 +155,7 @@ export function staticKeyResolver(entries: readonly StaticKeyEntry[]): KeyResolv
       }
     }
     for (const iss of issuers) {
-      const id = `${iss}\u0000${kid}`;
+      const id = tableKey(iss, kid);
       if (table.has(id)) {
         throw configError(
           where,
@@ -159,7 +167,7 @@ export function staticKeyResolver(entries: readonly StaticKeyEntry[]): KeyResolv
   }
   return {
     async resolve({ kid, iss, alg }: KeyLookup): Promise<EctVerificationKey | undefined> {
-      const entry = table.get(`${iss}\u0000${kid}`);
+      const entry = table.get(tableKey(iss, kid));
       if (entry === undefined || !entry.algorithms.has(alg)) return undefined;
       return entry.key();
     },

@@ -103,15 +103,24 @@ function keyInvalid(message: string, cause?: unknown): EctError {
   return new EctError(EctErrorCodes.KEY_INVALID, message, cause === undefined ? {} : { cause });
 }
 
-/** Throws `ECT_KID_INVALID` unless `kid` is a string of 1-256 characters (SPEC 2). */
+/**
+ * Throws `ECT_KID_INVALID` unless `kid` is a string of 1-256 characters (SPEC 2), counted in Unicode
+ * code points as ect-core's `validateHeader` counts them, so every kid a verifier accepts can sign.
+ */
 export function assertValidKid(kid: unknown): asserts kid is string {
-  if (typeof kid !== "string" || kid.length === 0 || kid.length > Limits.KID_MAX_LENGTH) {
+  if (typeof kid !== "string" || kid.length === 0 || codePoints(kid) > Limits.KID_MAX_LENGTH) {
     throw new EctError(
       EctErrorCodes.KID_INVALID,
       `kid must be a string of 1-${Limits.KID_MAX_LENGTH} characters`,
       { member: "kid" },
     );
   }
+}
+
+function codePoints(text: string): number {
+  let n = 0;
+  for (const _ of text) n++;
+  return n;
 }
 
 /** The curve of a JWK (public or private) of a supported type. */

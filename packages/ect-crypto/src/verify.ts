@@ -295,12 +295,12 @@ function quoted(value: string): string {
   return JSON.stringify(value.length > 200 ? `${value.slice(0, 200)}…` : value);
 }
 
-function currentSeconds(clock: Clock): number {
+function currentMilliseconds(clock: Clock): number {
   const ms = clock();
   if (typeof ms !== "number" || !Number.isFinite(ms)) {
     throw configError("clock", "clock must return finite milliseconds since the epoch");
   }
-  return ms / 1000;
+  return ms;
 }
 
 async function release(cache: ReplayCache, claims: EctClaims): Promise<void> {
@@ -324,7 +324,8 @@ async function runPipeline(pipeline: Pipeline, token: string): Promise<VerifiedE
   }
 
   // SPEC 5.8: time, with the injectable clock. now is exact (fractional) seconds.
-  const now = currentSeconds(pipeline.clock);
+  const nowMs = currentMilliseconds(pipeline.clock);
+  const now = nowMs / 1000;
   if (!(claims.exp + config.clockSkewSec > now)) {
     throw new EctError(EctErrorCodes.EXPIRED, "the token expired (exp + skew <= now)", { member: "exp" });
   }
@@ -386,7 +387,9 @@ async function runPipeline(pipeline: Pipeline, token: string): Promise<VerifiedE
   if (pipeline.ledger !== undefined) {
     let refusal: EctError | undefined;
     try {
-      const result = await pipeline.ledger.append(token, { now: now * 1000 });
+      // The clock's own reading, floored: ledgers take integer milliseconds, and `now * 1000` is
+      // not one for fractional clocks (or even for some integer readings, by rounding).
+      const result = await pipeline.ledger.append(token, { now: Math.floor(nowMs) });
       switch (result.status) {
         case "appended":
           receipt = result.receipt;

@@ -10,7 +10,13 @@ import { createPublicKey, KeyObject, verify as nodeVerify } from "node:crypto";
 import { EctError, EctErrorCodes } from "ect-core";
 import type { EctCurve } from "../algorithms.js";
 import type { PreparedPublicKey, SignatureBackend } from "./backend.js";
-import { cryptoKeyCurve, isCryptoKey, type PublicKeyInput, publicJwkMembers } from "./public-key-checks.js";
+import {
+  assertNotSmallOrderEd25519,
+  cryptoKeyCurve,
+  isCryptoKey,
+  type PublicKeyInput,
+  publicJwkMembers,
+} from "./public-key-checks.js";
 
 const NODE_EC_CURVES: Readonly<Record<string, EctCurve>> = {
   prime256v1: "P-256",
@@ -54,6 +60,9 @@ function prepare(key: PublicKeyInput): PreparedPublicKey {
   }
   const curve = keyObjectCurve(keyObject);
   if (curve !== expected) throw new EctError(EctErrorCodes.KEY_INVALID, "the key's curve is inconsistent");
+  if (curve === "Ed25519") {
+    assertNotSmallOrderEd25519(Buffer.from(keyObject.export({ format: "jwk" }).x ?? "", "base64url"));
+  }
   return { curve, handle: keyObject };
 }
 

@@ -1,4 +1,4 @@
-import { EctError, EctErrorCodes } from "ect-core";
+import { base64urlDecode, EctError, EctErrorCodes, isCanonicalBase64url } from "ect-core";
 import type { JWK } from "jose";
 import type { EctCurve } from "../algorithms.js";
 
@@ -52,6 +52,39 @@ export function cryptoKeyCurve(key: CryptoKey): EctCurve {
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
 /**
+ * The encodings of the Ed25519 points of small order (libsodium's list; the sign bit, top bit of
+ * the last byte, is ignored when comparing). With such a public key the signature R = identity,
+ * S = 0 verifies for every message (or for a fixed fraction of them), which node:crypto and
+ * WebCrypto accept (RFC 8032 cofactorless verification): whoever publishes one makes its issuer's
+ * tokens forgeable by anyone, and the audit ledger loses non-repudiation (SPEC 5.6).
+ */
+const SMALL_ORDER_ED25519: readonly string[] = [
+  "0000000000000000000000000000000000000000000000000000000000000000", // order 4
+  "0100000000000000000000000000000000000000000000000000000000000000", // identity
+  "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05", // order 8
+  "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a", // order 8
+  "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f", // p - 1, order 2
+  "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f", // p (non-canonical 0)
+  "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f", // p + 1 (non-canonical 1)
+];
+
+/**
+ * Refuses an Ed25519 public key (its 32 raw bytes) of small order.
+ *
+ * @throws {@link EctError} `ECT_KEY_INVALID`
+ */
+export function assertNotSmallOrderEd25519(raw: Uint8Array): void {
+  if (raw.length !== 32) return; // not an Ed25519 key: the platform import refuses it
+  let hex = "";
+  for (let i = 0; i < 32; i++) hex += (i === 31 ? raw[i]! & 0x7f : raw[i]!).toString(16).padStart(2, "0");
+  if (SMALL_ORDER_ED25519.includes(hex)) {
+    throw keyInvalid(
+      "an Ed25519 public key of small order cannot verify signatures (anyone could forge them)",
+    );
+  }
+}
+
+/**
  * Checks a public JWK and returns only the members needed to import it. A JWK carrying private
  * material (`d`, or symmetric `k`) is refused rather than silently stripped: it means a private key
  * was published or configured where a public one belongs.
@@ -82,6 +115,7 @@ export function publicJwkMembers(jwk: JWK): PublicJwkMembers {
   }
   if (kty === "OKP") {
     if (crv !== "Ed25519") throw keyInvalid(`unsupported OKP curve ${JSON.stringify(crv)}`);
+    if (isCanonicalBase64url(x)) assertNotSmallOrderEd25519(base64urlDecode(x));
     return { kty: "OKP", crv, x };
   }
   throw keyInvalid(`unsupported key type ${JSON.stringify(kty)} (EC or OKP only)`);

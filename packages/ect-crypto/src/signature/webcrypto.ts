@@ -6,7 +6,13 @@
  */
 import type { AlgorithmProfile, EctCurve } from "../algorithms.js";
 import type { PreparedPublicKey, SignatureBackend } from "./backend.js";
-import { cryptoKeyCurve, isCryptoKey, type PublicKeyInput, publicJwkMembers } from "./public-key-checks.js";
+import {
+  assertNotSmallOrderEd25519,
+  cryptoKeyCurve,
+  isCryptoKey,
+  type PublicKeyInput,
+  publicJwkMembers,
+} from "./public-key-checks.js";
 
 const IMPORT_PARAMS: Readonly<Record<EctCurve, EcKeyImportParams | Algorithm>> = {
   "P-256": { name: "ECDSA", namedCurve: "P-256" },
@@ -31,7 +37,14 @@ export const signatureBackend: SignatureBackend = {
   name: "webcrypto",
 
   async preparePublicKey(key: PublicKeyInput): Promise<PreparedPublicKey> {
-    if (isCryptoKey(key)) return { curve: cryptoKeyCurve(key), handle: key };
+    if (isCryptoKey(key)) {
+      const curve = cryptoKeyCurve(key);
+      // A non-extractable public key cannot be inspected; every key this library imports is extractable.
+      if (curve === "Ed25519" && key.extractable) {
+        assertNotSmallOrderEd25519(new Uint8Array(await crypto.subtle.exportKey("raw", key)));
+      }
+      return { curve, handle: key };
+    }
     const members = publicJwkMembers(key);
     const handle = await crypto.subtle.importKey("jwk", members, IMPORT_PARAMS[members.crv], true, [
       "verify",
