@@ -14,6 +14,7 @@ import {
   b64,
   derSignature,
   expectCode,
+  expectCodeSync,
   fixedClock,
   fullClaims,
   handBuilt,
@@ -480,6 +481,39 @@ describe(`verify refusals [${signatureBackendName}]`, () => {
       for (const key of ["key-a", 42, { kty: "EC" }, fake]) {
         const verifier = world.oneShot({ keys: { resolve: async () => key as never } });
         await expectCode(verifier.verify(await handBuilt(world.keyA)), "ECT_KEY_INVALID");
+      }
+    });
+
+    it("refuses Ed25519 public keys of small order with ECT_KEY_INVALID, so the trivial signature never verifies", async () => {
+      // With A of small order, R = identity and S = 0 satisfy [S]B = R + [k]A for every message
+      // (identity) or a fixed fraction of them: anyone could sign as the key's issuer.
+      const smallOrder = [
+        "0000000000000000000000000000000000000000000000000000000000000000",
+        "0100000000000000000000000000000000000000000000000000000000000000",
+        "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+        "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+        "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+        "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+        "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+      ];
+      const trivial = new Uint8Array(64);
+      trivial[0] = 1; // R = the identity point, S = 0
+      const token = await handBuilt(world.keyA, {
+        header: { alg: "EdDSA", typ: "exec+jwt", kid: "weak" },
+        signature: () => trivial,
+      });
+      for (const encoding of smallOrder) {
+        for (const signBit of [0, 0x80]) {
+          const raw = Uint8Array.from(encoding.match(/../g)!.map((h) => Number.parseInt(h, 16)));
+          raw[31] = (raw[31]! & 0x7f) | signBit;
+          const jwk = { kty: "OKP", crv: "Ed25519", x: base64urlEncode(raw), kid: "weak" };
+          expectCodeSync(() => staticKeyResolver([{ iss: ISSUER_A, key: jwk }]), "ECT_KEY_INVALID");
+          const cryptoKey = await crypto.subtle.importKey("jwk", jwk, { name: "Ed25519" }, true, ["verify"]);
+          for (const key of [jwk, cryptoKey]) {
+            const verifier = world.oneShot({ keys: { resolve: async () => key }, algorithms: ["EdDSA"] });
+            await expectCode(verifier.verify(token), "ECT_KEY_INVALID");
+          }
+        }
       }
     });
 
