@@ -151,7 +151,9 @@ export async function verifyExecutionContext(input: ExecutionContextInput): Prom
     for (const token of tokens) {
       let claims: Readonly<Record<string, unknown>>;
       try {
-        claims = decodeEct(token, { minLevel: 1 }).claims;
+        // No length limit of its own: the header size limit already bounds the token, and a token
+        // the verifier accepts under a raised maxTokenLength must be checked here too.
+        claims = decodeEct(token, { minLevel: 1, maxTokenLength: token.length }).claims;
       } catch {
         continue;
       }

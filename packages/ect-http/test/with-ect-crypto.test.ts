@@ -12,7 +12,12 @@ import {
   staticKeyResolver,
 } from "ect-crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { prepareBody, readExecutionContext, withExecutionContext } from "../src/index.js";
+import {
+  prepareBody,
+  readExecutionContext,
+  verifyExecutionContext,
+  withExecutionContext,
+} from "../src/index.js";
 import { createEctNodeHandler, setExecutionContextHeader } from "../src/node.js";
 import { listen } from "./support.js";
 
@@ -117,6 +122,34 @@ describe("ect-http with ect-crypto tokens", () => {
       "ECT_BODY_HASH_MISMATCH",
     ]);
     expect((await post(token, bytes)).status).toBe(200);
+  });
+
+  it("does not burn the jti of a token longer than 16384 characters (raised maxTokenLength) refused for its body", async () => {
+    const config = { maxTokenLength: 65_536 };
+    const keys = staticKeyResolver([{ iss: CALLER, key: callerKey }]);
+    const verifier = createEctVerifier({ verifierId: CALLEE, keys, config });
+    const body = await prepareBody("the real body");
+    const token = await createEct(
+      {
+        iss: CALLER,
+        aud: CALLEE,
+        exec_act: "long",
+        pred: [],
+        out_hash: body.hash,
+        notes: "n".repeat(20_000),
+      },
+      callerKey,
+      { config },
+    );
+    expect(token.length).toBeGreaterThan(16_384);
+    const options = { verifier, bodyHashClaim: "out_hash" as const, header: token };
+    const swapped = await verifyExecutionContext({
+      ...options,
+      body: new TextEncoder().encode("another body"),
+    });
+    expect(swapped.ok ? "accepted" : swapped.error.code).toBe("ECT_BODY_HASH_MISMATCH");
+    const retry = await verifyExecutionContext({ ...options, body: body.bytes });
+    expect(retry.ok ? "accepted" : retry.error.code).toBe("accepted");
   });
 
   it("refuses an ECT for another audience with ECT_AUD_MISMATCH", async () => {
