@@ -20,7 +20,8 @@ function resultCell(row) {
 
 function ratioCell(row) {
   if (row.ratio === undefined) return "";
-  return `${row.ratio.toFixed(2)}x ${row.ratioTo ? `vs ${row.ratioTo}` : ""}`.trim();
+  const p50 = row.p50Ratio === undefined ? "" : ` (p50: ${row.p50Ratio.toFixed(2)}x)`;
+  return `${row.ratio.toFixed(2)}x${p50} ${row.ratioTo ? `vs ${row.ratioTo}` : ""}`.trim();
 }
 
 function targetCell(row) {

@@ -39,6 +39,7 @@ export default {
         ...r.subject,
         inflight,
         ratio: r.ratio,
+        p50Ratio: r.baseline.p50Us / r.subject.p50Us,
         ratioTo: "jose SignJWT",
         target: { op: ">=", value: 0.85 },
       });

@@ -98,6 +98,7 @@ export default {
           ? {}
           : {
               ratio: results[0].opsPerSec / r.opsPerSec,
+              p50Ratio: r.p50Us / results[0].p50Us,
               ratioTo: `${k(sizes[0])} (time per token)`,
               target: { op: "<=", value: 2 },
             }),

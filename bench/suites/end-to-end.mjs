@@ -97,7 +97,11 @@ export default {
             inflight,
             ...(i === 0
               ? {}
-              : { ratio: results[i].opsPerSec / results[0].opsPerSec, ratioTo: "verifyEct alone" }),
+              : {
+                  ratio: results[i].opsPerSec / results[0].opsPerSec,
+                  p50Ratio: results[0].p50Us / results[i].p50Us,
+                  ratioTo: "verifyEct alone",
+                }),
           });
         });
       }

@@ -65,6 +65,7 @@ export default {
       name: `append, entries ${k(last.from)}..${k(last.to)}`,
       ...last,
       ratio: first.opsPerSec / last.opsPerSec,
+      p50Ratio: last.p50Us / first.p50Us,
       ratioTo: "0..10k (time per append)",
       target: { op: "<=", value: 2 },
     });

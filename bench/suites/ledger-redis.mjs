@@ -89,6 +89,7 @@ export default {
           ...r.subject,
           inflight,
           ratio: r.ratio,
+          p50Ratio: r.baseline.p50Us / r.subject.p50Us,
           ratioTo: "raw XADD",
           ...(inflight === 64 ? { target: { op: ">=", value: 0.5 } } : {}),
         });

@@ -55,6 +55,7 @@ export default {
             ? {}
             : {
                 ratio: results[i].opsPerSec / results[0].opsPerSec,
+                p50Ratio: results[0].p50Us / results[i].p50Us,
                 ratioTo: "jose.jwtVerify",
                 ...(c.target ? { target: c.target } : {}),
               }),
