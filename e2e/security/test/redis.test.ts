@@ -160,13 +160,10 @@ describe("tampered exports across backends", () => {
     expect(await redis.getBySeq(1)).toBeUndefined();
   });
 
-  // BUG (ect-ledger-redis redis-ledger.ts importJsonl, SPEC 5.3 strictness / SPEC 7 "an export
-  // from one backend verifies with another"): RedisLedger parses import lines with JSON.parse,
-  // which keeps the last of two duplicate members, while MemoryLedger refuses them. A tampered
-  // line {"token":"<shown to first-wins readers>", ..., "token":"<imported>"} is imported by Redis
-  // and refused by memory, so two readers of one export see different tokens. Fix: parse lines
-  // with ect-core's parseStrictJsonValue, as MemoryLedger does.
-  it.fails("a line with a duplicate member is refused by both backends", async () => {
+  // Fixed in ect-ledger-redis (found by this suite): import lines were parsed with JSON.parse,
+  // which keeps the last of two duplicate members, while MemoryLedger refused them: a tampered
+  // line could show one token to a first-wins reader and import another.
+  it("a line with a duplicate member is refused by both backends", async () => {
     const decoy = await mint(w.keyA, { exec_act: "what a first-wins reader sees" });
     const smuggled = lines.map((l, i) =>
       i === 0 ? l.replace('"token":', `"token":${JSON.stringify(decoy)},"token":`) : l,

@@ -18,6 +18,7 @@ import {
   type LedgerHead,
   type LedgerReceipt,
   leafHash,
+  parseStrictJsonValue,
   type RangeOptions,
   RECEIPT_TYP,
   type ResolvedDagRuleOptions,
@@ -600,7 +601,9 @@ export class RedisLedger implements Ledger {
       if (line.trim() === "") continue;
       let record: Record<string, unknown>;
       try {
-        record = JSON.parse(line) as Record<string, unknown>;
+        // Strict (SPEC 5.3): JSON.parse keeps the last of two duplicate members, so a line could
+        // show one token to a first-wins reader and import another; MemoryLedger refuses it too.
+        record = parseStrictJsonValue(line) as Record<string, unknown>;
       } catch (error) {
         throw importError(lineNo, "not JSON", error);
       }

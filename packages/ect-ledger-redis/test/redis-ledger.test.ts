@@ -329,6 +329,21 @@ describe("startup check", () => {
 });
 
 describe("import and paging", () => {
+  it("refuses an import line with a duplicate member (strict JSON), importing nothing", async () => {
+    const source = ledger();
+    const issuer = await testIssuer();
+    await source.append(await issuer.issue({}));
+    const lines: string[] = [];
+    for await (const line of source.exportJsonl()) lines.push(line);
+    // A first-wins reader would see the decoy; JSON.parse (last wins) would import the real token.
+    const decoy = await issuer.issue({});
+    const smuggled = lines[0]!.replace('"token":', `"token":${JSON.stringify(decoy)},"token":`);
+    const target = ledger();
+    expect(await codeOf(() => target.importJsonl([smuggled]))).toBe(EctErrorCodes.LEDGER_IMPORT_INVALID);
+    expect((await target.head()).seq).toBe(0);
+    expect((await target.importJsonl(lines)).imported).toBe(1);
+  });
+
   it("imports more entries than one batch and pages workflows and ranges", async () => {
     const source = ledger();
     const issuer = await testIssuer();
