@@ -157,8 +157,16 @@ async function main() {
 
   let failed = false;
   for (const id of selected) {
-    const suite = (await import(`./suites/${id}.mjs`)).default;
     const suiteStart = Date.now();
+    let suite;
+    try {
+      suite = (await import(`./suites/${id}.mjs`)).default;
+    } catch (error) {
+      failed = true;
+      rows.push({ suite: id, name: id, error: String(error?.stack ?? error) });
+      console.error(`== ${id}: cannot load: ${error?.stack ?? error}\n`);
+      continue;
+    }
     console.log(`== ${id}: ${suite.title}`);
     const ctx = {
       quick: options.quick,

@@ -7,11 +7,18 @@ import { nowNs, runOps } from "./measure.mjs";
 const ect = await loadEctVerify(workerData.key);
 let verify = ect.newVerify({ capacity: workerData.capacity });
 
-parentPort.on("message", async (message) => {
+// Messages are handled one after another (a chunk queued behind another waits for it), so a
+// worker verifying with `inflight` 1 really verifies one token at a time.
+let queue = Promise.resolve();
+parentPort.on("message", (message) => {
+  queue = queue.then(() => handle(message));
+});
+
+async function handle(message) {
   try {
     if (message.type === "reset") {
       verify = ect.newVerify({ capacity: workerData.capacity });
-      parentPort.postMessage({ type: "reset" });
+      parentPort.postMessage({ type: "reset", id: message.id });
       return;
     }
     const { id, tokens } = message;
@@ -24,7 +31,7 @@ parentPort.on("message", async (message) => {
     });
     parentPort.postMessage({ type: "done", id, busyNs: nowNs() - t0, latencies }, [latencies.buffer]);
   } catch (error) {
-    parentPort.postMessage({ type: "error", error: String(error?.stack ?? error) });
+    parentPort.postMessage({ type: "error", id: message.id, error: String(error?.stack ?? error) });
   }
-});
+}
 parentPort.postMessage({ type: "ready" });
