@@ -49,13 +49,16 @@ function usage(code) {
   --only    run only these suites: ${SUITES.join(", ")}
   --quick   small counts, for a smoke test (the figures are noisier)
   --out     write the results JSON here (default: bench/results.json, only for a full run)
+  --ledger-entries <n>
+            grow the memory ledger to exactly n entries (default: the largest of 1M, 500k,
+            200k, ... that fits the suite's 90 s budget at the measured rate)
   --list    list the suites and exit
   --report  print bench/results.json as Markdown and exit`);
   process.exit(code);
 }
 
 function parseArgs(argv) {
-  const options = { only: [], quick: false, out: undefined };
+  const options = { only: [], quick: false, out: undefined, ledgerEntries: undefined };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "--") continue;
@@ -63,6 +66,7 @@ function parseArgs(argv) {
     else if (arg === "--only") options.only.push(...(argv[++i] ?? "").split(",").filter(Boolean));
     else if (arg.startsWith("--only=")) options.only.push(...arg.slice(7).split(",").filter(Boolean));
     else if (arg === "--out") options.out = argv[++i];
+    else if (arg === "--ledger-entries") options.ledgerEntries = Number(argv[++i]);
     else if (arg.startsWith("--out=")) options.out = arg.slice(6);
     else if (arg === "--list") {
       console.log(SUITES.join("\n"));
@@ -72,6 +76,17 @@ function parseArgs(argv) {
       console.error(`unknown argument: ${arg}`);
       usage(2);
     }
+  }
+  if (
+    options.ledgerEntries !== undefined &&
+    !(
+      Number.isSafeInteger(options.ledgerEntries) &&
+      options.ledgerEntries >= 20_000 &&
+      options.ledgerEntries % 10_000 === 0
+    )
+  ) {
+    console.error("--ledger-entries takes a multiple of 10000, at least 20000");
+    usage(2);
   }
   for (const id of options.only) {
     if (!SUITES.includes(id)) {
@@ -170,6 +185,7 @@ async function main() {
     console.log(`== ${id}: ${suite.title}`);
     const ctx = {
       quick: options.quick,
+      options,
       root,
       benchDir,
       log: (message) => console.log(`   ${message}`),

@@ -59,6 +59,9 @@ async function appendAll(ledger, tokens, latencies = new Float64Array(tokens.len
 }
 
 const log = (m) => process.stderr.write(`   ${m}\n`);
+// Warm the code paths up (JIT) on a throwaway ledger, so the first window measures a small
+// ledger, not a cold process.
+await appendAll(new MemoryLedger(), nextTokens(5000));
 collectGarbage();
 const heapBefore = process.memoryUsage().heapUsed;
 const ledger = new MemoryLedger();
