@@ -52,6 +52,8 @@ function hookProcessExit() {
   process.on("exit", () => killAll("SIGKILL"));
   for (const signal of ["SIGINT", "SIGTERM"]) {
     process.on(signal, () => {
+      for (const server of running)
+        process.stderr.write(`\n${signal}: stopping redis-server pid ${server.pid}\n`);
       killAll("SIGTERM");
       process.exit(130);
     });
