@@ -178,7 +178,7 @@ describe.concurrent("ect create + ect verify", () => {
     const { exportPrivatePem } = await import("ect-crypto");
     writeFileSync(join(dir, "a.pem"), await exportPrivatePem(keyA.key), { mode: 0o600 });
     const created = await ect(
-      ["create", "--key", "a.pem", "--kid", keyA.key.kid, "--iss", A, "--aud", B, "--exec-act", "from-pem"],
+      ["create", "--key", "a.pem", `--kid=${keyA.key.kid}`, "--iss", A, "--aud", B, "--exec-act", "from-pem"],
       { cwd: dir },
     );
     expect(created.code, created.stderr).toBe(0);
