@@ -81,6 +81,22 @@ export async function runAttacks(options: {
   const intakeToken = captured.tokens[0]!;
   const intakeJti = String(decodeEct(intakeToken).claims.jti);
   const say = (text: string) => log.add("attacker", "send", text);
+  // A glowing credit report claiming to come from credit-check, signed with whatever key is given.
+  const forgeCreditReport = async (key: Parameters<typeof createEct>[1]) => {
+    const body = await prepareBody(JSON.stringify({ applicationId: "A-1042", score: 850 }));
+    const token = await createEct(
+      {
+        iss: a.credit.spec.id,
+        aud: a.underwriting.spec.id,
+        wid,
+        exec_act: "credit_check",
+        pred: [intakeJti],
+        out_hash: body.hash,
+      },
+      key,
+    );
+    return { body, token };
+  };
 
   let tamper: TamperResult | undefined;
   const definitions: AttackDefinition[] = [
@@ -127,18 +143,7 @@ export async function runAttacks(options: {
       target: a.underwriting.spec.name,
       expected: { status: 403, code: "ECT_KEY_NOT_FOUND" },
       run: async () => {
-        const body = await prepareBody(JSON.stringify({ applicationId: "A-1042", score: 850 }));
-        const token = await createEct(
-          {
-            iss: a.credit.spec.id,
-            aud: a.underwriting.spec.id,
-            wid,
-            exec_act: "credit_check",
-            pred: [intakeJti],
-            out_hash: body.hash,
-          },
-          a.fraud.key,
-        );
+        const { body, token } = await forgeCreditReport(a.fraud.key);
         say(`forges a credit-check ECT signed with fraud-check's key (kid ${a.fraud.key.kid})`);
         return attempt(a.underwriting, [token], body.bytes);
       },
@@ -151,18 +156,11 @@ export async function runAttacks(options: {
       target: a.underwriting.spec.name,
       expected: { status: 403, code: "ECT_SIGNATURE_INVALID" },
       run: async () => {
-        const body = await prepareBody(JSON.stringify({ applicationId: "A-1042", score: 850 }));
-        const token = await createEct(
-          {
-            iss: a.credit.spec.id,
-            aud: a.underwriting.spec.id,
-            wid,
-            exec_act: "credit_check",
-            pred: [intakeJti],
-            out_hash: body.hash,
-          },
-          { privateKey: a.fraud.key.privateKey, kid: a.credit.key.kid, alg: "ES256" },
-        );
+        const { body, token } = await forgeCreditReport({
+          privateKey: a.fraud.key.privateKey,
+          kid: a.credit.key.kid,
+          alg: "ES256",
+        });
         say(`forges a credit-check ECT with kid ${a.credit.key.kid} but fraud-check's private key`);
         return attempt(a.underwriting, [token], body.bytes);
       },
