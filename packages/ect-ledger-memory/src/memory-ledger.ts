@@ -16,6 +16,7 @@ import {
   GENESIS_CHAIN_HASH,
   type ImportResult,
   isEctError,
+  issueReceipt,
   type JwsSigner,
   type Ledger,
   type LedgerEntry,
@@ -26,8 +27,8 @@ import {
   ledgerEntryRecord,
   parseStrictJsonValue,
   type RangeOptions,
-  RECEIPT_TYP,
   type StoredEct,
+  unsignedReceipt,
   validateClaims,
 } from "ect-core";
 import { deepFreeze } from "./deep-freeze.js";
@@ -273,21 +274,8 @@ export class MemoryLedger implements Ledger {
     return Object.freeze({ status: "appended", entry, receipt, unresolvedPredecessors: unresolved });
   }
 
-  async #signReceipt(entry: LedgerEntry): Promise<LedgerReceipt> {
-    const fields = {
-      seq: entry.seq,
-      jti: entry.jti,
-      wid: entry.wid,
-      leafHash: entry.leafHash,
-      chainHash: entry.chainHash,
-      appendedAt: entry.ingestedAt,
-    };
-    if (!this.#signer) return Object.freeze(fields);
-    try {
-      return Object.freeze({ ...fields, jws: await this.#signer.sign(fields, RECEIPT_TYP) });
-    } catch (e) {
-      throw new EctError(EctErrorCodes.LEDGER_APPEND_FAILED, "the receipt signer failed", { cause: e });
-    }
+  #signReceipt(entry: LedgerEntry): Promise<LedgerReceipt> {
+    return issueReceipt(entry, this.#signer);
   }
 
   /** The stored receipt; imported entries get theirs (signed, if the ledger signs) on first request. */
@@ -476,14 +464,7 @@ export class MemoryLedger implements Ledger {
       for (let i = 0; i < staged.length; i++) {
         const e = staged[i]!;
         // Unsigned until first asked for (a duplicate append signs it then, if the ledger signs).
-        this.#receipts[i] = Object.freeze({
-          seq: e.seq,
-          jti: e.jti,
-          wid: e.wid,
-          leafHash: e.leafHash,
-          chainHash: e.chainHash,
-          appendedAt: e.ingestedAt,
-        });
+        this.#receipts[i] = unsignedReceipt(e);
       }
       return Object.freeze({ imported: staged.length, head: this.#head });
     });

@@ -12,6 +12,7 @@ import {
   ectKey,
   GENESIS_CHAIN_HASH,
   type ImportResult,
+  issueReceipt,
   type JwsSigner,
   type Ledger,
   type LedgerEntry,
@@ -20,7 +21,6 @@ import {
   leafHash,
   parseStrictJsonValue,
   type RangeOptions,
-  RECEIPT_TYP,
   type ResolvedDagRuleOptions,
   resolveDagRuleOptions,
   type StoredEct,
@@ -388,17 +388,8 @@ export class RedisLedger implements Ledger {
     );
   }
 
-  async #receipt(raw: RawEntry): Promise<LedgerReceipt> {
-    const fields = {
-      seq: raw.seq,
-      jti: raw.jti,
-      wid: raw.wid,
-      leafHash: raw.leafHash,
-      chainHash: raw.chainHash,
-      appendedAt: raw.ingestedAt,
-    };
-    if (this.#signer === undefined) return Object.freeze(fields);
-    return Object.freeze({ ...fields, jws: await this.#signer.sign(fields, RECEIPT_TYP) });
+  #receipt(raw: RawEntry): Promise<LedgerReceipt> {
+    return issueReceipt(raw, this.#signer);
   }
 
   /** The entry with this identity (UUIDs compare case-insensitively), or `undefined`. */
