@@ -1,12 +1,12 @@
 // validateDag (ect-dag, SPEC 6 rules 1-6) per new token against workflows of 1k, 10k and 100k
-// stored nodes in a Map-backed ECTStore. The cost of one validation is the lookups of the token's
+// stored nodes in a Map-backed EctStore. The cost of one validation is the lookups of the token's
 // own key, its predecessors and its ancestors; it should not depend on how many other nodes the
 // workflow holds. A second part measures the ancestor walk itself on chains of growing depth.
 import { randomUUID } from "node:crypto";
 import { interleave, measure } from "../lib/measure.mjs";
 import { importPackage } from "../lib/suite.mjs";
 
-/** An ECTStore over a Map keyed by ectKey(wid, jti). Only claims are read by the DAG rules. */
+/** An EctStore over a Map keyed by ectKey(wid, jti). Only claims are read by the DAG rules. */
 function mapStore(ectKey) {
   const map = new Map();
   return {
@@ -59,7 +59,7 @@ function buildWorkflow({ size, laneLength, ectKey, iat }) {
 }
 
 export default {
-  title: "validateDag per new token vs workflow size (Map-backed ECTStore)",
+  title: "validateDag per new token vs workflow size (Map-backed EctStore)",
   async run(ctx) {
     const { ectKey } = await importPackage("ect-core", ["ectKey"]);
     const { validateDag } = await importPackage("ect-dag", ["validateDag"]);

@@ -5,7 +5,7 @@ import { createServer, type RequestListener, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import {
   decodeEct,
-  type ECTStore,
+  type EctStore,
   type EctClaimsInput,
   ectKey,
   type JsonObject,
@@ -51,12 +51,12 @@ export function issuerRecordedDagCheck(ledger: Ledger): VerificationCheck {
       ectKey(stored.claims.wid, stored.claims.jti) === ownKey
         ? undefined
         : stored;
-    const view: ECTStore = {
+    const view: EctStore = {
       getEct: async (wid, jti) => hideSelf(await ledger.getEct(wid, jti)),
     };
     if (typeof ledger.findEctByJti === "function") {
       const find = ledger.findEctByJti.bind(ledger);
-      (view as { findEctByJti?: ECTStore["findEctByJti"] }).findEctByJti = async (jti: string) =>
+      (view as { findEctByJti?: EctStore["findEctByJti"] }).findEctByJti = async (jti: string) =>
         hideSelf(await find(jti));
     }
     return dagCheck({ store: view })(context);

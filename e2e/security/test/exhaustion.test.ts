@@ -3,7 +3,7 @@
  * own code at every entrance (verifier, decoder, ledger append, JSON Lines import, HTTP), never with
  * a stack overflow, and never after touching a key resolver or a store.
  */
-import { base64urlEncodeText, decodeEct, type ECTStore } from "ect-core";
+import { base64urlEncodeText, decodeEct, type EctStore } from "ect-core";
 import { createEct, createEctVerifier, staticKeyResolver } from "ect-crypto";
 import { dagCheck } from "ect-dag";
 import { verifyExecutionContext } from "ect-http";
@@ -32,7 +32,7 @@ let resolverCalls = 0;
 let storeCalls = 0;
 
 /** A store that counts every lookup (and holds nothing). */
-const countingStore: ECTStore = {
+const countingStore: EctStore = {
   async getEct() {
     storeCalls++;
     return undefined;

@@ -1,7 +1,7 @@
 /**
  * The interfaces the upper layers meet through (ARCHITECTURE: layering). `ect-crypto` implements
  * key resolvers, replay caches and signers; `ect-dag` implements checks and DAG validators; ledgers
- * implement `Ledger` and `ECTStore`. None of them imports another: they are wired by the caller.
+ * implement `Ledger` and `EctStore`. None of them imports another: they are wired by the caller.
  */
 import type { EctError, Result } from "./errors.js";
 import type { EctClaims, EctHeader, VerifiedEct } from "./types.js";
@@ -110,7 +110,7 @@ export interface StoredEct {
 }
 
 /** Lookup of stored ECTs by `(wid, jti)` (SPEC 6). Ledgers implement it. */
-export interface ECTStore {
+export interface EctStore {
   /**
    * The stored ECT with this identity, or `undefined`. `wid` absent/null means the empty scope;
    * UUIDs compare case-insensitively.
@@ -156,7 +156,7 @@ export interface DagValidationResult {
  * runs it atomically with its append (SPEC 6: "the check and the append of a ledger are one
  * atomic step").
  */
-export type DagValidator = (claims: EctClaims, store: ECTStore) => Promise<DagValidationResult>;
+export type DagValidator = (claims: EctClaims, store: EctStore) => Promise<DagValidationResult>;
 
 // ---------------------------------------------------------------------------------------------
 // Ledger (SPEC 7)
@@ -303,7 +303,7 @@ export interface ImportResult {
  * An append-only, tamper-evident audit ledger (SPEC 7). Every backend passes the
  * `ect-ledger-testkit` conformance suite.
  */
-export interface Ledger extends ECTStore {
+export interface Ledger extends EctStore {
   /**
    * Appends a token, keyed by `(wid or "", jti)`. A byte-identical decoded header and claims is a
    * `duplicate` (with the existing receipt), different ones a `conflict` (kept as evidence); with

@@ -12,7 +12,7 @@ import type {
   ChainVerification,
   DagRuleOptions,
   DagValidator,
-  ECTStore,
+  EctStore,
   Ledger,
   LedgerEntry,
   LedgerHead,
@@ -410,7 +410,7 @@ async function auditEntry(
 }
 
 /** A store view of the entries strictly before `seq`: what the ledger held when `seq` was appended. */
-function storeBefore(ledger: Ledger, seq: number): ECTStore {
+function storeBefore(ledger: Ledger, seq: number): EctStore {
   return {
     async getEct(wid, jti) {
       const e = await ledger.get(wid, jti);

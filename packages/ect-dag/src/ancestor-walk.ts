@@ -1,4 +1,4 @@
-import type { ECTStore, StoredEct } from "ect-core";
+import type { EctStore, StoredEct } from "ect-core";
 
 /** A stored direct predecessor the walk starts from. */
 export interface WalkStart {
@@ -12,7 +12,7 @@ export interface WalkStart {
 
 /** Input of {@link walkAncestors}. */
 export interface AncestorWalkInput {
-  readonly store: ECTStore;
+  readonly store: EctStore;
   /** The child's `wid` (`null` for none): the scope every lookup uses (SPEC 6.2, 6.3). */
   readonly wid: string | null;
   /** The key of the node being validated: reaching it is a cycle (SPEC 6.5). */

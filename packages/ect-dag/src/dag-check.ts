@@ -1,6 +1,6 @@
 import {
   type DagRuleOptions,
-  type ECTStore,
+  type EctStore,
   EctError,
   resolveDagRuleOptions,
   type VerificationCheck,
@@ -10,7 +10,7 @@ import { runDagRules } from "./validate-dag.js";
 /** Options of {@link dagCheck}: the store to check against and the {@link DagRuleOptions}. */
 export interface DagCheckOptions extends DagRuleOptions {
   /** Where stored ECTs are looked up, usually the ledger. */
-  readonly store: ECTStore;
+  readonly store: EctStore;
 }
 
 /**

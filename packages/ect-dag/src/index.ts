@@ -1,6 +1,6 @@
 /**
  * `ect-dag`: the workflow DAG rules of ECT (SPEC 6: uniqueness, existence, workflow consistency,
- * temporal order, acyclicity, predecessor policy) over any ect-core `ECTStore`, as a function
+ * temporal order, acyclicity, predecessor policy) over any ect-core `EctStore`, as a function
  * ({@link validateDag}), a ledger validator ({@link createDagValidator}) and a verifier check
  * ({@link dagCheck}); plus graph queries (ancestors, descendants, roots, leaves, topological order,
  * critical path) and rendering to Mermaid, Graphviz DOT and terminal text. No `node:` imports: it

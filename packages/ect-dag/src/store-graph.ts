@@ -1,4 +1,4 @@
-import { EctErrorCodes as C, Defaults, type ECTStore, EctError, ectKey, type StoredEct } from "ect-core";
+import { EctErrorCodes as C, Defaults, type EctStore, EctError, ectKey, type StoredEct } from "ect-core";
 import { isStoredEctFor } from "./ancestor-walk.js";
 import {
   type BuildGraphOptions,
@@ -42,8 +42,8 @@ export async function loadWorkflowGraph(options: LoadWorkflowGraphOptions): Prom
 
 /** Options of {@link loadAncestorGraph}. */
 export interface LoadAncestorGraphOptions {
-  /** Where ECTs are looked up by `(wid, jti)`: any `ECTStore`, e.g. a ledger. */
-  readonly store: ECTStore;
+  /** Where ECTs are looked up by `(wid, jti)`: any `EctStore`, e.g. a ledger. */
+  readonly store: EctStore;
   /** The workflow of the node (`null` for none); every lookup stays in this scope (SPEC 6.2). */
   readonly wid: string | null;
   /** The node whose ancestry to load. */

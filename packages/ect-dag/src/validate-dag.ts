@@ -3,7 +3,7 @@ import {
   type DagRuleOptions,
   type DagValidationResult,
   type DagValidator,
-  type ECTStore,
+  type EctStore,
   type EctClaims,
   EctError,
   ectKey,
@@ -56,7 +56,7 @@ function policyDecision(stored: StoredEct): unknown {
 }
 
 async function lookupPredecessors(
-  store: ECTStore,
+  store: EctStore,
   wid: string | null,
   ids: readonly string[],
 ): Promise<PredLookup[]> {
@@ -98,7 +98,7 @@ async function lookupPredecessors(
  */
 export async function runDagRules(
   claims: EctClaims,
-  store: ECTStore,
+  store: EctStore,
   options: ResolvedDagRuleOptions,
 ): Promise<DagValidationResult> {
   checkShape(claims);
@@ -322,7 +322,7 @@ export async function runDagRules(
  */
 export async function validateDag(
   claims: EctClaims,
-  store: ECTStore,
+  store: EctStore,
   options?: DagRuleOptions,
 ): Promise<DagValidationResult> {
   return runDagRules(claims, store, resolveDagRuleOptions(options));

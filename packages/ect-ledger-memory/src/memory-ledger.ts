@@ -115,7 +115,7 @@ async function checkEntry(
 let tamperEntry: (ledger: MemoryLedger, seq: number, mutation: MemoryLedgerTamperMutation) => void;
 
 /**
- * An in-memory, append-only, hash-chained ECT audit ledger (SPEC 7) that is also an `ECTStore`
+ * An in-memory, append-only, hash-chained ECT audit ledger (SPEC 7) that is also an `EctStore`
  * for the DAG rules (SPEC 6). Appends are serialised, so the identity check, the DAG rules and the
  * append are one atomic step. Memory grows linearly with the entries (arrays and maps, no copy of
  * the log per append). Runs in any JavaScript runtime.
@@ -327,12 +327,12 @@ export class MemoryLedger implements Ledger {
     return run;
   }
 
-  /** {@inheritDoc ect-core!ECTStore.getEct} */
+  /** {@inheritDoc ect-core!EctStore.getEct} */
   async getEct(wid: string | null | undefined, jti: string): Promise<StoredEct | undefined> {
     return this.get(wid, jti);
   }
 
-  /** {@inheritDoc ect-core!ECTStore.findEctByJti} */
+  /** {@inheritDoc ect-core!EctStore.findEctByJti} */
   async findEctByJti(jti: string): Promise<StoredEct | undefined> {
     return typeof jti === "string" ? this.#byJti.get(jti.toLowerCase()) : undefined;
   }

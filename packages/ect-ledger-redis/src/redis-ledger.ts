@@ -195,7 +195,7 @@ function violationOf(
 }
 
 /**
- * An ECT audit ledger on Redis (SPEC 7) that is also an `ECTStore` for the DAG rules (SPEC 6).
+ * An ECT audit ledger on Redis (SPEC 7) that is also an `EctStore` for the DAG rules (SPEC 6).
  *
  * Every append is **one server-side Lua script**: identity check (duplicate / conflict), the DAG
  * rules when configured, and the writes of entry, identity index, workflow list, sequence number
@@ -400,13 +400,13 @@ export class RedisLedger implements Ledger {
     return raw === undefined ? undefined : toLedgerEntry(raw);
   }
 
-  /** {@link RedisLedger.get} for the DAG rules (`ECTStore`). */
+  /** {@link RedisLedger.get} for the DAG rules (`EctStore`). */
   async getEct(wid: string | null | undefined, jti: string): Promise<StoredEct | undefined> {
     return this.get(wid, jti);
   }
 
   /**
-   * The earliest entry with this `jti` in any workflow (`ECTStore.findEctByJti`), so the DAG rules
+   * The earliest entry with this `jti` in any workflow (`EctStore.findEctByJti`), so the DAG rules
    * can tell a predecessor stored in another workflow (SPEC 6.3) from a missing one.
    */
   async findEctByJti(jti: string): Promise<StoredEct | undefined> {
