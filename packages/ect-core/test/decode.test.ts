@@ -15,7 +15,7 @@ import {
 
 // SPEC 5 steps 1-3 through decodeEct: length, shape and level, canonical base64url, strict JSON.
 
-const testdata = (path: string) => new URL(`../../../../shared/testdata/${path}`, import.meta.url);
+const testdata = (path: string) => new URL(`../../../testdata/${path}`, import.meta.url);
 const rfc7515 = JSON.parse(readFileSync(testdata("rfc7515/a3_es256.json"), "utf8")) as {
   compact: string;
   protected_b64u: string;

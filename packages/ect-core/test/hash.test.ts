@@ -11,7 +11,7 @@ import {
 
 // Known answers computed outside JavaScript with OpenSSL; each command is next to its vector.
 
-/** RFC 7515 appendix A.3 compact JWS (also in ../shared/testdata/rfc7515/a3_es256.json). */
+/** RFC 7515 appendix A.3 compact JWS (also in testdata/rfc7515/a3_es256.json). */
 const RFC7515_A3 =
   "eyJhbGciOiJFUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.DtEhU3ljbEg8L38VWAfUAqOyKAM6-Xx-F4GawxaepmXFCgfTjDxw5djxLa8ISlSApmWQxfKTUJqPP3-Kg6NU1Q";
 
