@@ -1,0 +1,67 @@
+import { EctError, EctErrorCodes, sha256Sync, toHex } from "ect-core";
+
+/** What a leaf commits to (profile §7 "Leaf input"). */
+export interface LeafInputFields {
+  /** The token exactly as received. */
+  readonly token: string;
+  /** Ingestion time, integer milliseconds since the epoch. */
+  readonly ingestedAt: number;
+  /** The WIT the token was accepted on (profile §9), or `null`/absent. */
+  readonly wit?: string | null;
+}
+
+/** Compact JWS/JWT characters: base64url and dots, so the JSON below needs no escaping (profile §7). */
+const COMPACT = /^[A-Za-z0-9_.-]+$/;
+
+const encoder = new TextEncoder();
+
+/**
+ * The leaf input of profile §7: the UTF-8 bytes of `{"ect":"<token>","ingested_at":<ms>}`, with a
+ * third member `"wit":"<WIT>"` when the entry was accepted on a WIT; exactly these members, in this
+ * order, no whitespace. The only writer of this format.
+ *
+ * @throws {@link EctError} `ECT_LEDGER_APPEND_FAILED` when the token or WIT holds a character
+ *   outside base64url and `.`, or `ingestedAt` is not a non-negative safe integer.
+ */
+export function leafInput(fields: LeafInputFields): Uint8Array {
+  return encoder.encode(leafInputText(fields));
+}
+
+/** {@link leafInput} as a string (what the tlog-proof receipt's `extra` line base64-encodes). */
+export function leafInputText({ token, ingestedAt, wit }: LeafInputFields): string {
+  if (typeof token !== "string" || !COMPACT.test(token)) {
+    throw new EctError(
+      EctErrorCodes.LEDGER_APPEND_FAILED,
+      "a ledger token must be base64url segments and dots",
+    );
+  }
+  if (typeof ingestedAt !== "number" || !Number.isSafeInteger(ingestedAt) || ingestedAt < 0) {
+    throw new EctError(EctErrorCodes.LEDGER_APPEND_FAILED, "ingestedAt must be a non-negative integer (ms)");
+  }
+  if (wit === undefined || wit === null) return `{"ect":"${token}","ingested_at":${ingestedAt}}`;
+  if (typeof wit !== "string" || !COMPACT.test(wit)) {
+    throw new EctError(EctErrorCodes.LEDGER_APPEND_FAILED, "a WIT must be base64url segments and dots");
+  }
+  return `{"ect":"${token}","ingested_at":${ingestedAt},"wit":"${wit}"}`;
+}
+
+/** RFC 9162 §2.1.1 leaf hash `SHA-256(0x00 ‖ input)`. */
+export function hashLeaf(input: Uint8Array): Uint8Array {
+  const buf = new Uint8Array(1 + input.length);
+  buf.set(input, 1);
+  return sha256Sync(buf);
+}
+
+/** RFC 9162 §2.1.1 interior node hash `SHA-256(0x01 ‖ left ‖ right)`. */
+export function hashChildren(left: Uint8Array, right: Uint8Array): Uint8Array {
+  const buf = new Uint8Array(65);
+  buf[0] = 0x01;
+  buf.set(left, 1);
+  buf.set(right, 33);
+  return sha256Sync(buf);
+}
+
+/** The leaf hash of an entry (profile §7) as lower-case hex: what entries and receipts carry. */
+export function entryLeafHash(fields: LeafInputFields): string {
+  return toHex(hashLeaf(leafInput(fields)));
+}
