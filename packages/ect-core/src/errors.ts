@@ -117,6 +117,30 @@ export const EctErrorCodes = {
   LEDGER_IMPORT_INVALID: "ECT_LEDGER_IMPORT_INVALID",
   /** The ledger backend is unavailable (connection refused, timed out). */
   LEDGER_UNAVAILABLE: "ECT_LEDGER_UNAVAILABLE",
+  /**
+   * An RFC 9162 inclusion or consistency proof does not verify: an index or size out of range, a
+   * hash that is not 32 bytes, the wrong number of proof hashes, or a recomputed root that differs
+   * from the expected one (SPEC 7). `member` names the input at fault.
+   */
+  LEDGER_PROOF_INVALID: "ECT_LEDGER_PROOF_INVALID",
+  /** A tree size or leaf index asked of a ledger's tree is outside it (SPEC 7). */
+  LEDGER_INDEX_OUT_OF_RANGE: "ECT_LEDGER_INDEX_OUT_OF_RANGE",
+  /**
+   * A C2SP signed note, or a note verifier key (vkey), breaks the signed-note format: text, lines,
+   * signature lines, key name, key id or base64 (SPEC 7).
+   */
+  LEDGER_NOTE_MALFORMED: "ECT_LEDGER_NOTE_MALFORMED",
+  /**
+   * A signed note carries no valid signature from a trusted key, or a signature from a trusted key
+   * (same key name and key id) fails to verify (SPEC 7).
+   */
+  LEDGER_NOTE_SIGNATURE_INVALID: "ECT_LEDGER_NOTE_SIGNATURE_INVALID",
+  /** A checkpoint's text breaks C2SP tlog-checkpoint (origin, decimal size, base64 root), or its origin is not the expected one (SPEC 7). */
+  LEDGER_CHECKPOINT_MALFORMED: "ECT_LEDGER_CHECKPOINT_MALFORMED",
+  /** A receipt breaks C2SP tlog-proof@v1, or its extra line is not a leaf input of SPEC 7. */
+  LEDGER_RECEIPT_MALFORMED: "ECT_LEDGER_RECEIPT_MALFORMED",
+  /** A receipt is valid but for another token than the one it was checked against (SPEC 7). */
+  LEDGER_RECEIPT_TOKEN_MISMATCH: "ECT_LEDGER_RECEIPT_TOKEN_MISMATCH",
 
   // Extra checks (SPEC 5.9)
   /** An extra verification check refused the token without an `EctError` of its own. */

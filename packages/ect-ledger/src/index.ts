@@ -22,9 +22,21 @@ export type {
 } from "./backend-contract.js";
 export {
   entryLeafHash,
-  hashChildren,
-  hashLeaf,
   type LeafInputFields,
   leafInput,
   leafInputText,
 } from "./leaf-input.js";
+export { emptyTreeRoot, hashChildren, hashLeaf, MERKLE_HASH_LENGTH, merkleTreeHash } from "./merkle-hash.js";
+export { verifyConsistency, verifyInclusion } from "./merkle-proof.js";
+export {
+  integrateLeafHashes,
+  MemoryMerkleTree,
+  type MerkleIntegration,
+  type MerkleNode,
+  type MerkleNodeId,
+  type MerkleNodeReader,
+  type MerkleNodeReaderSync,
+  readConsistencyProof,
+  readInclusionProof,
+  readTreeRoot,
+} from "./merkle-tree.js";

@@ -1,4 +1,5 @@
-import { EctError, EctErrorCodes, sha256Sync, toHex } from "ect-core";
+import { EctError, EctErrorCodes, toHex } from "ect-core";
+import { hashLeaf } from "./merkle-hash.js";
 
 /** What a leaf commits to (profile §7 "Leaf input"). */
 export interface LeafInputFields {
@@ -43,22 +44,6 @@ export function leafInputText({ token, ingestedAt, wit }: LeafInputFields): stri
     throw new EctError(EctErrorCodes.LEDGER_APPEND_FAILED, "a WIT must be base64url segments and dots");
   }
   return `{"ect":"${token}","ingested_at":${ingestedAt},"wit":"${wit}"}`;
-}
-
-/** RFC 9162 §2.1.1 leaf hash `SHA-256(0x00 ‖ input)`. */
-export function hashLeaf(input: Uint8Array): Uint8Array {
-  const buf = new Uint8Array(1 + input.length);
-  buf.set(input, 1);
-  return sha256Sync(buf);
-}
-
-/** RFC 9162 §2.1.1 interior node hash `SHA-256(0x01 ‖ left ‖ right)`. */
-export function hashChildren(left: Uint8Array, right: Uint8Array): Uint8Array {
-  const buf = new Uint8Array(65);
-  buf[0] = 0x01;
-  buf.set(left, 1);
-  buf.set(right, 33);
-  return sha256Sync(buf);
 }
 
 /** The leaf hash of an entry (profile §7) as lower-case hex: what entries and receipts carry. */
