@@ -157,6 +157,16 @@ export const EctErrorCodes = {
    */
   BODY_HASH_MISMATCH: "ECT_BODY_HASH_MISMATCH",
 
+  // profile §10: MCP
+  /** A `tools/call` request or result carries no ECT under `_meta["wimse-ect/execution-context"]` (profile §10). */
+  MCP_ECT_MISSING: "ECT_MCP_ECT_MISSING",
+  /** A tool call's `inp_hash` is absent or differs from the SHA-256 of the JCS form of its arguments (profile §10). */
+  MCP_INPUT_HASH_MISMATCH: "ECT_MCP_INPUT_HASH_MISMATCH",
+  /** A result ECT's `out_hash` is absent or differs from the SHA-256 of the JCS form of the result (profile §10). */
+  MCP_OUTPUT_HASH_MISMATCH: "ECT_MCP_OUTPUT_HASH_MISMATCH",
+  /** A result ECT does not answer the call: its `pred` is not the call's `jti`, or its `wid` differs (profile §10). */
+  MCP_RESULT_NOT_CHAINED: "ECT_MCP_RESULT_NOT_CHAINED",
+
   // Configuration (SPEC 4)
   /** An option or environment variable is invalid, or a required option is missing. */
   CONFIG_INVALID: "ECT_CONFIG_INVALID",
