@@ -6,11 +6,11 @@
 // 1. Installs the pnpm version pinned in package.json ("packageManager") when it is missing:
 //    `npm install -g`, or into ./.tools when the global prefix is not writable. Corepack is not used:
 //    its signature check fails against some registries.
-// 2. Installs the system programs the script needs (redis-server and chromium for the tests) with
+// 2. Installs the system programs the script needs (redis-server, postgresql and chromium for the tests) with
 //    apt-get when running as root on Debian/Ubuntu, or says exactly what to install.
 // 3. `pnpm install --frozen-lockfile`, then `pnpm run <script>`.
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { delimiter, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -24,6 +24,13 @@ const systemNeeds = {
     { bin: "redis-server", pkg: "redis-server", why: "the Redis ledger tests start private servers" },
     { bin: "redis-cli", pkg: "redis-tools", why: "the Redis Cluster test creates a local cluster" },
     { bin: "chromium", pkg: "chromium", why: "browser tests (docs site, demo report, browser bundles)" },
+    {
+      bin: "postgres",
+      pkg: "postgresql",
+      why: "the PostgreSQL ledger tests start private servers",
+      // Debian/Ubuntu keep the server programs in /usr/lib/postgresql/<version>/bin, off PATH.
+      present: () => postgresInstalled(),
+    },
   ],
   "demo:run": [],
 };
@@ -40,6 +47,14 @@ function quiet(cmd, args) {
 }
 function onPath(bin) {
   return quiet("sh", ["-c", `command -v ${bin}`]).status === 0;
+}
+function postgresInstalled() {
+  if (process.env.ECT_POSTGRES_BIN && existsSync(join(process.env.ECT_POSTGRES_BIN, "postgres"))) return true;
+  const debian = "/usr/lib/postgresql";
+  if (existsSync(debian) && readdirSync(debian).some((v) => existsSync(join(debian, v, "bin", "initdb")))) {
+    return true;
+  }
+  return onPath("initdb") && onPath("postgres");
 }
 function fail(message) {
   console.error(`\nsetup: ${message}`);
@@ -69,7 +84,7 @@ if (current.status !== 0 || current.stdout.trim() !== pinned) {
 }
 
 // 2. system programs
-const missing = (systemNeeds[script] ?? []).filter((need) => !onPath(need.bin));
+const missing = (systemNeeds[script] ?? []).filter((need) => !(need.present ?? (() => onPath(need.bin)))());
 if (missing.length > 0) {
   const pkgs = [...new Set(missing.map((m) => m.pkg))];
   const isRoot = typeof process.getuid === "function" && process.getuid() === 0;

@@ -1,6 +1,17 @@
 /**
- * `ect-ledger-postgres`: PostgreSQL backend for the ECT audit ledger (one transaction per append under an advisory lock) and a shared replay cache.
+ * `ect-ledger-postgres`: the ECT audit ledger on PostgreSQL (profile §7: one transaction per
+ * append under a per-ledger advisory lock, `synchronous_commit` on, so an acknowledged append
+ * survives a crash of the server) and a replay cache shared by verifier instances (profile §5
+ * step 10). Tables are created by one explicit, idempotent, versioned migration.
  *
  * @packageDocumentation
  */
-export {};
+export {
+  checkPostgresDurability,
+  type PostgresDurabilityReport,
+  type PostgresDurabilitySettings,
+  type PostgresQueryable,
+} from "./durability-check.js";
+export { isTransientPostgresError, type PostgresConnectionOptions } from "./postgres-connection.js";
+export { PostgresReplayCache, type PostgresReplayCacheOptions } from "./postgres-replay-cache.js";
+export { DEFAULT_SCHEMA, type MigrationResult, migratePostgresSchema, SCHEMA_VERSION } from "./schema.js";
