@@ -18,7 +18,14 @@ export interface PostgresDurabilityReport {
 
 /** The one query method the check needs (a `pg` `Client`, `PoolClient` or `Pool`). */
 export interface PostgresQueryable {
-  query(text: string): Promise<{ rows: Record<string, unknown>[] }>;
+  /** Runs one SQL statement and resolves with its rows. */
+  query(text: string): Promise<PostgresRows>;
+}
+
+/** The part of a `pg` query result the check reads. */
+export interface PostgresRows {
+  /** The result rows, one object per row keyed by column name. */
+  readonly rows: Record<string, unknown>[];
 }
 
 /**

@@ -11,6 +11,7 @@ export {
   type PostgresDurabilityReport,
   type PostgresDurabilitySettings,
   type PostgresQueryable,
+  type PostgresRows,
 } from "./durability-check.js";
 export { isTransientPostgresError, type PostgresConnectionOptions } from "./postgres-connection.js";
 export { PostgresReplayCache, type PostgresReplayCacheOptions } from "./postgres-replay-cache.js";

@@ -12,6 +12,7 @@ export { findPostgresBinDir } from "./postgres-binaries.js";
 export {
   type PostgresFaultProxy,
   type PostgresFaultProxyOptions,
+  type PostgresSocketAddress,
   type StatementFault,
   startPostgresFaultProxy,
 } from "./postgres-fault-proxy.js";

@@ -1,12 +1,21 @@
 import { createServer, type Server, Socket } from "node:net";
 import { join } from "node:path";
 
+/** Where a server's unix socket is: `<socketDir>/.s.PGSQL.<port>`. */
+export interface PostgresSocketAddress {
+  /** The socket's folder. */
+  readonly socketDir: string;
+  /** The port number in the socket's name. */
+  readonly port: number;
+}
+
 /** Options of {@link startPostgresFaultProxy}. */
 export interface PostgresFaultProxyOptions {
   /** The server's unix socket folder and port number (a {@link PostgresServerHandle} fits). */
-  readonly target: { readonly socketDir: string; readonly port: number };
-  /** User and database for {@link PostgresFaultProxy.connectionString} (default `postgres`). */
+  readonly target: PostgresSocketAddress;
+  /** The user in {@link PostgresFaultProxy.connectionString} (default `postgres`). */
   readonly user?: string;
+  /** The database in {@link PostgresFaultProxy.connectionString} (default `postgres`). */
   readonly database?: string;
 }
 
