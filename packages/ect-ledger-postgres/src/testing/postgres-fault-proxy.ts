@@ -83,6 +83,13 @@ function reset(socket: Socket): void {
   }
 }
 
+/** The first whole typed message (type byte, int32 length, body) at the start of `buffer`, if complete. */
+function typedMessage(buffer: Buffer): Buffer | undefined {
+  if (buffer.length < 5) return undefined;
+  const length = buffer.readInt32BE(1) + 1;
+  return buffer.length < length ? undefined : buffer.subarray(0, length);
+}
+
 /** The SQL text of a Query ('Q') or Parse ('P') message body, else undefined. */
 function statementText(type: number, body: Buffer): string | undefined {
   if (type === 0x51) return body.toString("utf8", 0, Math.max(0, body.indexOf(0)));
@@ -139,12 +146,10 @@ export async function startPostgresFaultProxy(
         pair.inbound = buffer.subarray(length);
         continue;
       }
-      if (buffer.length < 5) return;
-      const length = buffer.readInt32BE(1) + 1;
-      if (buffer.length < length) return;
-      const type = buffer[0]!;
-      const message = buffer.subarray(0, length);
-      pair.inbound = buffer.subarray(length);
+      const message = typedMessage(buffer);
+      if (message === undefined) return;
+      const type = message[0]!;
+      pair.inbound = buffer.subarray(message.length);
       const text = statementText(type, message.subarray(5));
       if (text !== undefined) statements++;
       const fault = armed;
@@ -179,12 +184,10 @@ export async function startPostgresFaultProxy(
         pair.outbound = buffer.subarray(1);
         continue;
       }
-      if (buffer.length < 5) return;
-      const length = buffer.readInt32BE(1) + 1;
-      if (buffer.length < length) return;
-      const type = buffer[0]!;
-      const message = buffer.subarray(0, length);
-      pair.outbound = buffer.subarray(length);
+      const message = typedMessage(buffer);
+      if (message === undefined) return;
+      const type = message[0]!;
+      pair.outbound = buffer.subarray(message.length);
       if (type === 0x5a) pair.pendingReady = Math.max(0, pair.pendingReady - 1);
       if (pair.swallowing) {
         if (type === 0x5a && pair.pendingReady === 0) {

@@ -433,11 +433,20 @@ export function createPostgresTemplate(): string {
 export async function startPostgresServer(
   options: PostgresServerOptions = {},
 ): Promise<PostgresServerHandle> {
+  return createAndServe("ect-pg-", options, (binDir, dataDir) => initDataDir(binDir, dataDir));
+}
+
+/** Makes a private folder, fills its `data/` with `fill`, and starts a server on it. */
+async function createAndServe(
+  prefix: string,
+  options: PostgresServerOptions,
+  fill: (binDir: string, dataDir: string) => void,
+): Promise<PostgresServerHandle> {
   const binDir = findPostgresBinDir();
-  const dir = makeServerFolder("ect-pg-");
+  const dir = makeServerFolder(prefix);
   const dataDir = join(dir, "data");
   try {
-    initDataDir(binDir, dataDir);
+    fill(binDir, dataDir);
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
     throw error;
@@ -466,11 +475,12 @@ export async function startPostgresStandby(
   primary: PostgresServerHandle,
   options: PostgresStandbyOptions = {},
 ): Promise<PostgresServerHandle> {
-  const binDir = findPostgresBinDir();
-  const dir = makeServerFolder("ect-pg-standby-");
-  const dataDir = join(dir, "data");
   const applicationName = options.applicationName ?? "standby1";
-  try {
+  const settings = {
+    primary_conninfo: `host=${primary.socketDir} port=${primary.port} user=${primary.user} application_name=${applicationName}`,
+    ...(options.settings ?? {}),
+  };
+  return createAndServe("ect-pg-standby-", { ...options, settings }, (binDir, dataDir) =>
     runProgram(join(binDir, "pg_basebackup"), [
       "-D",
       dataDir,
@@ -484,21 +494,8 @@ export async function startPostgresStandby(
       "stream",
       "-R",
       "--no-sync",
-    ]);
-  } catch (error) {
-    rmSync(dir, { recursive: true, force: true });
-    throw error;
-  }
-  return serve(binDir, {
-    dir,
-    dataDir,
-    port: SOCKET_PORT,
-    settings: {
-      primary_conninfo: `host=${primary.socketDir} port=${primary.port} user=${primary.user} application_name=${applicationName}`,
-      ...(options.settings ?? {}),
-    },
-    startTimeoutMs: options.startTimeoutMs ?? 60_000,
-  });
+    ]),
+  );
 }
 
 /**
