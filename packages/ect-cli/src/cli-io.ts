@@ -19,7 +19,7 @@ export interface CliIo {
   readonly stdout: CliOutput;
   /** Standard error: errors, warnings, progress. */
   readonly stderr: CliOutput;
-  /** Environment variables (`ECT_*` of SPEC 4, `ECT_DEBUG`). */
+  /** Environment variables (`ECT_*` of profile §4, `ECT_DEBUG`). */
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Directory relative paths are resolved against (default `process.cwd()`). */
   readonly cwd?: string;

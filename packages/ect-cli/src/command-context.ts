@@ -3,7 +3,7 @@ import { type ExitStatus, usageError } from "./cli-error.js";
 import type { CliIo } from "./cli-io.js";
 import type { CommandSpec, ParsedCommand } from "./command-spec.js";
 
-/** What a command runs with: the streams, the clock and the SPEC 4 configuration. */
+/** What a command runs with: the streams, the clock and the profile §4 configuration. */
 export interface CommandContext {
   /** The streams and environment of the run. */
   readonly io: CliIo;
@@ -15,7 +15,7 @@ export interface CommandContext {
   warn(message: string): void;
   /** Milliseconds since the epoch. */
   now(): number;
-  /** The SPEC 4 settings from the `ECT_*` environment variables (invalid ones: a usage error). */
+  /** The profile §4 settings from the `ECT_*` environment variables (invalid ones: a usage error). */
   config(): EctConfig;
 }
 

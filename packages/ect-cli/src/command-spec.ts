@@ -13,6 +13,8 @@ export interface OptionSpec {
   readonly value?: string;
   /** One line (or a few) for the help. */
   readonly description: string;
+  /** The command cannot run without it: every missing required option is reported at once. */
+  readonly required?: boolean;
 }
 
 /** A command (or sub-command): the single source of its parser and its help text. */
@@ -33,7 +35,18 @@ export interface CommandSpec {
   readonly examples: readonly string[];
   /** Extra sections (title and text) after the options. */
   readonly sections?: readonly { readonly title: string; readonly text: string }[];
+  /**
+   * Options people guess that this command does not have, with what to write instead (e.g.
+   * `"--aud": "--verifier-id ID (the audience a token must name)"`).
+   */
+  readonly guesses?: Readonly<Record<string, string>>;
 }
+
+/** Guesses every command answers (the trust flags of earlier versions). */
+const COMMON_GUESSES: Readonly<Record<string, string>> = {
+  "--jwks": "--trust ISS=FILE (binds the keys of FILE to the issuer ISS)",
+  "--iss-key": "--trust ISS=FILE (binds the keys of FILE to the issuer ISS)",
+};
 
 /** The parsed command line of one command. */
 export interface ParsedCommand {
@@ -98,7 +111,13 @@ export function parseCommand(spec: CommandSpec, argv: readonly string[]): Parsed
   }
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: true, tokens: true });
+    parsed = parseArgs({
+      args: joinStringValues(spec, argv),
+      options,
+      strict: true,
+      allowPositionals: true,
+      tokens: true,
+    });
   } catch (error) {
     throw translateParseError(spec, error);
   }
@@ -113,10 +132,19 @@ export function parseCommand(spec: CommandSpec, argv: readonly string[]): Parsed
       throw usageError(`option --${token.name} was given more than once`, `give it once; ${helpHint(spec)}`);
     }
   }
+  const missing = Object.entries(spec.options)
+    .filter(([name, option]) => option.required && values[name] === undefined)
+    .map(([name]) => name);
   const { min, max, name } = spec.positionals;
   if (parsed.positionals.length < min) {
-    throw usageError(`missing ${name}`, `usage: ect ${spec.name} ${spec.usage[0] ?? ""}; ${helpHint(spec)}`);
+    const also =
+      missing.length > 0 ? ` and ${missingOptionsError(spec, missing).message.slice("missing ".length)}` : "";
+    throw usageError(
+      `missing ${name}${also}`,
+      `usage: ect ${spec.name} ${spec.usage[0] ?? ""}; ${helpHint(spec)}`,
+    );
   }
+  if (missing.length > 0) throw missingOptionsError(spec, missing);
   if (parsed.positionals.length > max) {
     const extra = parsed.positionals[max]!;
     throw usageError(
@@ -129,15 +157,64 @@ export function parseCommand(spec: CommandSpec, argv: readonly string[]): Parsed
   return { values, positionals: parsed.positionals, help: false };
 }
 
+/**
+ * An option that always takes a value takes the next word whatever it starts with: a thumbprint
+ * `kid` starts with '-' one time in 64, and `--kid -x` must not be read as an unknown option `-x`
+ * (parseArgs refuses such a value as ambiguous). `--name value` becomes `--name=value`; words after
+ * `--` are left alone.
+ */
+function joinStringValues(spec: CommandSpec, argv: readonly string[]): string[] {
+  const shorts = new Map<string, string>(
+    Object.entries(spec.options)
+      .filter(([, o]) => o.short !== undefined)
+      .map(([name, o]) => [`-${o.short}`, name]),
+  );
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i]!;
+    if (word === "--") {
+      out.push(...argv.slice(i));
+      break;
+    }
+    const name = word.startsWith("--") ? word.slice(2) : shorts.get(word);
+    if (name !== undefined && spec.options[name]?.type === "string" && i + 1 < argv.length) {
+      out.push(`--${name}=${argv[i + 1]!}`);
+      i++;
+    } else out.push(word);
+  }
+  return out;
+}
+
+/** One usage error naming every missing required option (not one per run). */
+export function missingOptionsError(spec: CommandSpec, names: readonly string[]): Error {
+  const labels = names.map((n) => `--${n}${spec.options[n]?.value ? ` ${spec.options[n]!.value}` : ""}`);
+  const details = names.map((n) => `--${n}: ${spec.options[n]?.description ?? ""}`).join("; ");
+  return usageError(
+    `missing ${labels.length === 1 ? "option" : "options"} ${labels.join(", ")}`,
+    `${details}; ${helpHint(spec)}`,
+  );
+}
+
+/** Usage error unless every one of `names` was given (for requirements that depend on other options). */
+export function requireOptions(spec: CommandSpec, parsed: ParsedCommand, names: readonly string[]): void {
+  const missing = names.filter((n) => {
+    const value = parsed.values[n];
+    return value === undefined || (Array.isArray(value) && value.length === 0);
+  });
+  if (missing.length > 0) throw missingOptionsError(spec, missing);
+}
+
 function translateParseError(spec: CommandSpec, error: unknown): Error {
   const code = (error as { code?: unknown })?.code;
   const message = error instanceof Error ? error.message : String(error);
   if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
     const option = /'([^']+)'/.exec(message)?.[1] ?? "?";
     const names = Object.keys(spec.options).map((n) => `--${n}`);
-    const suggestion = option.startsWith("--") ? closest(option, names) : undefined;
+    const bare = option.split("=")[0]!;
+    const guess = spec.guesses?.[bare] ?? COMMON_GUESSES[bare];
+    const suggestion = guess ?? (bare.startsWith("--") ? closest(bare, names) : undefined);
     return usageError(
-      `unknown option ${option} for 'ect ${spec.name}'`,
+      `unknown option ${bare} for 'ect ${spec.name}'`,
       `${suggestion ? `did you mean ${suggestion}? ` : ""}${helpHint(spec)}`,
     );
   }

@@ -84,7 +84,7 @@ export async function readJsonFile(io: CliIo, path: string, what: string): Promi
   return parseJsonInput(utf8Text(await readSmallFile(io, path, what), what, path), what, path);
 }
 
-/** SHA-256 (unpadded base64url) of the exact bytes of a file, streamed (SPEC 3 hash helper). */
+/** SHA-256 (unpadded base64url) of the exact bytes of a file, streamed (profile §3 hash helper). */
 export async function sha256OfFile(io: CliIo, path: string, what: string): Promise<string> {
   const full = resolvePath(io, path);
   try {

@@ -44,7 +44,8 @@ export function ledgerArguments(location: LedgerLocation): string {
 
 /** The `--ledger` help text, shared by every command that takes it. */
 export const LEDGER_OPTION_HELP =
-  "memory:FILE.jsonl (a JSON Lines file, loaded at start and rewritten atomically) or redis://[user:password@]HOST:PORT[/DB] (or rediss://)";
+  "a file path, e.g. ledger.jsonl (a JSON Lines file, loaded at start and rewritten atomically; memory:PATH says the same) " +
+  "or redis://[user:password@]HOST:PORT[/DB] (or rediss://)";
 
 /** The ledger id used on Redis when `--ledger-id` is not given. */
 export const DEFAULT_LEDGER_ID = "default";
@@ -56,7 +57,7 @@ export function parseLedgerLocation(
   ledgerId: string | undefined,
 ): LedgerLocation {
   if (value === undefined) {
-    throw usageError("missing --ledger", `give --ledger memory:FILE.jsonl or --ledger redis://HOST:PORT`);
+    throw usageError("missing --ledger", "give --ledger FILE.jsonl or --ledger redis://HOST:PORT");
   }
   if (value.startsWith("memory:")) {
     const file = value.slice("memory:".length);
@@ -89,10 +90,17 @@ export function parseLedgerLocation(
       display: `${withoutPassword(value, url, "***")} (ledger id ${id})`,
     };
   }
-  throw usageError(
-    `--ledger ${JSON.stringify(value)} is neither memory:FILE nor redis://...`,
-    "e.g. --ledger memory:ledger.jsonl or --ledger redis://127.0.0.1:6379",
-  );
+  if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(value)) {
+    throw usageError(
+      `--ledger ${JSON.stringify(value)}: unknown kind of ledger URL`,
+      "give a file path (ledger.jsonl), memory:FILE or redis://HOST:PORT",
+    );
+  }
+  // A plain path is a JSON Lines file, as memory:PATH is (the explicit form stays for paths that
+  // look like URLs).
+  if (value === "") throw usageError("--ledger needs a value", "e.g. --ledger ledger.jsonl");
+  if (ledgerId !== undefined) throw usageError("--ledger-id applies to Redis ledgers only");
+  return { kind: "memory", path: resolvePath(io, value), display: value };
 }
 
 /** Most time to wait for another `ect` process writing the same ledger file. */
@@ -103,7 +111,7 @@ const REDIS_RETRY_BUDGET_MS = 5_000;
 
 /**
  * A Redis ledger (node-redis is loaded only now, so the other commands start faster). With `dag`,
- * the SPEC 6 rules run inside its append script.
+ * the profile §6 rules run inside its append script.
  */
 export async function openRedisLedger(
   location: Extract<LedgerLocation, { kind: "redis" }>,
@@ -156,7 +164,7 @@ async function fileExists(path: string): Promise<boolean> {
 }
 
 /**
- * Opens a ledger. A memory ledger is a `MemoryLedger` with the SPEC 6 DAG rules
+ * Opens a ledger. A memory ledger is a `MemoryLedger` with the profile §6 DAG rules
  * (`createDagValidator`), loaded from its file with `importJsonl` (which checks every hash, so a
  * tampered file refuses to load: `ect ledger audit` then lists every problem). A Redis ledger runs
  * the DAG rules inside its append script.
@@ -184,7 +192,7 @@ export async function openLedger(
     const exists = await fileExists(path);
     if (!exists && !options.write) {
       throw usageError(
-        `the ledger file ${display.slice("memory:".length)} does not exist`,
+        `the ledger file ${display.replace(/^memory:/, "")} does not exist`,
         "check the path; 'ect ledger append' creates it",
       );
     }
@@ -201,7 +209,7 @@ export async function openLedger(
       } catch (error) {
         if (isEctError(error)) {
           throw failure(
-            `the ledger file ${display.slice("memory:".length)} cannot be loaded: ${error.message}`,
+            `the ledger file ${display.replace(/^memory:/, "")} cannot be loaded: ${error.message}`,
             `it was not changed; run 'ect ledger audit ${ledgerArguments(location)}' to list every problem`,
             error.code,
           );

@@ -72,8 +72,9 @@ export function relativeTime(atSec: number, nowSec: number): string {
 
 /** A time claim for people: `1700000000 = 2023-11-14T22:13:20Z (5 minutes ago)`. */
 export function humanTime(value: unknown, nowSec: number): string {
+  if (value === undefined) return "(absent)";
   if (typeof value !== "number" || !Number.isFinite(value))
-    return `${displayText(String(value))} (not a time)`;
+    return `${displayText(JSON.stringify(value) ?? String(value))} (not a time)`;
   const iso = isoTime(value * 1000);
   if (iso === undefined) return `${value} (out of range)`;
   return `${value} = ${iso} (${relativeTime(value, nowSec)})`;

@@ -25,7 +25,7 @@ beforeAll(async () => {
   writeFileSync(bothJwks, JSON.stringify({ keys }));
 });
 
-const trustA = () => ["--jwks", keyA.jwksFile, "--iss-key", `${A}=${keyA.key.kid}`];
+const trustA = () => ["--trust", `${A}=${keyA.jwksFile}`];
 /** A token of A made in-process, for tests of verify (the create tests cover `ect create`). */
 const tokenOfA = () => createEct({ iss: A, aud: B, exec_act: "summarise", pred: [] }, keyA.key);
 const create = (extra: readonly string[] = [], env?: Record<string, string>) =>
@@ -56,7 +56,7 @@ describe.concurrent("ect create + ect verify", () => {
     });
     expect(protectedHeader).toEqual({ alg: "ES256", typ: "exec+jwt", kid: keyA.key.kid });
     expect(payload).toMatchObject({ exec_act: "summarise", pred: [] });
-    expect(payload.exp! - payload.iat!).toBe(600); // SPEC 4 default expiry, 10 minutes
+    expect(payload.exp! - payload.iat!).toBe(600); // profile §4 default expiry, 10 minutes
   });
 
   it("--json, stdin (-) and the verified claims", async () => {
@@ -77,18 +77,20 @@ describe.concurrent("ect create + ect verify", () => {
     expect(result).toMatchObject({ valid: true, level: 2, claims: { jti: out.jti, iss: A, aud: B } });
   });
 
-  it("--inp/--out hash the exact bytes of the files; --pred, --ext and --exp-in set their claims", async () => {
+  it("--inp-hash-of/--out-hash-of hash the exact bytes of the files; --pred, --ext and --exp-in set their claims", async () => {
     const input = Buffer.from('{"loan": 42}\r\n\u00e9', "utf8");
     writeFileSync(join(dir, "in.bin"), input);
     writeFileSync(join(dir, "out.bin"), Buffer.alloc(0));
     const pred = "6f9619ff-8b86-4011-b42d-00c04fc96401";
     const created = await create([
-      "--inp",
+      "--inp-hash-of",
       "in.bin",
-      "--out",
+      "--out-hash-of",
       "out.bin",
       "--pred",
       pred,
+      "--wid",
+      "1b4e28ba-2fa1-41d2-883f-0016d3cca427",
       "--aud",
       A,
       "--ext",
@@ -130,9 +132,87 @@ describe.concurrent("ect create + ect verify", () => {
     expect(mixed.stderr).toContain("cannot be combined with --iss");
   });
 
-  it("a claim that breaks a SPEC 3 rule is refused before signing (exit 1 and its code)", async () => {
+  it("workflows: a root task gets a fresh wid (shown), --pred-from takes jti and wid, --pred needs a wid", async () => {
+    const root = await create(["--out", "root.jwt"]);
+    expect(root.code, root.stderr).toBe(0);
+    expect(root.stdout).toBe("");
+    const rootToken = readFileSync(join(dir, "root.jwt"), "utf8").trim();
+    const rootClaims = payloadOf(rootToken);
+    expect(rootClaims["wid"]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(root.stderr).toContain(`new workflow: wid ${rootClaims["wid"]}`);
+    expect(root.stderr).toContain("wrote the token to root.jwt");
+    const [fromFile, fromToken, fromAt, noWid, bare, noWidFlag] = await Promise.all([
+      create(["--pred-from", "root.jwt"]),
+      create(["--pred-from", rootToken, "--json"]),
+      create(["--pred-from", "@root.jwt", "--wid", "1b4e28ba-2fa1-41d2-883f-0016d3cca427"]),
+      create(["--pred", rootClaims["jti"] as string]),
+      create(["--pred-from", "no-such-file.jwt"]),
+      create(["--no-wid"]),
+    ]);
+    for (const run of [fromFile]) {
+      expect(run.code, run.stderr).toBe(0);
+      expect(payloadOf(run.stdout.trim())).toMatchObject({
+        pred: [rootClaims["jti"]],
+        wid: rootClaims["wid"],
+      });
+      expect(run.stderr).not.toContain("new workflow");
+    }
+    expect(fromToken.code, fromToken.stderr).toBe(0);
+    const json = JSON.parse(fromToken.stdout) as { token: string; wid: string };
+    expect(json.wid).toBe(rootClaims["wid"]);
+    expect(payloadOf(json.token)["pred"]).toEqual([rootClaims["jti"]]);
+    expect(fromAt.code).toBe(2);
+    expect(fromAt.stderr).toContain("differs from the wid of the --pred-from token");
+    expect(noWid.code).toBe(2);
+    expect(noWid.stderr).toContain("--pred without a workflow id");
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toContain("neither a token nor an existing file");
+    expect(noWidFlag.code, noWidFlag.stderr).toBe(0);
+    expect(payloadOf(noWidFlag.stdout.trim())["wid"]).toBeUndefined();
+  });
+
+  it("--out FILE writes the token or refuses (exit 2, FILE untouched); --force replaces it", async () => {
+    writeFileSync(join(dir, "taken.jwt"), "old content\n");
+    const refused = await create(["--out", "taken.jwt"]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain("taken.jwt exists; refusing to overwrite it");
+    expect(readFileSync(join(dir, "taken.jwt"), "utf8")).toBe("old content\n");
+    const forced = await create(["--out", "taken.jwt", "--force"]);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(readFileSync(join(dir, "taken.jwt"), "utf8").trim().split(".")).toHaveLength(3);
+    const [old, missing] = await Promise.all([
+      create(["--inp", "in.bin"]),
+      ect(["create", "--exec-act", "x"], { cwd: dir }),
+    ]);
+    expect(old.code).toBe(2);
+    expect(old.stderr).toContain("did you mean --inp-hash-of FILE");
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("missing options --key FILE, --iss ISS, --aud AUD");
+  });
+
+  it("a token argument may be @FILE or -; a file name without @ and a truncated token are told apart", async () => {
+    const token = await tokenOfA();
+    writeFileSync(join(dir, "a-task.jwt"), `${token}\n`);
+    const [at, stdin, fileName, truncated, json] = await Promise.all([
+      ect(["verify", "@a-task.jwt", ...trustA(), "--verifier-id", B], { cwd: dir }),
+      ect(["verify", "-", ...trustA(), "--verifier-id", B], { cwd: dir, stdin: `${token}\n` }),
+      ect(["verify", "a-task.jwt", ...trustA(), "--verifier-id", B], { cwd: dir }),
+      ect(["verify", token.slice(0, 20), ...trustA(), "--verifier-id", B], { cwd: dir }),
+      ect(["verify", token.slice(0, 20), ...trustA(), "--verifier-id", B, "--json"], { cwd: dir }),
+    ]);
+    expect(at.code, at.stderr).toBe(0);
+    expect(stdin.code, stdin.stderr).toBe(0);
+    expect(fileName.code).toBe(2);
+    expect(fileName.stderr).toContain("write @a-task.jwt");
+    expect(truncated.code).toBe(1);
+    expect(truncated.stderr).toContain("ECT_MALFORMED");
+    expect(truncated.stderr).not.toContain("LEVEL_TOO_LOW");
+    expect(JSON.parse(json.stdout)).toMatchObject({ valid: false, error: { code: "ECT_MALFORMED" } });
+  });
+
+  it("a claim that breaks a profile §3 rule is refused before signing (exit 1 and its code)", async () => {
     const [pred, policy, ext] = await Promise.all([
-      create(["--pred", "not-a-uuid"]),
+      create(["--pred", "not-a-uuid", "--wid", "1b4e28ba-2fa1-41d2-883f-0016d3cca427"]),
       create(["--ext", '{"pol":"p","pol_decision":"maybe"}']),
       create(["--ext", "[1,2]"]),
     ]);
@@ -206,71 +286,126 @@ describe.concurrent("ect create + ect verify", () => {
   });
 });
 
-describe.concurrent("ect verify: key binding (SPEC 5.5)", () => {
-  it("refuses to run without a binding, explaining it (exit 2)", async () => {
+describe.concurrent("ect verify: keys bound to the issuer named for their file (profile §5.5)", () => {
+  it("refuses to run without --trust, naming every missing option at once (exit 2)", async () => {
     const token = await tokenOfA();
-    const run = await ect(["verify", token, "--jwks", keyA.jwksFile, "--verifier-id", B], { cwd: dir });
-    expect(run.code).toBe(2);
-    expect(run.stderr).toContain("no key binding");
-    expect(run.stderr).toContain("--iss-key ISS=KID");
-    expect(run.stderr).toContain("SPEC 5.5");
+    const [none, old] = await Promise.all([
+      ect(["verify", token], { cwd: dir }),
+      ect(["verify", token, "--jwks", keyA.jwksFile, "--iss", A, "--verifier-id", B], { cwd: dir }),
+    ]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain("missing options --trust ISS=FILE, --verifier-id ID");
+    expect(old.code).toBe(2);
+    expect(old.stderr).toContain("unknown option --jwks");
+    expect(old.stderr).toContain("did you mean --trust ISS=FILE");
   });
 
-  it("a key of the set does not sign for another issuer: substituted keys are refused", async () => {
-    // Signed by B's key but claiming to be A: both keys are in the set, each bound to its issuer.
+  it("a key trusted for one issuer does not sign for another: the issue's forgery is refused", async () => {
+    // Signed by B's key but claiming to be A; each issuer's keys are trusted for that issuer only.
     const forged = await createEct({ iss: A, aud: B, exec_act: "forged", pred: [] }, keyB.key);
-    const bindings = ["--iss-key", `${A}=${keyA.key.kid}`, "--iss-key", `${B}=${keyB.key.kid}`];
-    const run = await ect(["verify", forged, "--jwks", bothJwks, ...bindings, "--verifier-id", B], {
-      cwd: dir,
-    });
+    const trust = ["--trust", `${A}=${keyA.jwksFile}`, "--trust", `${B}=${keyB.jwksFile}`];
+    const run = await ect(["verify", forged, ...trust, "--verifier-id", B], { cwd: dir });
     expect(run.code).toBe(1);
     expect(run.stderr).toContain("refused: ECT_KEY_NOT_FOUND (kid)");
-    expect(run.stderr).toContain(`bound keys: ${keyA.key.kid} -> ${A}; ${keyB.key.kid} -> ${B}`);
+    expect(run.stderr).toContain(`trusted keys: ${A} <- kid ${keyA.key.kid}`);
 
-    // B's own key signing as B verifies under the same bindings.
+    // B's own key signing as B verifies under the same trust.
     const genuine = await createEct({ iss: B, aud: A, exec_act: "ok", pred: [] }, keyB.key);
-    const ok = await ect(["verify", genuine, "--jwks", bothJwks, ...bindings, "--verifier-id", A], {
-      cwd: dir,
-    });
-    expect(ok.code).toBe(0);
+    const ok = await ect(["verify", genuine, ...trust, "--verifier-id", A], { cwd: dir });
+    expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toContain("signed Ed25519");
   });
 
-  it("several --jwks files are merged; a kid in two of them is refused", async () => {
-    const token = await createEct({ iss: B, aud: A, exec_act: "ok", pred: [] }, keyB.key);
-    const bindings = ["--iss-key", `${A}=${keyA.key.kid}`, "--iss-key", `${B}=${keyB.key.kid}`];
-    const [merged, twice] = await Promise.all([
+  it("ambiguous trust is refused with a hint: one key for two issuers, two keys under one (iss, kid)", async () => {
+    const token = await tokenOfA();
+    const twin = await writeKeyFiles(dir, "twin", { kid: keyA.key.kid });
+    const [shared, sameFile, twoKeysOneKid] = await Promise.all([
       ect(
-        ["verify", token, "--jwks", keyA.jwksFile, "--jwks", keyB.jwksFile, ...bindings, "--verifier-id", A],
+        [
+          "verify",
+          token,
+          "--trust",
+          `${A}=${bothJwks}`,
+          "--trust",
+          `${B}=${keyB.jwksFile}`,
+          "--verifier-id",
+          B,
+        ],
         {
           cwd: dir,
         },
       ),
-      ect(["verify", token, "--jwks", keyB.jwksFile, "--jwks", bothJwks, ...bindings, "--verifier-id", A], {
-        cwd: dir,
-      }),
+      ect(
+        [
+          "verify",
+          token,
+          "--trust",
+          `${A}=${keyA.jwksFile}`,
+          "--trust",
+          `${B}=${keyA.jwksFile}`,
+          "--verifier-id",
+          B,
+        ],
+        {
+          cwd: dir,
+        },
+      ),
+      ect(
+        [
+          "verify",
+          token,
+          "--trust",
+          `${A}=${keyA.jwksFile}`,
+          "--trust",
+          `${A}=${twin.jwksFile}`,
+          "--verifier-id",
+          B,
+        ],
+        {
+          cwd: dir,
+        },
+      ),
     ]);
-    expect(merged.code, merged.stderr).toBe(0);
-    expect(twice.code).toBe(2);
-    expect(twice.stderr).toContain(`two keys have the kid "${keyB.key.kid}"`);
+    for (const run of [shared, sameFile]) {
+      expect(run.code, run.stderr).toBe(2);
+      expect(run.stderr).toContain("is bound to two issuers");
+      expect(run.stderr).toContain("hint: give each issuer its own key file");
+    }
+    expect(twoKeysOneKid.code).toBe(2);
+    expect(twoKeysOneKid.stderr).toContain(`has two different keys with kid "${keyA.key.kid}"`);
   });
 
-  it("an --iss-key naming a kid the set does not hold, or a private key as --jwks, is a usage error", async () => {
+  it("--trust takes a JWK Set, one public JWK or a PEM public key; private keys and bad forms are usage errors", async () => {
     const token = await tokenOfA();
-    const [unknownKid, privateSet, both] = await Promise.all([
-      ect(["verify", token, "--jwks", keyA.jwksFile, "--iss-key", `${A}=nope`, "--verifier-id", B], {
-        cwd: dir,
-      }),
-      ect(["verify", token, "--jwks", keyA.keyFile, "--iss", A, "--verifier-id", B], { cwd: dir }),
-      ect(["verify", token, ...trustA(), "--iss", A, "--verifier-id", B], { cwd: dir }),
+    const { exportPublicJwk } = await import("ect-crypto");
+    const { createPublicKey } = await import("node:crypto");
+    const jwk = await exportPublicJwk(keyA.key);
+    writeFileSync(join(dir, "a.public.jwk.json"), JSON.stringify(jwk));
+    const pemText = createPublicKey({
+      key: { kty: jwk.kty!, crv: jwk.crv!, x: jwk.x!, y: jwk.y! },
+      format: "jwk",
+    })
+      .export({ type: "spki", format: "pem" })
+      .toString();
+    writeFileSync(join(dir, "a.public.pem"), pemText);
+    const [set, one, pem, privateKey, noEquals, missing] = await Promise.all([
+      ect(["verify", token, "--trust", `${A}=${keyA.jwksFile}`, "--verifier-id", B], { cwd: dir }),
+      ect(["verify", token, "--trust", `${A}=a.public.jwk.json`, "--verifier-id", B], { cwd: dir }),
+      // keyA's kid is its RFC 7638 thumbprint: the lookup key a PEM key is found by.
+      ect(["verify", token, "--trust", `${A}=a.public.pem`, "--verifier-id", B], { cwd: dir }),
+      ect(["verify", token, "--trust", `${A}=${keyA.keyFile}`, "--verifier-id", B], { cwd: dir }),
+      ect(["verify", token, "--trust", keyA.jwksFile, "--verifier-id", B], { cwd: dir }),
+      ect(["verify", token, "--trust", `${A}=nope.json`, "--verifier-id", B], { cwd: dir }),
     ]);
-    expect(unknownKid.code).toBe(2);
-    expect(unknownKid.stderr).toContain('has no key with kid "nope"');
-    expect(unknownKid.stderr).toContain(`its kids are: ${keyA.key.kid}`);
-    expect(privateSet.code).toBe(2);
-    expect(privateSet.stderr).toContain("private or symmetric key material");
-    expect(both.code).toBe(2);
-    expect(both.stderr).toContain("not both");
+    expect(set.code, set.stderr).toBe(0);
+    expect(one.code, one.stderr).toBe(0);
+    expect(pem.code, pem.stderr).toBe(0);
+    expect(privateKey.code).toBe(2);
+    expect(privateKey.stderr).toContain("private or symmetric key material");
+    expect(noEquals.code).toBe(2);
+    expect(noEquals.stderr).toContain("is not ISS=FILE");
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("nope.json does not exist");
   });
 });
 
@@ -319,7 +454,7 @@ describe.concurrent("ect verify: refusals and options", () => {
     expect(bad.stderr).toContain('--now "yesterday" is not a time');
   });
 
-  it("SPEC 4 environment: honoured by create and verify; an invalid value is exit 2 naming it", async () => {
+  it("profile §4 environment: honoured by create and verify; an invalid value is exit 2 naming it", async () => {
     const created = await create([], { ECT_DEFAULT_EXPIRY_MIN: "2" });
     expect(created.code).toBe(0);
     const token = created.stdout.trim();
@@ -340,7 +475,7 @@ describe.concurrent("ect verify: refusals and options", () => {
 
   it("algorithms: derived from the bound keys, narrowed by --alg; none/HS* and unsigned tokens are refused", async () => {
     const edToken = await createEct({ iss: B, aud: A, exec_act: "ed", pred: [] }, keyB.key);
-    const trustB = ["--jwks", keyB.jwksFile, "--iss", B, "--verifier-id", A];
+    const trustB = ["--trust", `${B}=${keyB.jwksFile}`, "--verifier-id", A];
     const unsigned = Buffer.from(
       JSON.stringify({
         iss: B,

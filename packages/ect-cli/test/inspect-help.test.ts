@@ -71,7 +71,7 @@ describe.concurrent("ect inspect", () => {
     expect(dup.code).toBe(1);
     expect(dup.stderr).toContain("ECT_JSON_DUPLICATE_MEMBER");
     expect(rules.code).toBe(0);
-    expect(rules.stdout).toMatch(/rules \(SPEC 2, 3\): \d+ broken:/);
+    expect(rules.stdout).toMatch(/rules \(profile §2, 3\): \d+ broken:/);
     expect(rules.stdout).toContain("ECT_CLAIM_MISSING");
     expect(rules.stdout).toContain("ECT_ISS_INVALID");
   });
@@ -110,8 +110,8 @@ describe.concurrent("help, version and unknown commands (the binary)", () => {
     expect(main.stdout).toContain("Exit status:");
     expect(helpVerify.code).toBe(0);
     expect(helpVerify.stdout).toBe(verifyHelp.stdout);
-    expect(verifyHelp.stdout).toContain("--iss-key ISS=KID ...");
-    expect(verifyHelp.stdout).toContain("Key binding:");
+    expect(verifyHelp.stdout).toContain("--trust ISS=FILE ...");
+    expect(verifyHelp.stdout).toContain("Trusted keys:");
     expect(ledgerHelp.code).toBe(0);
     for (const sub of ["append", "audit", "export", "import", "head", "show"])
       expect(ledgerHelp.stdout).toContain(`  ${sub}`);

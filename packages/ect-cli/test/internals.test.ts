@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { MemoryLedger } from "ect-ledger-memory";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { closest } from "../src/command-spec.js";
+import { type CommandSpec, closest, parseCommand } from "../src/command-spec.js";
 import { ExitCode, runCli } from "../src/index.js";
 import { parseLedgerLocation } from "../src/ledger-location.js";
 import { createProgress } from "../src/progress.js";
@@ -51,8 +51,8 @@ describe("terminal text", () => {
 
 describe("options and locations", () => {
   it("suggests the closest name only for plausible typos", () => {
-    expect(closest("--verifer-id", ["--verifier-id", "--jwks"])).toBe("--verifier-id");
-    expect(closest("--zzz", ["--verifier-id", "--jwks"])).toBeUndefined();
+    expect(closest("--verifer-id", ["--verifier-id", "--trust"])).toBe("--verifier-id");
+    expect(closest("--zzz", ["--verifier-id", "--trust"])).toBeUndefined();
   });
 
   it("parses --ledger, masks a Redis password and checks the ledger id", () => {
@@ -72,6 +72,44 @@ describe("options and locations", () => {
     expect(() => parseLedgerLocation(io, "redis://h:1", "a{b}")).toThrow(/not a valid ledger id/);
     expect(() => parseLedgerLocation(io, "memory:l.jsonl", "loans")).toThrow(/Redis ledgers only/);
     expect(() => parseLedgerLocation(io, undefined, undefined)).toThrow(/missing --ledger/);
+    // A plain path is a JSON Lines file too; an unknown URL scheme is refused, not taken as a path.
+    expect(parseLedgerLocation(io, "ledgers/l.jsonl", undefined)).toEqual({
+      kind: "memory",
+      path: "/srv/ledgers/l.jsonl",
+      display: "ledgers/l.jsonl",
+    });
+    expect(() => parseLedgerLocation(io, "mysql://h/db", undefined)).toThrow(/unknown kind of ledger URL/);
+  });
+
+  it("an option that always takes a value takes one starting with '-'; every missing option is named at once", () => {
+    const spec: CommandSpec = {
+      name: "demo",
+      summary: "",
+      usage: [],
+      description: "",
+      options: {
+        kid: { type: "string", value: "KID", description: "k", required: true },
+        iss: { type: "string", value: "ISS", description: "i", required: true },
+        aud: { type: "string", value: "AUD", description: "a", multiple: true, required: true },
+        json: { type: "boolean", description: "j" },
+      },
+      positionals: { min: 0, max: 1, name: "X" },
+      examples: [],
+    };
+    const parsed = parseCommand(spec, [
+      "--kid",
+      "-Ab3",
+      "--iss",
+      "--json",
+      "--aud",
+      "-",
+      "--json",
+      "--",
+      "--x",
+    ]);
+    expect(parsed.values).toMatchObject({ kid: "-Ab3", iss: "--json", aud: ["-"], json: true });
+    expect(parsed.positionals).toEqual(["--x"]);
+    expect(() => parseCommand(spec, ["--json"])).toThrow("missing options --kid KID, --iss ISS, --aud AUD");
   });
 });
 
@@ -137,14 +175,18 @@ describe("progress of ect ledger audit and import (runCli in-process)", () => {
 
   it("draws the bar on a terminal stderr, and nothing when stderr is piped", async () => {
     const tty = inProcessIo({ cwd: dir, clock: slowClock(), stderrIsTTY: true });
-    expect(await runCli(["ledger", "audit", "--ledger", "memory:l.jsonl"], tty)).toBe(ExitCode.OK);
+    expect(await runCli(["ledger", "audit", "--ledger", "memory:l.jsonl", "--no-verify"], tty)).toBe(
+      ExitCode.OK,
+    );
     expect(tty.stderr.text()).toContain("\rauditing [");
     expect(tty.stderr.text()).toContain("3/3 entries");
     expect(tty.stderr.text().endsWith("\r\u001b[K")).toBe(true);
     expect(tty.stdout.text()).toContain("OK: no problem found");
 
     const piped = inProcessIo({ cwd: dir, clock: slowClock() });
-    expect(await runCli(["ledger", "audit", "--ledger", "memory:l.jsonl"], piped)).toBe(ExitCode.OK);
+    expect(await runCli(["ledger", "audit", "--ledger", "memory:l.jsonl", "--no-verify"], piped)).toBe(
+      ExitCode.OK,
+    );
     expect(piped.stderr.text()).toBe("");
     expect(piped.stdout.text()).toBe(tty.stdout.text());
   });

@@ -56,7 +56,7 @@ describe.concurrent("ect keygen", () => {
     expect(hs.code).toBe(2);
     expect(hs.stderr).toContain('--alg "HS256" is not an ECT algorithm');
     expect(hs.stderr).toContain("none and HS* are never allowed");
-    expect(none.code).toBe(2); // case-sensitive (SPEC 2)
+    expect(none.code).toBe(2); // case-sensitive (profile §2)
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("missing --out FILE");
   });

@@ -11,7 +11,7 @@ afterAll(remove);
 let keys: Awaited<ReturnType<typeof writeKeyFiles>>;
 let other: Awaited<ReturnType<typeof writeKeyFiles>>;
 let tokens: Awaited<ReturnType<typeof workflowTokens>>;
-const trust = () => ["--jwks", keys.jwksFile, "--iss-key", `${ISSUER}=${keys.key.kid}`];
+const trust = () => ["--trust", `${ISSUER}=${keys.jwksFile}`];
 const lines = (file: string) => readFileSync(join(dir, file), "utf8").trim().split("\n");
 
 /** The ledger every test reads: plan, search, book appended by the CLI (seq 1-3). */
@@ -39,7 +39,7 @@ beforeAll(async () => {
 });
 
 describe.concurrent("ect ledger append", () => {
-  it("refuses without --jwks unless --no-verify is explicit (exit 2)", async () => {
+  it("refuses without --trust unless --no-verify is explicit (exit 2)", async () => {
     const run = await ect(["ledger", "append", "--ledger", "memory:x.jsonl", tokens.plan], { cwd: dir });
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("verifies each token's signature first");
@@ -144,6 +144,15 @@ describe.concurrent("ect ledger append", () => {
 });
 
 describe.concurrent("ect ledger head, show, export, import, graph", () => {
+  it("a plain path names the same ledger file as memory:PATH", async () => {
+    const [plain, prefixed] = await Promise.all([
+      ect(["ledger", "head", "--ledger", "main.jsonl", "--json"], { cwd: dir }),
+      ect(["ledger", "head", "--ledger", LEDGER, "--json"], { cwd: dir }),
+    ]);
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.stdout).toBe(prefixed.stdout);
+  });
+
   it("head prints seq and chain hash; show prints entries by seq and wid", async () => {
     const last = JSON.parse(lines("main.jsonl")[2]!) as { chainHash: string };
     const [head, headJson, seq, wid, missing] = await Promise.all([
@@ -187,7 +196,9 @@ describe.concurrent("ect ledger head, show, export, import, graph", () => {
     });
     expect(imported.code, imported.stderr).toBe(0);
     expect(imported.stdout).toContain("imported 3 entries into memory:imported.jsonl; head seq 3");
-    expect(imported.stderr).toContain("run 'ect ledger audit --ledger memory:imported.jsonl --jwks ...'");
+    expect(imported.stderr).toContain(
+      "run 'ect ledger audit --ledger memory:imported.jsonl --trust ISS=FILE ...'",
+    );
     expect(readFileSync(join(dir, "imported.jsonl"), "utf8")).toBe(stdout.stdout);
 
     const twice = await ect(["ledger", "import", "--ledger", "memory:imported.jsonl", "exported.jsonl"], {
@@ -217,13 +228,13 @@ describe.concurrent("ect ledger head, show, export, import, graph", () => {
 
   it("bad --ledger values and missing files are usage errors (exit 2)", async () => {
     const [plain, empty, missing, redisId] = await Promise.all([
-      ect(["ledger", "head", "--ledger", "main.jsonl"], { cwd: dir }),
+      ect(["ledger", "head", "--ledger", "sftp://host/main.jsonl"], { cwd: dir }),
       ect(["ledger", "head", "--ledger", "memory:"], { cwd: dir }),
       ect(["ledger", "show", "--ledger", "memory:nope.jsonl"], { cwd: dir }),
       ect(["ledger", "head", "--ledger", LEDGER, "--ledger-id", "x"], { cwd: dir }),
     ]);
     expect(plain.code).toBe(2);
-    expect(plain.stderr).toContain("neither memory:FILE nor redis://");
+    expect(plain.stderr).toContain("unknown kind of ledger URL");
     expect(empty.code).toBe(2);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("does not exist");
@@ -235,7 +246,7 @@ describe.concurrent("ect ledger audit", () => {
   it("a sound ledger passes, with signatures re-verified (exit 0)", async () => {
     const [human, json] = await Promise.all([
       ect(["ledger", "audit", "--ledger", LEDGER, ...trust()], { cwd: dir }),
-      ect(["ledger", "audit", "--ledger", LEDGER, "--json"], { cwd: dir }),
+      ect(["ledger", "audit", "--ledger", LEDGER, "--no-verify", "--json"], { cwd: dir }),
     ]);
     expect(human.code).toBe(0);
     expect(human.stdout).toContain("audit of memory:main.jsonl: 3 entries, head seq 3");
@@ -283,9 +294,9 @@ describe.concurrent("ect ledger audit", () => {
     const records = lines("main.jsonl").map((l) => JSON.parse(l) as Record<string, unknown>);
     records[2]!["chainHash"] = "0".repeat(64);
     writeFileSync(join(dir, file), `${records.map((r) => JSON.stringify(r)).join("\n")}\nnot json at all\n`);
-    const run = await ect(["ledger", "audit", "--ledger", `memory:${file}`], { cwd: dir });
+    const run = await ect(["ledger", "audit", "--ledger", file, "--no-verify"], { cwd: dir });
     expect(run.code).toBe(1);
-    expect(run.stdout).toContain("signatures: NOT verified (no --jwks given)");
+    expect(run.stdout).toContain("signatures: NOT verified (--no-verify)");
     expect(run.stdout).toContain(
       `seq 3 jti ${JTI.book}: ECT_LEDGER_CHAIN_BROKEN: chainHash does not follow from the previous entry`,
     );

@@ -12,7 +12,7 @@ let server: RedisServerHandle;
 let keys: Awaited<ReturnType<typeof writeKeyFiles>>;
 let tokens: Awaited<ReturnType<typeof workflowTokens>>;
 let exported: string;
-const trust = () => ["--jwks", keys.jwksFile, "--iss-key", `${ISSUER}=${keys.key.kid}`];
+const trust = () => ["--trust", `${ISSUER}=${keys.jwksFile}`];
 const at = (ledgerId: string) => ["--ledger", server.url, "--ledger-id", ledgerId];
 
 beforeAll(async () => {
@@ -39,7 +39,7 @@ describe.concurrent("ect ledger on a private redis-server", () => {
     const imported = await ect(["ledger", "import", ...at("loans"), "export.jsonl"], { cwd: dir });
     expect(imported.code, imported.stderr).toBe(0);
     expect(imported.stdout).toContain(`imported 2 entries into ${server.url} (ledger id loans); head seq 2`);
-    expect(imported.stderr).toContain(`--ledger ${server.url} --ledger-id loans --jwks`);
+    expect(imported.stderr).toContain(`--ledger ${server.url} --ledger-id loans --trust ISS=FILE`);
     const twice = await ect(["ledger", "import", ...at("loans"), "export.jsonl"], { cwd: dir });
     expect(twice.code).toBe(1);
     expect(twice.stderr).toContain("import refused, nothing stored");

@@ -38,6 +38,16 @@ function invocations(readme: string): string[][] {
 }
 
 describe("README", () => {
+  it("documents every option of every command (a new option lands in the README with its command)", () => {
+    const readme = readFileSync(join(packageDir, "README.md"), "utf8");
+    const undocumented = COMMANDS.flatMap((c) =>
+      Object.keys(c.spec.options)
+        .filter((name) => !readme.includes(`--${name}`))
+        .map((name) => `ect ${c.spec.name} --${name}`),
+    );
+    expect(undocumented).toEqual([]);
+  });
+
   it("uses only commands and options the CLI has (the session is real output of this version)", () => {
     const readme = readFileSync(join(packageDir, "README.md"), "utf8");
     const calls = invocations(readme);

@@ -24,8 +24,8 @@ const spec: CommandSpec = {
   },
   positionals: { min: 0, max: 0, name: "" },
   examples: [
-    "ect graph --ledger memory:ledger.jsonl",
-    "ect graph --ledger memory:ledger.jsonl --wid 1b4e28ba-2fa1-41d2-883f-0016d3cca427 --format mermaid",
+    "ect graph --ledger ledger.jsonl",
+    "ect graph --ledger ledger.jsonl --wid 1b4e28ba-2fa1-41d2-883f-0016d3cca427 --format mermaid",
     "ect graph --ledger redis://127.0.0.1:6379 --format dot | dot -Tsvg > workflow.svg",
   ],
 };

@@ -11,9 +11,9 @@ const spec: CommandSpec = {
   summary: "decode an ECT without verifying it",
   usage: ["TOKEN|- [--json] [--now TIME]", "TOKEN|- --claim NAME"],
   description:
-    "Decodes a token strictly (SPEC 5 steps 1-3) and prints its header and claims, with times in human form, " +
+    "Decodes a token strictly (profile §5 steps 1-3) and prints its header and claims, with times in human form, " +
     "clearly labelled UNVERIFIED: no signature, key, audience, time or replay check runs. It also lists which " +
-    "header and claim rules (SPEC 2, 3) the token breaks, if any. Use 'ect verify' before trusting anything in it.\n" +
+    "header and claim rules (profile §2, 3) the token breaks, if any. Use 'ect verify' before trusting anything in it.\n" +
     "--claim NAME prints one claim's value alone (strings raw, anything else as JSON), for scripts.",
   options: {
     json: { type: "boolean", description: 'print the decoded token as JSON (with "unverified": true)' },
@@ -47,7 +47,7 @@ async function run(context: CommandContext, parsed: ParsedCommand): Promise<Exit
     if (isEctError(error)) {
       throw failure(
         `cannot decode the token: ${error.code}: ${error.message}`,
-        "it is not a well-formed ECT (SPEC 5 steps 1-3)",
+        "it is not a well-formed ECT (profile §5 steps 1-3)",
         error.code,
       );
     }
@@ -98,9 +98,9 @@ async function run(context: CommandContext, parsed: ParsedCommand): Promise<Exit
   lines.push("times:");
   for (const name of ["iat", "exp"]) lines.push(`  ${name} ${humanTime(claims[name], nowSec)}`);
   if (problems.length === 0)
-    lines.push("rules (SPEC 2, 3): no header or claim rule broken (still unverified)");
+    lines.push("rules (profile §2, 3): no header or claim rule broken (still unverified)");
   else {
-    lines.push(`rules (SPEC 2, 3): ${problems.length} broken:`);
+    lines.push(`rules (profile §2, 3): ${problems.length} broken:`);
     for (const p of problems) {
       lines.push(
         `  ${p.code}${p.member === undefined ? "" : ` (${displayText(p.member)})`}: ${displayText(p.message)}`,

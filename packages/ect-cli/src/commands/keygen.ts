@@ -44,7 +44,7 @@ async function run(context: CommandContext, parsed: ParsedCommand): Promise<Exit
   const alg: EctAlgorithm = algText === undefined ? "ES256" : parseAlgorithm(algText, "--alg");
   const kid = stringOption(parsed, "kid");
   if (kid !== undefined && (kid.length === 0 || kid.length > 256)) {
-    throw usageError("--kid must be 1-256 characters (SPEC 2)");
+    throw usageError("--kid must be 1-256 characters (profile §2)");
   }
   const { exportJwks, exportPrivateJwk, generateEctKeyPair } = await import("ect-crypto");
   const pair = await generateEctKeyPair({ alg, extractable: true, ...(kid === undefined ? {} : { kid }) });

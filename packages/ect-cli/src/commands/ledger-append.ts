@@ -2,25 +2,25 @@ import { type AuditTokenVerifier, type EctError, isEctError } from "ect-core";
 import { ExitCode, type ExitStatus, usageError } from "../cli-error.js";
 import { type Command, type CommandContext, flagOption, listOption } from "../command-context.js";
 import type { CommandSpec, ParsedCommand } from "../command-spec.js";
-import { textLines } from "../input-files.js";
-import { loadTrustedKeys } from "../key-files.js";
+import { fileLines, textLines } from "../input-files.js";
 import { openLedger } from "../ledger-location.js";
 import { displayText, safeJson, shortHash } from "../terminal-text.js";
-import { KEY_BINDING_SECTION, TRUST_OPTIONS } from "../trust-options.js";
+import { readTokenArgument } from "../token-input.js";
+import { KEY_BINDING_SECTION, loadTrust, TRUST_OPTIONS } from "../trust-options.js";
 import { LEDGER_OPTIONS, ledgerLocationOf } from "./ledger-options.js";
 
 const spec: CommandSpec = {
   name: "ledger append",
   summary: "append tokens to an audit ledger",
   usage: [
-    "--ledger LEDGER --jwks FILE (--iss-key ISS=KID... | --iss ISS) [TOKEN...|-] [--json]",
+    "--ledger LEDGER --trust ISS=FILE... [TOKEN...|@FILE|-] [--json]",
     "--ledger LEDGER --no-verify [TOKEN...|-] [--json]",
   ],
   description:
-    "Appends tokens (the arguments, or one per line on stdin when there are none or '-') to the ledger. " +
-    "Each token is first re-verified in audit mode (SPEC 5.11: decoding, header, key bound to its issuer, " +
+    "Appends tokens (the arguments, one per line of @FILE, or one per line on stdin when there are none or '-') to the ledger. " +
+    "Each token is first re-verified in audit mode (profile §5 step 11: decoding, header, key bound to its issuer, " +
     "signature, claim rules; not its freshness or audience, so old tokens can be recorded), then appended with " +
-    "the SPEC 6 DAG rules checked atomically with the append: every predecessor must already be in the ledger.\n" +
+    "the profile §6 DAG rules checked atomically with the append: every predecessor must already be in the ledger.\n" +
     "A token already stored is reported as a duplicate; a different token with the same (wid, jti) is a conflict and is not stored. " +
     "Exit 0 when every token is appended or already stored, 1 when any is refused.\n" +
     "A memory ledger file is locked while it is written and replaced atomically; on Redis every append is one atomic script.",
@@ -32,13 +32,16 @@ const spec: CommandSpec = {
       description:
         "append without checking signatures (the ledger still checks decoding, claim and DAG rules)",
     },
-    json: { type: "boolean", description: "print one JSON result per token" },
+    json: {
+      type: "boolean",
+      description: "print one JSON document on stdout: the counts and one result per token",
+    },
   },
   positionals: { min: 0, max: Number.MAX_SAFE_INTEGER, name: "TOKEN" },
   sections: [KEY_BINDING_SECTION],
   examples: [
-    'ect ledger append --ledger memory:ledger.jsonl --jwks agents.jwks.json --iss spiffe://example.org/a "$T1" "$T2"',
-    "cat tokens.txt | ect ledger append --ledger redis://127.0.0.1:6379 --jwks agents.jwks.json --iss-key spiffe://example.org/a=KID",
+    'ect ledger append --ledger ledger.jsonl --trust spiffe://example.org/a=a.jwks.json "$T1" "$T2"',
+    "cat tokens.txt | ect ledger append --ledger redis://127.0.0.1:6379 --trust spiffe://example.org/a=a.jwks.json --trust spiffe://example.org/b=b.pem",
   ],
 };
 
@@ -59,7 +62,10 @@ async function* tokensOf(context: CommandContext, positionals: readonly string[]
   }
   if (positionals.includes("-"))
     throw usageError("'-' (stdin) cannot be mixed with tokens given as arguments");
-  yield* positionals;
+  for (const argument of positionals) {
+    if (argument.startsWith("@")) yield* fileLines(context.io, argument.slice(1), "token file");
+    else yield await readTokenArgument(context, argument);
+  }
 }
 
 function describeError(error: EctError): string {
@@ -69,31 +75,26 @@ function describeError(error: EctError): string {
 async function run(context: CommandContext, parsed: ParsedCommand): Promise<ExitStatus> {
   const location = ledgerLocationOf(context, parsed);
   const noVerify = flagOption(parsed, "no-verify");
-  const jwksPaths = listOption(parsed, "jwks");
   const config = context.config();
   let verifyToken: AuditTokenVerifier | undefined;
   if (noVerify) {
-    if (jwksPaths.length > 0) throw usageError("--no-verify and --jwks contradict each other; keep one");
+    if (listOption(parsed, "trust").length > 0)
+      throw usageError("--no-verify and --trust contradict each other; keep one");
   } else {
-    if (jwksPaths.length === 0) {
+    const keys = await loadTrust(context, parsed);
+    if (keys === undefined) {
       throw usageError(
-        "ledger append verifies each token's signature first: give --jwks FILE with --iss-key ISS=KID or --iss ISS",
-        "or add --no-verify to store tokens unchecked ('ect ledger audit --jwks ...' can check them later)",
+        "ledger append verifies each token's signature first: give --trust ISS=FILE for each issuer",
+        "or add --no-verify to store tokens unchecked ('ect ledger audit --trust ...' can check them later)",
       );
     }
-    const keys = await loadTrustedKeys(context.io, {
-      jwksPaths,
-      issKeys: listOption(parsed, "iss-key"),
-      issuers: listOption(parsed, "iss"),
-      algorithms: listOption(parsed, "alg"),
-      command: spec.name,
-    });
     const { createAuditVerifier } = await import("ect-crypto");
     verifyToken = createAuditVerifier({ keys: keys.resolver, algorithms: keys.algorithms, config });
   }
   const json = flagOption(parsed, "json");
   const opened = await openLedger(context.io, location, { write: true, warn: context.warn });
   const counts = { appended: 0, duplicate: 0, conflict: 0, refused: 0, rejected: 0 };
+  const results: unknown[] = [];
   try {
     let index = 0;
     for await (const raw of tokensOf(context, parsed.positionals)) {
@@ -143,13 +144,10 @@ async function run(context: CommandContext, parsed: ParsedCommand): Promise<Exit
       }
       counts[outcome.status]++;
       if (json) {
-        context.out(
-          `${safeJson(
-            "errors" in outcome
-              ? { token: index, status: outcome.status, errors: outcome.errors.map((e) => e.toJSON()) }
-              : { token: index, ...outcome },
-            0,
-          )}\n`,
+        results.push(
+          "errors" in outcome
+            ? { token: index, status: outcome.status, errors: outcome.errors.map((e) => e.toJSON()) }
+            : { token: index, ...outcome },
         );
       } else if (outcome.status === "appended") {
         context.out(
@@ -173,6 +171,19 @@ async function run(context: CommandContext, parsed: ParsedCommand): Promise<Exit
     if (counts.appended > 0) await opened.save();
     const head = await opened.ledger.head();
     const failed = counts.conflict + counts.refused + counts.rejected;
+    if (json) {
+      context.out(
+        `${safeJson({
+          ok: failed === 0,
+          ledger: location.display,
+          appended: counts.appended,
+          duplicate: counts.duplicate,
+          notStored: failed,
+          head,
+          results,
+        })}\n`,
+      );
+    }
     context.err(
       `${location.display}: ${counts.appended} appended, ${counts.duplicate} already stored, ${failed} not stored; head seq ${head.seq}\n`,
     );

@@ -4,34 +4,38 @@ import { type Command, type CommandContext, flagOption, listOption } from "../co
 import type { CommandSpec, ParsedCommand } from "../command-spec.js";
 import { fileLines } from "../input-files.js";
 import { JsonlLedgerView } from "../jsonl-ledger-view.js";
-import { loadTrustedKeys } from "../key-files.js";
 import { type LedgerLocation, openRedisLedger } from "../ledger-location.js";
 import { createProgress, type Progress } from "../progress.js";
 import { displayText, safeJson, shortHash } from "../terminal-text.js";
-import { KEY_BINDING_SECTION, TRUST_OPTIONS } from "../trust-options.js";
+import { KEY_BINDING_SECTION, loadTrust, TRUST_OPTIONS } from "../trust-options.js";
 import { LEDGER_OPTIONS, ledgerLocationOf } from "./ledger-options.js";
 
 const spec: CommandSpec = {
   name: "ledger audit",
   summary: "audit a ledger and report every broken entry",
-  usage: ["--ledger LEDGER [--jwks FILE (--iss-key ISS=KID... | --iss ISS)] [--json]"],
+  usage: ["--ledger LEDGER --trust ISS=FILE... [--json]", "--ledger LEDGER --no-verify [--json]"],
   description:
-    "Checks the whole ledger and reports every problem with its entry (seq, jti), not just the first (SPEC 7): " +
+    "Checks the whole ledger and reports every problem with its entry (seq, jti), not just the first (profile §7): " +
     "the hash chain recomputed from the tokens, each entry against its token, each token re-verified in audit mode " +
-    "(SPEC 5.11: signature with the bound keys when --jwks is given, header and claim rules), and the DAG rules (SPEC 6). " +
+    "(profile §5 step 11: the signature with the key trusted for its issuer, header and claim rules), and the DAG rules (profile §6). " +
     "A memory ledger file is audited as it is on disk, line by line, so a tampered file is reported entry by entry. " +
     "Exit 0 when nothing is wrong, 1 when anything is.\n" +
-    "Without --jwks, signatures are not checked and the report says so.",
+    "--no-verify skips the signatures (say so explicitly: an audit that checks no signature cannot see a forged token); " +
+    "the report then says they were not verified.",
   options: {
     ...LEDGER_OPTIONS,
     ...TRUST_OPTIONS,
-    json: { type: "boolean", description: "print the report as JSON" },
+    "no-verify": {
+      type: "boolean",
+      description: "audit without checking signatures (hash chain, claim and DAG rules only)",
+    },
+    json: { type: "boolean", description: "print the report as one JSON document on stdout" },
   },
   positionals: { min: 0, max: 0, name: "" },
   sections: [KEY_BINDING_SECTION],
   examples: [
-    "ect ledger audit --ledger memory:ledger.jsonl --jwks agents.jwks.json --iss-key spiffe://example.org/a=KID",
-    "ect ledger audit --ledger redis://127.0.0.1:6379 --ledger-id loans --json",
+    "ect ledger audit --ledger ledger.jsonl --trust spiffe://example.org/a=a.jwks.json --trust spiffe://example.org/b=b.pem",
+    "ect ledger audit --ledger redis://127.0.0.1:6379 --ledger-id loans --no-verify --json",
   ],
 };
 
@@ -96,22 +100,22 @@ async function openForAudit(
 async function run(context: CommandContext, parsed: ParsedCommand): Promise<ExitStatus> {
   const location = ledgerLocationOf(context, parsed);
   const config = context.config();
-  const jwksPaths = listOption(parsed, "jwks");
   let verifyToken: AuditTokenVerifier | undefined;
   let bindings: readonly string[] = [];
-  if (jwksPaths.length > 0) {
-    const keys = await loadTrustedKeys(context.io, {
-      jwksPaths,
-      issKeys: listOption(parsed, "iss-key"),
-      issuers: listOption(parsed, "iss"),
-      algorithms: listOption(parsed, "alg"),
-      command: spec.name,
-    });
+  const noVerify = flagOption(parsed, "no-verify");
+  if (noVerify && listOption(parsed, "trust").length > 0) {
+    throw usageError("--no-verify and --trust contradict each other; keep one");
+  }
+  const keys = noVerify ? undefined : await loadTrust(context, parsed);
+  if (keys !== undefined) {
     const { createAuditVerifier } = await import("ect-crypto");
     verifyToken = createAuditVerifier({ keys: keys.resolver, algorithms: keys.algorithms, config });
     bindings = keys.bindings;
-  } else if (listOption(parsed, "iss-key").length > 0 || listOption(parsed, "iss").length > 0) {
-    throw usageError("--iss-key and --iss bind keys of a JWK Set: give --jwks FILE too");
+  } else if (!noVerify) {
+    throw usageError(
+      "ledger audit re-verifies every signature: give --trust ISS=FILE for each issuer",
+      "or add --no-verify to check the hash chain, claim and DAG rules without signatures",
+    );
   }
   const opened = await openForAudit(context, location);
   try {
@@ -158,8 +162,8 @@ async function run(context: CommandContext, parsed: ParsedCommand): Promise<Exit
       const lines = [
         `audit of ${location.display}: ${report.entries} entries, head seq ${report.head.seq}, chain ${shortHash(report.head.chainHash)}`,
         report.signaturesVerified
-          ? `  signatures: re-verified with ${jwksPaths.join(", ")} (${displayText(bindings.join("; "))})`
-          : "  signatures: NOT verified (no --jwks given): header and claim rules only",
+          ? `  signatures: re-verified with the trusted keys (${displayText(bindings.join("; "))})`
+          : "  signatures: NOT verified (--no-verify): header and claim rules only",
         `  hash chain, entries against their tokens, DAG rules: checked`,
       ];
       if (report.conflicts > 0) lines.push(`  conflicting tokens kept as evidence: ${report.conflicts}`);

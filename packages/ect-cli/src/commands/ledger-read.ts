@@ -15,7 +15,7 @@ const headSpec: CommandSpec = {
     "a ticket): any later change to an entry up to that point changes the chain hash.",
   options: { ...LEDGER_OPTIONS, json: { type: "boolean", description: 'print {"seq", "chainHash"}' } },
   positionals: { min: 0, max: 0, name: "" },
-  examples: ["ect ledger head --ledger memory:ledger.jsonl"],
+  examples: ["ect ledger head --ledger ledger.jsonl"],
 };
 
 async function runHead(context: CommandContext, parsed: ParsedCommand): Promise<ExitStatus> {
@@ -54,8 +54,8 @@ const showSpec: CommandSpec = {
   },
   positionals: { min: 0, max: 0, name: "" },
   examples: [
-    "ect ledger show --ledger memory:ledger.jsonl --wid 1b4e28ba-2fa1-41d2-883f-0016d3cca427",
-    "ect ledger show --ledger memory:ledger.jsonl --seq 3 --json",
+    "ect ledger show --ledger ledger.jsonl --wid 1b4e28ba-2fa1-41d2-883f-0016d3cca427",
+    "ect ledger show --ledger ledger.jsonl --seq 3 --json",
   ],
 };
 

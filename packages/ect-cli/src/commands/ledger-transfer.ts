@@ -2,8 +2,8 @@ import { stat } from "node:fs/promises";
 import { isEctError } from "ect-core";
 import { ExitCode, type ExitStatus, failure, usageError } from "../cli-error.js";
 import { type Command, type CommandContext, flagOption, stringOption } from "../command-context.js";
+import { OUTPUT_OPTIONS, writeOutput } from "../command-output.js";
 import type { CommandSpec, ParsedCommand } from "../command-spec.js";
-import { replaceFileAtomically, writeNewFile } from "../file-writes.js";
 import { fileLines, resolvePath, textLines } from "../input-files.js";
 import { ledgerArguments, openLedger } from "../ledger-location.js";
 import { createProgress } from "../progress.js";
@@ -20,38 +20,29 @@ const exportSpec: CommandSpec = {
     "overwritten unless --force). A memory ledger file is checked while it loads: a tampered one is refused (audit it).",
   options: {
     ...LEDGER_OPTIONS,
-    out: { type: "string", value: "FILE", description: "write to FILE instead of stdout" },
-    force: { type: "boolean", description: "replace FILE if it exists" },
+    ...OUTPUT_OPTIONS,
   },
   positionals: { min: 0, max: 0, name: "" },
   examples: [
     "ect ledger export --ledger redis://127.0.0.1:6379 --ledger-id loans --out loans.jsonl",
-    "ect ledger export --ledger memory:ledger.jsonl | wc -l",
+    "ect ledger export --ledger ledger.jsonl | wc -l",
   ],
 };
 
 async function runExport(context: CommandContext, parsed: ParsedCommand): Promise<ExitStatus> {
   const location = ledgerLocationOf(context, parsed);
-  const out = stringOption(parsed, "out");
-  if (out === undefined && flagOption(parsed, "force"))
+  if (stringOption(parsed, "out") === undefined && flagOption(parsed, "force"))
     throw usageError("--force applies to --out FILE only");
   const opened = await openLedger(context.io, location, { write: false, warn: context.warn });
   try {
     const lines = async function* () {
       for await (const line of opened.ledger.exportJsonl()) yield `${line}\n`;
     };
-    if (out === undefined) {
-      for await (const chunk of lines()) context.out(chunk);
-    } else {
-      const path = resolvePath(context.io, out);
-      if (flagOption(parsed, "force")) {
-        await replaceFileAtomically(path, lines(), { mode: 0o644, keepExistingMode: true });
-      } else if (!(await writeNewFile(path, lines(), 0o644))) {
-        throw usageError(`${out} exists; refusing to overwrite it`, "choose another --out, or add --force");
-      }
+    const written = await writeOutput(context, parsed, lines());
+    if (written !== undefined) {
       const head = await opened.ledger.head();
       context.err(
-        `wrote ${head.seq} entries to ${out} (head seq ${head.seq}, chain ${shortHash(head.chainHash)})\n`,
+        `wrote ${head.seq} entries to ${written} (head seq ${head.seq}, chain ${shortHash(head.chainHash)})\n`,
       );
     }
     return ExitCode.OK;
@@ -72,7 +63,7 @@ const importSpec: CommandSpec = {
   positionals: { min: 1, max: 1, name: "FILE (or - for stdin)" },
   examples: [
     "ect ledger import --ledger redis://127.0.0.1:6379 --ledger-id loans loans.jsonl",
-    "ect ledger export --ledger memory:a.jsonl | ect ledger import --ledger memory:b.jsonl -",
+    "ect ledger export --ledger a.jsonl | ect ledger import --ledger b.jsonl -",
   ],
 };
 
@@ -132,7 +123,7 @@ async function runImport(context: CommandContext, parsed: ParsedCommand): Promis
       `imported ${result.imported} entries into ${location.display}; head seq ${result.head.seq}, chain ${shortHash(result.head.chainHash)}\n`,
     );
     context.err(
-      `note: the import checked hashes only; run 'ect ledger audit ${ledgerArguments(location)} --jwks ...' to re-verify signatures and the DAG\n`,
+      `note: the import checked hashes only; run 'ect ledger audit ${ledgerArguments(location)} --trust ISS=FILE ...' to re-verify signatures and the DAG\n`,
     );
     return ExitCode.OK;
   } finally {

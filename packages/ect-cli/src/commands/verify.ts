@@ -1,4 +1,4 @@
-import { decodeEct, type EctError, normalizeAudience } from "ect-core";
+import { decodeEct, EctError, isEctError, normalizeAudience } from "ect-core";
 import { ExitCode, type ExitStatus, usageError } from "../cli-error.js";
 import {
   type Command,
@@ -9,30 +9,28 @@ import {
   stringOption,
 } from "../command-context.js";
 import type { CommandSpec, ParsedCommand } from "../command-spec.js";
-import { loadTrustedKeys } from "../key-files.js";
 import { displayText, humanTime, isoTime, safeJson } from "../terminal-text.js";
 import { parseTimeInput } from "../time-input.js";
-import { readTokenArgument } from "../token-input.js";
-import { KEY_BINDING_SECTION, TRUST_OPTIONS } from "../trust-options.js";
+import { readTokenArgument, TOKEN_ARGUMENT } from "../token-input.js";
+import { KEY_BINDING_SECTION, loadTrust, REQUIRED_TRUST_OPTIONS } from "../trust-options.js";
 
 const spec: CommandSpec = {
   name: "verify",
   summary: "verify an ECT",
-  usage: [
-    "TOKEN|- --jwks FILE --verifier-id ID (--iss-key ISS=KID... | --iss ISS) [--min-level 1|2] [--now TIME] [--json]",
-  ],
+  usage: ["TOKEN|@FILE|- --trust ISS=FILE... --verifier-id ID [--min-level 1|2] [--now TIME] [--json]"],
   description:
-    "Runs the full SPEC 5 verification: shape and strict decoding, header rules, the key bound to the token's " +
+    "Runs the full profile §5 verification: shape and strict decoding, header rules, the key bound to the token's " +
     "issuer and kid, the signature, the claim rules, the audience (aud must contain --verifier-id) and the times. " +
     "Exit 0 prints the verified claims; exit 1 prints the error code and message (the first failed step); exit 2 is a usage error.\n" +
     "Each run checks one token, so it cannot see replays across runs: replay protection belongs to the service " +
     "that accepts tokens (or an audit ledger: 'ect ledger append' refuses a second token with the same identity).",
   options: {
-    ...TRUST_OPTIONS,
+    ...REQUIRED_TRUST_OPTIONS,
     "verifier-id": {
       type: "string",
       value: "ID",
-      description: "your own id: the token's aud must contain it (required)",
+      required: true,
+      description: "your own id (the audience): the token's aud must contain it",
     },
     "min-level": {
       type: "string",
@@ -44,19 +42,29 @@ const spec: CommandSpec = {
       value: "TIME",
       description: "verify as of TIME: seconds since the epoch or ISO 8601 (default: now)",
     },
-    json: { type: "boolean", description: "print the result (or the error) as JSON on stdout" },
+    json: {
+      type: "boolean",
+      description: "print the result (or the refusal) as one JSON document on stdout",
+    },
   },
-  positionals: { min: 1, max: 1, name: "TOKEN (or - to read it from stdin)" },
+  positionals: { min: 1, max: 1, name: TOKEN_ARGUMENT },
+  guesses: {
+    "--aud": "--verifier-id ID (your own id; the token's aud must contain it)",
+    "--audience": "--verifier-id ID (your own id; the token's aud must contain it)",
+    "--iss": "--trust ISS=FILE (the issuer and the file of its public keys)",
+    "--key": "--trust ISS=FILE (verification takes the issuer's public keys, not a private key)",
+  },
   sections: [
     KEY_BINDING_SECTION,
     {
       title: "Environment",
-      text: "ECT_IAT_MAX_AGE_MINUTES (15), ECT_IAT_MAX_FUTURE_SEC (30), ECT_JTI_REPLAY_CACHE_SIZE, ECT_JTI_REPLAY_TTL_MIN (SPEC 4). An invalid value is an error (exit 2).",
+      text: "ECT_IAT_MAX_AGE_MINUTES (15), ECT_IAT_MAX_FUTURE_SEC (30), ECT_JTI_REPLAY_CACHE_SIZE, ECT_JTI_REPLAY_TTL_MIN (profile §4). An invalid value is an error (exit 2).",
     },
   ],
   examples: [
-    'ect verify "$TOKEN" --jwks a.jwks.json --iss-key spiffe://example.org/a=KID --verifier-id spiffe://example.org/b',
-    "ect create ... | ect verify - --jwks a.jwks.json --iss spiffe://example.org/a --verifier-id spiffe://example.org/b --json",
+    'ect verify "$TOKEN" --trust spiffe://example.org/a=a.jwks.json --verifier-id spiffe://example.org/b',
+    "ect verify @task.jwt --trust spiffe://example.org/a=a.jwks.json --trust spiffe://example.org/c=c.pem --verifier-id spiffe://example.org/b",
+    "ect create ... | ect verify - --trust spiffe://example.org/a=a.jwks.json --verifier-id spiffe://example.org/b --json | jq .claims.jti",
     'ect verify "$TOKEN" ... --now 2025-06-01T12:00:00Z',
   ],
 };
@@ -96,7 +104,7 @@ function hintFor(
   }
   switch (error.code) {
     case "ECT_KEY_NOT_FOUND":
-      return `the token says kid ${displayText(JSON.stringify(header?.["kid"]))}, iss ${displayText(JSON.stringify(claims["iss"]))} (unverified); bound keys: ${displayText(keys.bindings.join("; "))}`;
+      return `the token says kid ${displayText(JSON.stringify(header?.["kid"]))}, iss ${displayText(JSON.stringify(claims["iss"]))} (unverified); trusted keys: ${displayText(keys.bindings.join("; "))}`;
     case "ECT_AUD_MISMATCH": {
       const aud = claims["aud"];
       return `the token's aud is ${displayText(JSON.stringify(aud))}; --verifier-id is ${displayText(JSON.stringify(verifierId))}`;
@@ -109,7 +117,7 @@ function hintFor(
     case "ECT_ALG_NOT_ALLOWED":
       return keys.derived
         ? `the token's alg is ${displayText(JSON.stringify(header?.["alg"]))}, but the bound keys verify only ${keys.algorithms.join(", ")}: ` +
-            `is a key of its issuer ${displayText(JSON.stringify(claims["iss"]))} (unverified) bound with --iss-key?`
+            `is a key of its issuer ${displayText(JSON.stringify(claims["iss"]))} (unverified) trusted with --trust?`
         : `the token's alg is ${displayText(JSON.stringify(header?.["alg"]))}; --alg sets the accepted algorithms`;
     case "ECT_LEVEL_TOO_LOW":
       return "the token is unsigned (level 1); --min-level 1 accepts unsigned tokens";
@@ -124,24 +132,11 @@ function errorLine(error: EctError): string {
 
 async function run(context: CommandContext, parsed: ParsedCommand): Promise<ExitStatus> {
   const verifierId = requiredOption(parsed, spec, "verifier-id");
-  const jwksPaths = listOption(parsed, "jwks");
-  if (jwksPaths.length === 0) {
-    throw usageError(
-      "missing --jwks FILE",
-      "the public JWK Set of the issuers you trust; see 'ect help verify'",
-    );
-  }
   const minLevel = parseMinLevel(stringOption(parsed, "min-level"));
   const nowText = stringOption(parsed, "now");
   const nowMs = nowText === undefined ? context.now() : parseTimeInput(nowText, "--now");
   const config = context.config();
-  const keys = await loadTrustedKeys(context.io, {
-    jwksPaths,
-    issKeys: listOption(parsed, "iss-key"),
-    issuers: listOption(parsed, "iss"),
-    algorithms: listOption(parsed, "alg"),
-    command: spec.name,
-  });
+  const keys = (await loadTrust(context, parsed))!; // --trust is required: parseCommand checked it
   const token = await readTokenArgument(context, parsed.positionals[0]!);
   const { createEctVerifier } = await import("ect-crypto");
   const verifier = createEctVerifier({
@@ -155,7 +150,21 @@ async function run(context: CommandContext, parsed: ParsedCommand): Promise<Exit
     // there is none at all, which is then explicit here.
     ...(config.jtiReplayCacheSize === 0 ? { allowNoReplayCheck: true } : {}),
   });
-  const result = await verifier.safeVerify(token);
+  let result = await verifier.safeVerify(token);
+  if (!result.ok && result.error.code === "ECT_LEVEL_TOO_LOW") {
+    // A dotless string is an unsigned (level 1) candidate (profile §1), but a truncated JWS is one
+    // too: call it malformed unless it really decodes as an unsigned token.
+    try {
+      decodeEct(token, { minLevel: 1, maxTokenLength: config.maxTokenLength });
+    } catch (error) {
+      if (!isEctError(error)) throw error;
+      const malformed = new EctError(
+        "ECT_MALFORMED",
+        `the token is malformed: it has no dots, so it is not a JWS, and it is not an unsigned token either (${error.message}); was it cut off?`,
+      );
+      result = { ok: false, error: malformed };
+    }
+  }
   const json = flagOption(parsed, "json");
   const nowSec = nowMs / 1000;
   if (!result.ok) {
