@@ -14,5 +14,6 @@ export {
   type PostgresRows,
 } from "./durability-check.js";
 export { isTransientPostgresError, type PostgresConnectionOptions } from "./postgres-connection.js";
+export { PostgresLedgerBackend, type PostgresLedgerBackendOptions } from "./postgres-ledger-backend.js";
 export { PostgresReplayCache, type PostgresReplayCacheOptions } from "./postgres-replay-cache.js";
 export { DEFAULT_SCHEMA, type MigrationResult, migratePostgresSchema, SCHEMA_VERSION } from "./schema.js";

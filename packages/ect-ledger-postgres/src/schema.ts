@@ -66,7 +66,7 @@ const MIGRATIONS: readonly ((schema: string) => string)[] = [
       wit         text,
       leaf_hash   text     NOT NULL,
       claims      text     NOT NULL,
-      unresolved  text[]   NOT NULL,
+      unresolved  text     NOT NULL,
       attempt     uuid     NOT NULL,
       PRIMARY KEY (ledger_id, idx),
       UNIQUE (ledger_id, key)
