@@ -80,6 +80,8 @@ export const EctErrorCodes = {
   IAT_IN_FUTURE: "ECT_IAT_IN_FUTURE",
   /** `iat` is older than `iatMaxAgeMinutes` (SPEC 5.8). */
   IAT_TOO_OLD: "ECT_IAT_TOO_OLD",
+  /** The token is used before its `nbf`: `nbf - skew > now` (profile §5.8). */
+  NOT_YET_VALID: "ECT_NOT_YET_VALID",
 
   // SPEC 6 / 5.9: DAG
   /** A stored ECT already has this `jti` in the same `wid` scope (SPEC 6.1). */

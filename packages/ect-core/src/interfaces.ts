@@ -94,9 +94,17 @@ export interface CheckOutcome {
  * (SPEC 5.9). It refuses a token by throwing an `EctError`; anything else it throws is reported as
  * `ECT_CHECK_FAILED`. `ect-dag`'s `dagCheck` is one.
  */
-export type VerificationCheck = (
-  context: VerificationContext,
-) => Promise<CheckOutcome | undefined> | CheckOutcome | undefined;
+export interface VerificationCheck {
+  /** Checks one token; throws an `EctError` to refuse it. */
+  (context: VerificationContext): Promise<CheckOutcome | undefined> | CheckOutcome | undefined;
+  /**
+   * Set by a check that runs the DAG rules (profile §6) over a store, such as `ect-dag`'s
+   * `dagCheck`: that store. A verifier appending to this very store, when it is a ledger that
+   * enforces the DAG rules itself (`Ledger.enforcesDagRules`), skips the check, so the rules run
+   * once per token, in the ledger's atomic append.
+   */
+  readonly dagRulesOver?: EctStore;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Stores and DAG (SPEC 6)

@@ -52,6 +52,7 @@ describe("EctErrorCodes", () => {
       "ECT_EXPIRED",
       "ECT_IAT_IN_FUTURE",
       "ECT_IAT_TOO_OLD",
+      "ECT_NOT_YET_VALID",
       "ECT_DAG_DUPLICATE_JTI",
       "ECT_DAG_PRED_MISSING",
       "ECT_DAG_WORKFLOW_MISMATCH",

@@ -161,6 +161,24 @@ describe(`audit verifier (SPEC 5.11) [${signatureBackendName}]`, () => {
     expect((await lenient(unsigned, { ingestedAt: NOW_MS })).ok).toBe(true);
   });
 
+  it("applies the time rules of profile §5.8 as of the ingestion time, without the freshness rule", async () => {
+    const verify = audit();
+    const token = await handBuilt(world.keyA, {
+      payload: fullClaims({ iat: NOW_S, exp: NOW_S + 600, nbf: NOW_S + 60 }),
+    });
+    // Valid at ingestion (nbf - skew <= ingestedAt < exp + skew); a day later, still valid: its
+    // age since ingestion is no refusal.
+    expect((await verify(token, { ingestedAt: (NOW_S + 30) * 1000 })).ok).toBe(true);
+    expect((await verify(token, { ingestedAt: (NOW_S + 629) * 1000 })).ok).toBe(true);
+    const codeAt = async (seconds: number) => {
+      const r = await verify(token, { ingestedAt: seconds * 1000 });
+      return r.ok ? "accepted" : r.error.code;
+    };
+    expect(await codeAt(NOW_S + 630)).toBe("ECT_EXPIRED"); // exp + skew <= ingestedAt
+    expect(await codeAt(NOW_S + 29.999)).toBe("ECT_NOT_YET_VALID"); // nbf - skew > ingestedAt
+    expect(await codeAt(NOW_S - 31)).toBe("ECT_IAT_IN_FUTURE"); // iat > ingestedAt + maxFuture
+  });
+
   it("refuses an invalid ingestion time and invalid options", async () => {
     const r = await audit()(await world.token(), { ingestedAt: Number.NaN });
     expect(!r.ok && r.error.code).toBe("ECT_CONFIG_INVALID");

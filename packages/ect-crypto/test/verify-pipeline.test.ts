@@ -154,6 +154,45 @@ describe(`verify pipeline [${signatureBackendName}]`, () => {
       await expectCode(v(NOW_MS).verify(old), "ECT_IAT_TOO_OLD");
     });
 
+    it("nbf - skew <= now: accepted at equality, refused one millisecond earlier with ECT_NOT_YET_VALID", async () => {
+      const token = await handBuilt(world.keyA, {
+        payload: fullClaims({ iat: NOW_S, exp: NOW_S + 600, nbf: NOW_S + 60 }),
+      });
+      const boundary = (NOW_S + 60 - 30) * 1000;
+      await expect(at(boundary).verify(token)).resolves.toMatchObject({ level: 2 });
+      const refused = await expectCode(at(boundary - 1).verify(token), "ECT_NOT_YET_VALID");
+      expect(refused.member).toBe("nbf");
+      await expectCode(at(NOW_MS).verify(token), "ECT_NOT_YET_VALID");
+    });
+
+    it("a past or present nbf changes nothing, and the skew comes from the config", async () => {
+      const past = await handBuilt(world.keyA, { payload: fullClaims({ nbf: NOW_S - 60 }) });
+      await expect(at(NOW_MS).verify(past)).resolves.toMatchObject({ level: 2 });
+      const soon = await handBuilt(world.keyA, { payload: fullClaims({ nbf: NOW_S + 1 }) });
+      await expect(at(NOW_MS).verify(soon)).resolves.toMatchObject({ level: 2 });
+      const strict = world.verifier({
+        clock: fixedClock,
+        config: { clockSkewSec: 0, jtiReplayCacheSize: 0 },
+        allowNoReplayCheck: true,
+      });
+      await expectCode(strict.verify(soon), "ECT_NOT_YET_VALID");
+    });
+
+    it("checks the rules in the profile's order: exp, iat in the future, iat too old, nbf", async () => {
+      const all = await handBuilt(world.keyA, {
+        payload: fullClaims({ iat: NOW_S - 600, exp: NOW_S - 100, nbf: NOW_S + 3600 }),
+      });
+      await expectCode(at(NOW_MS).verify(all), "ECT_EXPIRED");
+      const futureAndNbf = await handBuilt(world.keyA, {
+        payload: fullClaims({ iat: NOW_S + 3600, exp: NOW_S + 7200, nbf: NOW_S + 3600 }),
+      });
+      await expectCode(at(NOW_MS).verify(futureAndNbf), "ECT_IAT_IN_FUTURE");
+      const oldAndNbf = await handBuilt(world.keyA, {
+        payload: fullClaims({ iat: NOW_S - 3600, exp: NOW_S + 7200, nbf: NOW_S + 3600 }),
+      });
+      await expectCode(at(NOW_MS).verify(oldAndNbf), "ECT_IAT_TOO_OLD");
+    });
+
     it("refuses to run with a clock that does not return a finite number", async () => {
       const token = await world.token();
       await expectCode(world.verifier({ clock: () => Number.NaN }).verify(token), "ECT_CONFIG_INVALID");
@@ -457,7 +496,83 @@ describe(`verify pipeline [${signatureBackendName}]`, () => {
         },
       } as unknown as Ledger;
       await world.verifier({ ledger }).verify(await world.token());
-      expect(options).toEqual({ now: NOW_MS });
+      expect(options).toMatchObject({ now: NOW_MS });
+    });
+
+    it("hands the ledger the token decoded once: the verifier's own header and claims objects", async () => {
+      let given: { decoded?: { token: string; header: unknown; claims: unknown } } | undefined;
+      const ledger = {
+        async append(token: string, appendOptions: typeof given) {
+          given = appendOptions;
+          return {
+            status: "appended",
+            entry: {},
+            receipt: receipt(jtiOf(token)),
+            unresolvedPredecessors: [],
+          };
+        },
+      } as unknown as Ledger;
+      const token = await world.token();
+      const verified = await world.verifier({ ledger }).verify(token);
+      expect(given?.decoded?.token).toBe(token);
+      // The very objects the verifier validated: nothing was decoded a second time.
+      expect(given?.decoded?.claims).toBe(verified.claims);
+      expect(given?.decoded?.header).toBe(verified.header);
+    });
+  });
+
+  describe("profile §6: the DAG rules run once at level 3", () => {
+    const appendingLedger = (enforcesDagRules: boolean) =>
+      Object.assign(
+        fakeLedger((t) => ({
+          status: "appended",
+          entry: {} as LedgerEntry,
+          receipt: receipt(jtiOf(t)),
+          unresolvedPredecessors: [],
+        })),
+        { enforcesDagRules },
+      );
+    /** A check marked as running the DAG rules over `store`, counting its runs. */
+    const dagRulesCheck = (store: object) => {
+      const runs: string[] = [];
+      const check = Object.assign(
+        (context: VerificationContext) => {
+          runs.push(context.claims.jti);
+          return undefined;
+        },
+        { dagRulesOver: store as never },
+      );
+      return { check, runs };
+    };
+
+    it("skips a DAG check over the ledger when that ledger enforces the DAG rules itself", async () => {
+      const ledger = appendingLedger(true);
+      const { check, runs } = dagRulesCheck(ledger);
+      const verified = await world.verifier({ ledger, checks: [check] }).verify(await world.token());
+      expect(verified.level).toBe(3);
+      expect(runs).toEqual([]);
+    });
+
+    it("runs it when the ledger does not enforce the rules, or when it is over another store", async () => {
+      const lax = appendingLedger(false);
+      const overLax = dagRulesCheck(lax);
+      await world.verifier({ ledger: lax, checks: [overLax.check] }).verify(await world.token());
+      expect(overLax.runs).toHaveLength(1);
+      const strict = appendingLedger(true);
+      const overOther = dagRulesCheck(appendingLedger(true));
+      await world.verifier({ ledger: strict, checks: [overOther.check] }).verify(await world.token());
+      expect(overOther.runs).toHaveLength(1);
+    });
+
+    it("never skips an unmarked check", async () => {
+      const ledger = appendingLedger(true);
+      const runs: string[] = [];
+      const check = (context: VerificationContext) => {
+        runs.push(context.claims.jti);
+        return undefined;
+      };
+      await world.verifier({ ledger, checks: [check] }).verify(await world.token());
+      expect(runs).toHaveLength(1);
     });
   });
 

@@ -1,9 +1,10 @@
 import {
   type DagRuleOptions,
-  type EctStore,
   EctError,
+  type EctStore,
   resolveDagRuleOptions,
   type VerificationCheck,
+  type VerificationContext,
 } from "ect-core";
 import { runDagRules } from "./validate-dag.js";
 
@@ -21,8 +22,9 @@ export interface DagCheckOptions extends DagRuleOptions {
  * while unresolved, which the verifier reports in `VerifiedEct.unresolvedPredecessors`.
  *
  * The check runs before the verifier's replay record and ledger append and is not atomic with
- * them; when the verifier appends to a ledger, give that ledger {@link createDagValidator} as well
- * so two concurrent appends can never jointly break the rules.
+ * them. When the verifier appends to the same store and that ledger enforces the DAG rules itself
+ * (`enforcesDagRules`), the verifier skips this check (it carries its store as `dagRulesOver`), so
+ * the rules run once per token, atomically with the append.
  *
  * @example
  * ```ts
@@ -46,7 +48,7 @@ export function dagCheck(options: DagCheckOptions): VerificationCheck {
     });
   }
   const resolved = resolveDagRuleOptions(options, ["store"]);
-  return async (context) => {
+  const check = async (context: VerificationContext) => {
     const result = await runDagRules(context.claims, store, resolved);
     const first = result.violations[0];
     if (first !== undefined) {
@@ -57,4 +59,7 @@ export function dagCheck(options: DagCheckOptions): VerificationCheck {
     }
     return { unresolvedPredecessors: result.unresolvedPredecessors };
   };
+  // The mark a verifier reads: over a ledger that enforces the rules itself, this check is skipped
+  // (profile §6: the rules run once, in the ledger's atomic append).
+  return Object.assign(check, { dagRulesOver: store });
 }

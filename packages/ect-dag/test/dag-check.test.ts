@@ -18,6 +18,11 @@ describe("dagCheck (SPEC 5 step 9)", () => {
     expect(await check(context(ect({ pred: [parent.jti] })))).toEqual({ unresolvedPredecessors: [] });
   });
 
+  it("carries its store as dagRulesOver, so a verifier can tell which ledger it duplicates", () => {
+    const store = new TestStore();
+    expect(dagCheck({ store }).dagRulesOver).toBe(store);
+  });
+
   it("returns the predecessors it allowed while unresolved", async () => {
     const missing = uuid();
     const check = dagCheck({ store: new TestStore(), unresolvedPredecessors: "allow" });

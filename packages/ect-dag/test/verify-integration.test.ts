@@ -59,4 +59,46 @@ describe("dagCheck inside verifyEct", async () => {
     });
     expect((await lenient.verify(token)).unresolvedPredecessors).toEqual([missing]);
   });
+
+  it("is skipped at level 3 over a ledger that enforces the DAG rules itself (they run once, profile §6)", async () => {
+    /** A ledger over `store` whose append is counted; `enforcesDagRules` as given. */
+    const ledgerOver = (store: TestStore, enforcesDagRules: boolean) => {
+      const appended: string[] = [];
+      const ledger = Object.assign(store, {
+        enforcesDagRules,
+        async append(token: string) {
+          appended.push(token);
+          return {
+            status: "appended",
+            entry: {},
+            receipt: { index: 0, jti: "", wid: null, leafHash: "", ingestedAt: 0 },
+            unresolvedPredecessors: [],
+          };
+        },
+      });
+      return { ledger: ledger as never, appended };
+    };
+    const orphan = await sign("orphan", [uuid()]);
+    // The check alone would refuse the missing predecessor; the enforcing ledger decides instead.
+    const enforcing = ledgerOver(new TestStore(), true);
+    const once = createEctVerifier({
+      verifierId: AUD,
+      keys,
+      clock,
+      ledger: enforcing.ledger,
+      checks: [dagCheck({ store: enforcing.ledger })],
+    });
+    expect((await once.verify(orphan)).level).toBe(3);
+    expect(enforcing.appended).toEqual([orphan]);
+    const lax = ledgerOver(new TestStore(), false);
+    const twice = createEctVerifier({
+      verifierId: AUD,
+      keys,
+      clock,
+      ledger: lax.ledger,
+      checks: [dagCheck({ store: lax.ledger })],
+    });
+    await expect(twice.verify(orphan)).rejects.toMatchObject({ code: C.DAG_PRED_MISSING });
+    expect(lax.appended).toEqual([]);
+  });
 });

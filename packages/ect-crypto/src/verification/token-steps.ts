@@ -1,0 +1,141 @@
+/**
+ * Profile §5 steps 1-7: what a token must be on its own, whether verified live or in audit mode
+ * (§5.11). One function per step, in the order the profile gives them.
+ *
+ * @internal
+ */
+import {
+  type DecodedEct,
+  decodeEct,
+  type EctClaims,
+  EctError,
+  EctErrorCodes,
+  type EctHeader,
+  isEctError,
+  normalizeAudience,
+  validateClaims,
+  validateHeader,
+} from "ect-core";
+import { algorithmProfile } from "../algorithms.js";
+import type { PublicKeyInput } from "../signature/public-key-checks.js";
+import { verifySignature } from "../signature/verify-signature.js";
+import type { Pipeline } from "./pipeline.js";
+
+/** The first of several violations, carrying all of them as `details`. */
+export function firstOf(errors: readonly EctError[]): EctError {
+  const first = errors[0]!;
+  if (errors.length === 1) return first;
+  return new EctError(first.code, first.message, {
+    ...(first.member === undefined ? {} : { member: first.member }),
+    details: errors,
+  });
+}
+
+/** A token-supplied string for an error message: JSON-quoted (no control characters) and bounded. */
+function quoted(value: string): string {
+  return JSON.stringify(value.length > 200 ? `${value.slice(0, 200)}…` : value);
+}
+
+/**
+ * Profile §5.1-5.3: length before anything else, shape, canonical base64url, strict JSON. An L1
+ * token below `minLevel` is refused here (L3 is an L2 envelope plus a ledger append, step 12).
+ */
+export function decodeStep(pipeline: Pipeline, token: string): DecodedEct {
+  return decodeEct(token, {
+    maxTokenLength: pipeline.config.maxTokenLength,
+    minLevel: pipeline.minLevel === 1 ? 1 : 2,
+  });
+}
+
+/** Profile §5.4: the header rules of §2 (alg allowlist, typ, kid, closed member set). */
+export function headerStep(pipeline: Pipeline, header: Readonly<Record<string, unknown>>): EctHeader {
+  const errors = validateHeader(header, { algorithms: pipeline.algorithms });
+  if (errors.length > 0) throw firstOf(errors);
+  return header as unknown as EctHeader;
+}
+
+/**
+ * Profile §5.5: the key bound to `{ kid, iss, alg }`, from the verifier's resolver. `iss` comes
+ * from the strictly decoded claims and must be usable before any resolver sees it.
+ */
+export async function keyStep(
+  pipeline: Pipeline,
+  header: EctHeader,
+  claims: Readonly<Record<string, unknown>>,
+): Promise<PublicKeyInput> {
+  const iss = claims["iss"];
+  if (iss === undefined) {
+    throw new EctError(EctErrorCodes.CLAIM_MISSING, "required claim iss is missing", { member: "iss" });
+  }
+  if (typeof iss !== "string" || iss.length === 0) {
+    throw new EctError(EctErrorCodes.ISS_INVALID, "iss must be a non-empty string", { member: "iss" });
+  }
+  let key: unknown;
+  try {
+    key = await pipeline.keys.resolve({ kid: header.kid, iss, alg: header.alg });
+  } catch (cause) {
+    if (isEctError(cause)) throw cause;
+    throw new EctError(EctErrorCodes.KEY_RESOLUTION_FAILED, "the key resolver failed", {
+      member: "kid",
+      cause,
+    });
+  }
+  if (key === undefined || key === null) {
+    throw new EctError(
+      EctErrorCodes.KEY_NOT_FOUND,
+      `no ${header.alg} key with kid ${JSON.stringify(header.kid)} is bound to issuer ${quoted(iss)}`,
+      { member: "kid" },
+    );
+  }
+  return key as PublicKeyInput;
+}
+
+const ascii = new TextEncoder();
+
+/**
+ * Profile §5.6: the signature has the algorithm's exact length (ES256: 64 bytes of raw r‖s), then
+ * verifies over the signing input exactly as received.
+ */
+export async function signatureStep(
+  header: EctHeader,
+  key: PublicKeyInput,
+  decoded: DecodedEct,
+): Promise<void> {
+  const expected = algorithmProfile(header.alg)!.signatureLength;
+  if (decoded.signature.length !== expected) {
+    throw new EctError(
+      EctErrorCodes.SIGNATURE_INVALID,
+      `the signature is ${decoded.signature.length} bytes; ${header.alg} signatures are exactly ${expected} bytes`,
+      { member: "signature" },
+    );
+  }
+  const valid = await verifySignature({
+    alg: header.alg,
+    key,
+    signature: decoded.signature,
+    data: ascii.encode(decoded.signingInput),
+  });
+  if (!valid) {
+    throw new EctError(EctErrorCodes.SIGNATURE_INVALID, "the signature does not verify", {
+      member: "signature",
+    });
+  }
+}
+
+/** Profile §5.7, first half: the claim rules of §3. */
+export function claimsStep(pipeline: Pipeline, claims: Readonly<Record<string, unknown>>): EctClaims {
+  const errors = validateClaims(claims, { maxPredLength: pipeline.config.maxPredLength });
+  if (errors.length > 0) throw firstOf(errors);
+  return claims as unknown as EctClaims;
+}
+
+/** Profile §5.7, second half: `aud` contains this verifier's id. Returns `aud` as an array. */
+export function audienceStep(pipeline: Pipeline, claims: EctClaims): readonly string[] {
+  const audience = normalizeAudience(claims.aud);
+  if (!audience.includes(pipeline.verifierId!)) {
+    throw new EctError(EctErrorCodes.AUD_MISMATCH, "aud does not contain this verifier's id", {
+      member: "aud",
+    });
+  }
+  return audience;
+}
