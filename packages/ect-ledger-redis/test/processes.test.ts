@@ -41,13 +41,15 @@ describe("two OS processes", () => {
         ledgerId,
         tokens: i === 1 ? [shared, ...share] : share,
         concurrency: 3,
+        rendezvous: 2,
       })),
     )) as AppendWorkerResult[];
     const [a, b] = outputs.map((o) => o.results);
     const all = [...a!, ...b!];
     expect(all.filter((r) => r.status === "appended")).toHaveLength(400);
     expect(all.filter((r) => r.status === "duplicate")).toHaveLength(1);
-    // Both processes' appends are spread through one sequence (they really ran at the same time).
+    // Both processes' appends are spread through one sequence: they really ran at the same time,
+    // by construction (each waits after its first acknowledged append for the other's first).
     const seqsA = a!.filter((r) => r.status === "appended").map((r) => r.seq!);
     const seqsB = b!.filter((r) => r.status === "appended").map((r) => r.seq!);
     expect(Math.min(...seqsB)).toBeLessThan(Math.max(...seqsA));

@@ -14,7 +14,7 @@ export async function appendAll(
   ledger: Ledger,
   tokens: readonly string[],
   callers: number,
-  onAcknowledged: (token: string) => void = () => undefined,
+  onAcknowledged: (token: string) => void | Promise<void> = () => undefined,
 ): Promise<AppendOutcomes> {
   const acknowledged: string[] = [];
   const unknown: string[] = [];
@@ -27,7 +27,8 @@ export async function appendAll(
           const result = await ledger.append(token);
           expect(["appended", "duplicate"]).toContain(result.status);
           acknowledged.push(token);
-          onAcknowledged(token);
+          // Awaited: a fault injected here lands while the other callers' appends are in flight.
+          await onAcknowledged(token);
         } catch (error) {
           if (!isEctError(error) || error.code !== "ECT_LEDGER_UNAVAILABLE") throw error;
           unknown.push(token);
