@@ -9,7 +9,7 @@ import {
   startTcpProxy,
   type TcpProxy,
 } from "../src/testing/index.js";
-import { type AppendOutcomes, appendAll, assertLedgerInvariants } from "./support/invariants.js";
+import { appendAll, assertLedgerInvariants } from "./support/invariants.js";
 import { distinctTokens, testIssuer } from "./support/tokens.js";
 
 // SPEC 7 Redis backend: "a timed-out or reset call is retried safely because the script is
