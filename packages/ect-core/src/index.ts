@@ -6,6 +6,7 @@
  *
  * @packageDocumentation
  */
+export * from "./base64.js";
 export * from "./base64url.js";
 export * from "./claims.js";
 export * from "./config.js";
@@ -18,6 +19,7 @@ export * from "./hash.js";
 export * from "./interfaces.js";
 export * from "./ledger-audit.js";
 export * from "./ledger-record.js";
+export * from "./note-key.js";
 export { sha256Sync } from "./sha256.js";
 export * from "./strict-json.js";
 export * from "./types.js";

@@ -380,6 +380,20 @@ export interface JwsSigner {
 }
 
 /**
+ * Signs C2SP signed notes (SPEC 7: ledger checkpoints): the key's name, its 32-bit key id and a
+ * signature over the note text. `ect-crypto` implements it for Ed25519 (`createNoteSigner`);
+ * `ect-ledger` formats the signature lines.
+ */
+export interface NoteSigner {
+  /** The key name written in the signature line (for a ledger, its origin). */
+  readonly name: string;
+  /** The key id: the first 4 bytes, big-endian, of `SHA-256(name ‖ 0x0A ‖ type ‖ public key)`. */
+  readonly keyId: number;
+  /** The signature over `message` (the note text's UTF-8 bytes), without the key id prefix. */
+  sign(message: Uint8Array): Promise<Uint8Array>;
+}
+
+/**
  * Re-verifies a stored token in audit mode (SPEC 5.11): signature, header and claim rules at the
  * ingestion time; freshness, audience and replay do not apply. `ect-crypto` implements it.
  */

@@ -51,6 +51,12 @@ export {
   importEctKey,
 } from "./keys.js";
 export {
+  createNoteSigner,
+  type Ed25519NoteSigner,
+  type GeneratedNoteKey,
+  generateNoteKey,
+} from "./note-signer.js";
+export {
   createJwsSigner,
   type VerifiedReceipt,
   type VerifyReceiptOptions,

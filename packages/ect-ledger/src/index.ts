@@ -21,10 +21,21 @@ export type {
   TreeNodeId,
 } from "./backend-contract.js";
 export {
+  type Checkpoint,
+  formatCheckpoint,
+  type ParsedCheckpoint,
+  parseCheckpoint,
+  signCheckpoint,
+  type VerifiedCheckpoint,
+  verifyCheckpoint,
+} from "./checkpoint.js";
+export {
   entryLeafHash,
   type LeafInputFields,
   leafInput,
   leafInputText,
+  type ParsedLeafInput,
+  parseLeafInput,
 } from "./leaf-input.js";
 export { emptyTreeRoot, hashChildren, hashLeaf, MERKLE_HASH_LENGTH, merkleTreeHash } from "./merkle-hash.js";
 export { verifyConsistency, verifyInclusion } from "./merkle-proof.js";
@@ -40,3 +51,22 @@ export {
   readInclusionProof,
   readTreeRoot,
 } from "./merkle-tree.js";
+export {
+  MAX_NOTE_SIGNATURES,
+  type NoteSignature,
+  type NoteVerifier,
+  noteVerifierFromVkey,
+  parseSignedNote,
+  type SignedNote,
+  signNote,
+  type VerifiedNote,
+  verifySignedNote,
+} from "./signed-note.js";
+export {
+  formatTlogProof,
+  parseTlogProof,
+  TLOG_PROOF_HEADER,
+  type TlogProof,
+  type TlogProofVerification,
+  verifyTlogProof,
+} from "./tlog-proof.js";

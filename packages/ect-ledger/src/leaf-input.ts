@@ -50,3 +50,40 @@ export function leafInputText({ token, ingestedAt, wit }: LeafInputFields): stri
 export function entryLeafHash(fields: LeafInputFields): string {
   return toHex(hashLeaf(leafInput(fields)));
 }
+
+/** The fields read back from a leaf input by {@link parseLeafInput}. */
+export interface ParsedLeafInput {
+  /** The token exactly as appended. */
+  readonly token: string;
+  /** Ingestion time, integer milliseconds since the epoch. */
+  readonly ingestedAt: number;
+  /** The WIT the token was accepted on, or `null`. */
+  readonly wit: string | null;
+}
+
+const LEAF_INPUT_SHAPE = /^\{"ect":"([^"]*)","ingested_at":([0-9]+)(?:,"wit":"([^"]*)")?\}$/;
+
+/**
+ * Reads a leaf input back (a receipt's `extra` line, profile §7), strictly: the fields are taken
+ * apart, written again by {@link leafInputText} (the one writer of the format) and the bytes must be
+ * identical, so exactly one byte string is accepted for given fields.
+ *
+ * @returns the fields, or `undefined` when `bytes` is not a leaf input.
+ */
+export function parseLeafInput(bytes: Uint8Array): ParsedLeafInput | undefined {
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    return undefined;
+  }
+  const match = LEAF_INPUT_SHAPE.exec(text);
+  if (match === null) return undefined;
+  const fields: ParsedLeafInput = { token: match[1]!, ingestedAt: Number(match[2]), wit: match[3] ?? null };
+  try {
+    if (leafInputText(fields) !== text) return undefined;
+  } catch {
+    return undefined;
+  }
+  return fields;
+}

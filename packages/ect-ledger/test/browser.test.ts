@@ -4,11 +4,14 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
+import { generateNoteKey } from "ect-crypto";
 import { build, type Metafile } from "esbuild";
 import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { formatTlogProof, hashLeaf, leafInput, MemoryMerkleTree, signCheckpoint } from "../src/index.js";
 import type { VectorOutcome } from "./support/rfc6962-vectors.js";
 import { loadRfc6962Vectors } from "./support/rfc6962-vectors-node.js";
+import { signedNoteVectors } from "./support/signed-note-vectors.js";
 
 const entry = fileURLToPath(new URL("./browser/merkle-vectors-entry.ts", import.meta.url));
 const CHROMIUM_ARGS = [
@@ -19,7 +22,7 @@ const CHROMIUM_ARGS = [
   "--disable-background-networking",
 ];
 
-describe("RFC 9162 verifiers in headless Chromium", () => {
+describe("RFC 9162, signed-note and tlog-proof verifiers in headless Chromium", () => {
   let bundle: string;
   let metafile: Metafile;
   let server: Server;
@@ -80,6 +83,45 @@ describe("RFC 9162 verifiers in headless Chromium", () => {
         vectors.filter((v) => !v.vector.wantErr).length,
       );
       expect(errors).toEqual([]);
+
+      // The C2SP signed-note Example, and a receipt made in Node, verify with WebCrypto Ed25519.
+      const { note, vkey } = signedNoteVectors.c2spExample;
+      expect(
+        await page.evaluate(
+          ([n, k]) =>
+            (globalThis as unknown as { verifyNote: (n: string, k: string) => Promise<string> }).verifyNote(
+              n!,
+              k!,
+            ),
+          [note, vkey],
+        ),
+      ).toBe("This is an example message.\n");
+      const key = await generateNoteKey({ name: "ect.example.org/ledger/browser" });
+      const tree = new MemoryMerkleTree();
+      const inputs = [0, 1, 2].map((i) => leafInput({ token: `a.b.c${i}`, ingestedAt: i }));
+      tree.append(inputs.map(hashLeaf));
+      const checkpoint = await signCheckpoint(
+        { origin: key.signer.name, treeSize: 3, root: tree.root() },
+        key.signer,
+      );
+      const receipt = formatTlogProof({
+        extra: inputs[2]!,
+        index: 2,
+        proof: tree.inclusionProof(2),
+        checkpoint,
+      });
+      const verifyInPage = (r: string) =>
+        page.evaluate(
+          ([r, k]) =>
+            (
+              globalThis as unknown as { verifyReceipt: (r: string, k: string) => Promise<unknown> }
+            ).verifyReceipt(r!, k!),
+          [r, key.vkey],
+        );
+      expect(await verifyInPage(receipt)).toEqual({ index: 2, token: "a.b.c2" });
+      expect(await verifyInPage(receipt.replace("index 2", "index 1"))).toEqual({
+        code: "ECT_LEDGER_PROOF_INVALID",
+      });
     } finally {
       await browser.close();
     }
