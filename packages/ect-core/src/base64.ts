@@ -8,25 +8,33 @@ const DECODE_TABLE: Int16Array = (() => {
 })();
 
 /**
- * Encodes bytes as standard base64 with padding (RFC 4648 §4): the encoding of C2SP signed notes,
- * checkpoints and tlog-proof receipts (SPEC 7).
+ * Encodes bytes with a 64-character alphabet, padded with `=` or not: the one encoder behind
+ * standard base64 and base64url.
  */
-export function base64Encode(bytes: Uint8Array): string {
+export function encodeBase64Alphabet(bytes: Uint8Array, alphabet: string, pad: boolean): string {
   let out = "";
   let i = 0;
   for (; i + 2 < bytes.length; i += 3) {
     const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
-    out += ALPHABET[n >> 18]! + ALPHABET[(n >> 12) & 63]! + ALPHABET[(n >> 6) & 63]! + ALPHABET[n & 63]!;
+    out += alphabet[n >> 18]! + alphabet[(n >> 12) & 63]! + alphabet[(n >> 6) & 63]! + alphabet[n & 63]!;
   }
   const rest = bytes.length - i;
   if (rest === 1) {
     const n = bytes[i]! << 16;
-    out += `${ALPHABET[n >> 18]!}${ALPHABET[(n >> 12) & 63]!}==`;
+    out += alphabet[n >> 18]! + alphabet[(n >> 12) & 63]! + (pad ? "==" : "");
   } else if (rest === 2) {
     const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8);
-    out += `${ALPHABET[n >> 18]!}${ALPHABET[(n >> 12) & 63]!}${ALPHABET[(n >> 6) & 63]!}=`;
+    out += alphabet[n >> 18]! + alphabet[(n >> 12) & 63]! + alphabet[(n >> 6) & 63]! + (pad ? "=" : "");
   }
   return out;
+}
+
+/**
+ * Encodes bytes as standard base64 with padding (RFC 4648 §4): the encoding of C2SP signed notes,
+ * checkpoints and tlog-proof receipts (SPEC 7).
+ */
+export function base64Encode(bytes: Uint8Array): string {
+  return encodeBase64Alphabet(bytes, ALPHABET, true);
 }
 
 /**

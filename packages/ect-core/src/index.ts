@@ -6,7 +6,7 @@
  *
  * @packageDocumentation
  */
-export * from "./base64.js";
+export { base64Decode, base64Encode } from "./base64.js";
 export * from "./base64url.js";
 export * from "./claims.js";
 export * from "./config.js";

@@ -1,8 +1,9 @@
 import { createPublicKey, verify } from "node:crypto";
-import { EctError, type NoteSigner, parseNoteVerifierKey } from "ect-core";
+import { type NoteSigner, parseNoteVerifierKey } from "ect-core";
 import { createNoteSigner, generateNoteKey } from "ect-crypto";
 import { describe, expect, it } from "vitest";
 import { noteVerifierFromVkey, parseSignedNote, signNote, verifySignedNote } from "../src/index.js";
+import { codeOf } from "./support/error-code.js";
 import { signedNoteVectors } from "./support/signed-note-vectors.js";
 
 const { c2spExample, goSumdbNote: go } = signedNoteVectors;
@@ -10,15 +11,6 @@ const peter = noteVerifierFromVkey(go.peterVkey);
 const enoch = noteVerifierFromVkey(go.enochVkey);
 const text = go.text;
 const sig = go.peterSig;
-
-async function codeOf(fn: () => unknown): Promise<string> {
-  try {
-    await fn();
-  } catch (e) {
-    return e instanceof EctError ? e.code : String(e);
-  }
-  return "ok";
-}
 
 describe("C2SP signed notes (profile §7)", () => {
   it("the C2SP signed-note Example verifies with its vkey", async () => {

@@ -1,4 +1,3 @@
-import { EctError } from "ect-core";
 import { generateNoteKey } from "ect-crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
@@ -15,19 +14,11 @@ import {
   verifyCheckpoint,
   verifyTlogProof,
 } from "../src/index.js";
+import { codeOf } from "./support/error-code.js";
 
 const ORIGIN = "ect.example.org/ledger/test";
 const enc = new TextEncoder();
 const token = (i: number) => `eyJhbGciOiJFUzI1NiJ9.eyJqdGkiOiIke${i}fQ.c2ln${i}`;
-
-async function codeOf(fn: () => unknown): Promise<string> {
-  try {
-    await fn();
-  } catch (e) {
-    return e instanceof EctError ? e.code : String(e);
-  }
-  return "ok";
-}
 
 describe("C2SP checkpoints (profile §7)", () => {
   const root = hashLeaf(enc.encode("x"));
