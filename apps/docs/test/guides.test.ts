@@ -28,6 +28,7 @@ const fileOf = (example: GuideExample) => `${EXAMPLES_DIR}${example.id}.mts`;
 const EXPECTED_GUIDES = [
   "ect-profile.md",
   "getting-started.md",
+  "mcp-and-otel.md",
   "redis-ledger.md",
   "security-model.md",
   "writing-a-ledger-backend.md",
