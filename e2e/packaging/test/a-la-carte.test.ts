@@ -1,7 +1,7 @@
 // Packages picked a la carte, the way a user meets them: packed tarballs installed into an empty
 // project outside the workspace, one layer at a time. Each step type-checks a small TypeScript
 // file against the installed types, then runs it.
-import { copyFileSync, readdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startRedisServer } from "ect-ledger-redis/testing";
 import { beforeAll, describe, expect, inject, it } from "vitest";
@@ -74,6 +74,16 @@ describe("a la carte installs from tarballs", () => {
       chainValid: true,
       forged: "ECT_DAG_PRED_MISSING",
     });
+  });
+
+  it("the root README's first program runs as written (node example.mjs) and prints what the README shows", () => {
+    // The project holds what the README's "From a clone" installs (the tarballs of pnpm pack:packages).
+    const section = readFileSync(join(repoRoot, "README.md"), "utf8").split("## A first program")[1] ?? "";
+    const code = /```js\n([\s\S]*?)```/.exec(section)?.[1];
+    const printed = /It prints:\s*```text\n([\s\S]*?)```/.exec(section)?.[1];
+    expect(code, "the README has a ```js example under 'A first program'").toBeDefined();
+    writeFileSync(join(project, "example.mjs"), code!);
+    expect(run(process.execPath, ["example.mjs"], project)).toBe(printed);
   });
 
   it("adding ect-ledger-redis appends to a private redis-server", async () => {

@@ -1,6 +1,6 @@
 // Shared helpers of the packaging tests: the repository layout, packing, running commands.
 import { execFile, execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -58,19 +58,18 @@ export function runAsync(cmd: string, args: readonly string[], cwd: string): Pro
   });
 }
 
-/** Packs every publishable package with pnpm (workspace and catalog versions rewritten) into `dest`. */
+/**
+ * Packs every publishable package into `dest` with the README's own command (`pnpm pack:packages
+ * DIR`: pnpm pack, workspace and catalog versions rewritten), so the tests install exactly what a
+ * reader of "From a clone" installs.
+ */
 export function packAll(dest: string): Map<string, string> {
-  mkdirSync(dest, { recursive: true });
-  const tarballs = new Map<string, string>();
-  for (const pkg of publishablePackages()) {
-    const out = execFileSync("pnpm", ["pack", "--json", "--pack-destination", dest], {
-      cwd: pkg.dir,
-      encoding: "utf8",
-    });
-    const parsed = JSON.parse(out) as { filename: string };
-    tarballs.set(pkg.name, resolve(dest, parsed.filename));
-  }
-  return tarballs;
+  const out = execFileSync(process.execPath, [join(repoRoot, "scripts/pack-packages.mjs"), dest, "--json"], {
+    cwd: repoRoot,
+    env: { ...process.env, INIT_CWD: repoRoot },
+    encoding: "utf8",
+  });
+  return new Map(Object.entries(JSON.parse(out) as Record<string, string>));
 }
 
 /** The file list of a tarball (paths without the `package/` prefix). */
