@@ -5,8 +5,8 @@ import { createServer, type RequestListener, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import {
   decodeEct,
-  type EctStore,
   type EctClaimsInput,
+  type EctStore,
   ectKey,
   type JsonObject,
   type Ledger,
@@ -17,6 +17,7 @@ import {
   createEct,
   createEctVerifier,
   type EctKeyPair,
+  type EctKeyResolver,
   type EctVerifier,
   generateEctKeyPair,
 } from "ect-crypto";
@@ -111,10 +112,7 @@ export class Agent {
   }
 
   /** Builds its verifier and starts its server on 127.0.0.1 with an ephemeral port. */
-  async listen(
-    keys: Parameters<typeof createEctVerifier>[0]["keys"],
-    handler: RequestListener,
-  ): Promise<void> {
+  async listen(keys: EctKeyResolver, handler: RequestListener): Promise<void> {
     this.#verifier = createEctVerifier({
       verifierId: this.spec.id,
       keys,

@@ -29,6 +29,12 @@ export interface HeaderRuleOptions {
    * when listed here.
    */
   readonly algorithms?: readonly string[];
+  /**
+   * `"required"` (default, SPEC 2). `"optional"` only in WIT-bound mode (SPEC 2 exception, 9.2): the
+   * key is the WIT's `cnf.jwk`, so `kid` may be absent; when present it must still be a string of
+   * 1-256 characters (the verifier then compares it with the key's RFC 7638 thumbprint).
+   */
+  readonly kid?: "required" | "optional";
 }
 
 const ALLOWED_HEADER = new Set<string>(ALLOWED_HEADER_MEMBERS);
@@ -105,7 +111,11 @@ export function validateHeader(
       );
     }
   }
-  if (typeof kid !== "string" || kid.length === 0 || codePointLength(kid) > Limits.KID_MAX_LENGTH) {
+  const kidMayBeAbsent = options.kid === "optional" && kid === undefined;
+  if (
+    !kidMayBeAbsent &&
+    (typeof kid !== "string" || kid.length === 0 || codePointLength(kid) > Limits.KID_MAX_LENGTH)
+  ) {
     errors.push(
       new EctError(C.KID_INVALID, `header.kid must be a string of 1-${Limits.KID_MAX_LENGTH} characters`, {
         member: "kid",

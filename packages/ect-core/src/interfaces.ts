@@ -260,6 +260,8 @@ export type AppendResult =
 export interface AppendOptions {
   /** Ingestion time in milliseconds since the epoch; defaults to the ledger's clock. */
   readonly now?: number;
+  /** The WIT the token was accepted on (WIT-bound mode), kept with the entry (profile §7, §9.4). */
+  readonly wit?: string;
 }
 
 /** The head of a ledger. */

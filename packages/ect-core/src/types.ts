@@ -10,8 +10,11 @@ export interface EctHeader {
   readonly alg: string;
   /** `exec+jwt` (or the legacy `wimse-exec+jwt` on input). */
   readonly typ: string;
-  /** Key id, a lookup key only (1-256 characters). */
-  readonly kid: string;
+  /**
+   * Key id, a lookup key only (1-256 characters). Absent only in WIT-bound mode, where the key is
+   * the WIT's `cnf.jwk` and a `kid`, if present, is its RFC 7638 thumbprint (profile §2, §9.2).
+   */
+  readonly kid?: string;
 }
 
 /** A JSON value as decoded by the strict parser. */

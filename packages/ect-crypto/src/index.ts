@@ -16,6 +16,11 @@ export {
   isSupportedAlgorithm,
   resolveAlgorithmAllowlist,
 } from "./algorithms.js";
+export {
+  type ConfirmationKey,
+  type JwsSignatureInput,
+  verifyJwsSignature,
+} from "./confirmation-key.js";
 export { type CreateEctOptions, createEct } from "./create.js";
 export { decodeEct } from "./decode.js";
 export {
@@ -72,8 +77,10 @@ export {
   type AuditVerifierOptions,
   createAuditVerifier,
   createEctVerifier,
+  type EctAuditVerifier,
   type EctVerifier,
   safeVerifyEct,
+  type VerifyCallOptions,
   type VerifyEctOptions,
   verifyEct,
 } from "./verify.js";

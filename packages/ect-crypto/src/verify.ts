@@ -1,5 +1,4 @@
 import {
-  type AuditTokenVerifier,
   type Clock,
   type DecodedEct,
   type EctAlgorithm,
@@ -18,13 +17,13 @@ import {
   type VerificationCheck,
   type VerifiedEct,
 } from "ect-core";
-import { resolveAlgorithmAllowlist } from "./algorithms.js";
+import type { ConfirmationKey } from "./confirmation-key.js";
 import type { EctKeyResolver } from "./key-resolvers.js";
 import { beginVerification, endVerification } from "./signature/verify-signature.js";
 import { checksStep, ledgerStep, replayStep, timeStep } from "./verification/acceptance-steps.js";
 import {
   buildPipeline,
-  checkKeyResolver,
+  checkKeySource,
   checkMinLevel,
   configError,
   type Pipeline,
@@ -42,6 +41,15 @@ import {
 
 export type { VerifyEctOptions };
 
+/** Per-call input of {@link EctVerifier.verify}. */
+export interface VerifyCallOptions {
+  /**
+   * The key the token must be signed with, bound to a subject (WIT-bound mode, profile §9.2).
+   * Required by a verifier built with `keyBinding: "confirmation"`, refused by any other.
+   */
+  readonly confirmationKey?: ConfirmationKey;
+}
+
 /** A verifier built once by {@link createEctVerifier}. */
 export interface EctVerifier {
   /**
@@ -49,23 +57,73 @@ export interface EctVerifier {
    *
    * @throws {@link EctError} with the code of the first failed step.
    */
-  verify(token: string): Promise<VerifiedEct>;
+  verify(token: string, options?: VerifyCallOptions): Promise<VerifiedEct>;
   /** Like {@link EctVerifier.verify} but returns a `Result` instead of throwing an `EctError`. */
-  safeVerify(token: string): Promise<Result<VerifiedEct, EctError>>;
+  safeVerify(token: string, options?: VerifyCallOptions): Promise<Result<VerifiedEct, EctError>>;
   /** The replay cache in use (the one it owns, or the one given), `undefined` when replay checks are off. */
   readonly replayCache: ReplayCache | undefined;
 }
 
 /** Options of {@link createAuditVerifier}. */
 export interface AuditVerifierOptions {
-  /** Resolves `{ kid, iss, alg }` to a public key bound to that issuer (profile §5.5). */
-  readonly keys: EctKeyResolver;
+  /**
+   * Resolves `{ kid, iss, alg }` to a public key bound to that issuer (profile §5.5). Required, except
+   * with `keyBinding: "confirmation"`, where it must be absent.
+   */
+  readonly keys?: EctKeyResolver;
+  /**
+   * `"confirmation"`: WIT-bound audits (profile §9.4); each call's context carries the
+   * `confirmationKey` taken from the stored WIT (see {@link VerifyEctOptions.keyBinding}).
+   */
+  readonly keyBinding?: "resolver" | "confirmation";
   /** Accepted `alg` values (default `["ES256"]`). */
   readonly algorithms?: readonly EctAlgorithm[];
   /** 1 to accept unsigned tokens stored in the ledger; 2 (default) refuses them. */
   readonly minLevel?: 1 | 2;
   /** profile §4 settings (max token length, max `pred` length). */
   readonly config?: Partial<EctConfig>;
+}
+
+/**
+ * What {@link createAuditVerifier} returns: an `AuditTokenVerifier` (ledgers call it with
+ * `{ ingestedAt }`) whose context may also carry the `confirmationKey` of a WIT-bound entry.
+ */
+export type EctAuditVerifier = (
+  token: string,
+  context: {
+    /** Ingestion time, milliseconds since the epoch. */
+    readonly ingestedAt: number;
+    /** WIT-bound mode: the stored WIT's confirmed key (profile §9.4). */
+    readonly confirmationKey?: ConfirmationKey;
+  },
+) => Promise<Result<VerifiedEct, EctError>>;
+
+/** A call's confirmation key, present exactly when the pipeline is in WIT-bound mode. */
+function checkConfirmation(
+  pipeline: Pipeline,
+  options: { readonly confirmationKey?: ConfirmationKey } | undefined,
+): ConfirmationKey | undefined {
+  const confirmation = options?.confirmationKey;
+  if (pipeline.keys === undefined) {
+    if (
+      confirmation === null ||
+      typeof confirmation !== "object" ||
+      typeof confirmation.subject !== "string"
+    ) {
+      throw configError(
+        "confirmationKey",
+        'a verifier with keyBinding "confirmation" needs a confirmationKey per call',
+      );
+    }
+    return confirmation;
+  }
+  if (confirmation !== undefined) {
+    throw configError(
+      "confirmationKey",
+      'confirmationKey needs a verifier built with keyBinding "confirmation"',
+    );
+  }
+  return undefined;
 }
 
 /** A token that passed profile §5 steps 1-7 (what live and audit verification share). */
@@ -76,12 +134,16 @@ interface ValidToken {
 }
 
 /** Profile §5 steps 1-7 without the audience: decode, header, key, signature, claims. */
-async function validToken(pipeline: Pipeline, token: string): Promise<ValidToken> {
+async function validToken(
+  pipeline: Pipeline,
+  token: string,
+  confirmation: ConfirmationKey | undefined,
+): Promise<ValidToken> {
   const decoded = decodeStep(pipeline, token); // §5.1-5.3
   let header: EctHeader | undefined;
   if (decoded.level === 2) {
-    header = headerStep(pipeline, decoded.header!); // §5.4
-    const key = await keyStep(pipeline, header, decoded.claims); // §5.5
+    header = headerStep(pipeline, decoded.header!, confirmation); // §5.4
+    const key = await keyStep(pipeline, header, decoded.claims, confirmation); // §5.5, §9.2
     await signatureStep(header, key, decoded); // §5.6
   }
   const claims = claimsStep(pipeline, decoded.claims); // §5.7
@@ -89,10 +151,15 @@ async function validToken(pipeline: Pipeline, token: string): Promise<ValidToken
 }
 
 /** Profile §5, steps 1-10 and 12, in order; the first failure ends it. */
-async function runPipeline(pipeline: Pipeline, token: string): Promise<VerifiedEct> {
+async function runPipeline(
+  pipeline: Pipeline,
+  token: string,
+  call?: VerifyCallOptions,
+): Promise<VerifiedEct> {
+  const confirmation = checkConfirmation(pipeline, call);
   beginVerification();
   try {
-    const { decoded, header, claims } = await validToken(pipeline, token); // §5.1-5.7
+    const { decoded, header, claims } = await validToken(pipeline, token, confirmation); // §5.1-5.7
     const audience = audienceStep(pipeline, claims); // §5.7
     const now = timeStep(pipeline, claims); // §5.8
     const unresolved = new Set<string>();
@@ -101,7 +168,14 @@ async function runPipeline(pipeline: Pipeline, token: string): Promise<VerifiedE
       await checksStep(pipeline, context, unresolved); // §5.9
     }
     await replayStep(pipeline, claims, now); // §5.10
-    const { level, receipt } = await ledgerStep(pipeline, decoded, claims, now, unresolved); // §5.12
+    const { level, receipt } = await ledgerStep(
+      pipeline,
+      decoded,
+      claims,
+      now,
+      unresolved,
+      confirmation?.credential,
+    ); // §5.12
     return Object.freeze({
       token,
       level,
@@ -150,8 +224,9 @@ function safely<T>(promise: Promise<T>): Promise<Result<T, EctError>> {
 export function createEctVerifier(options: VerifyEctOptions): EctVerifier {
   const pipeline = buildPipeline(options, true);
   return Object.freeze({
-    verify: (token: string) => runPipeline(pipeline, token),
-    safeVerify: (token: string) => safely(runPipeline(pipeline, token)),
+    verify: (token: string, call?: VerifyCallOptions) => runPipeline(pipeline, token, call),
+    safeVerify: (token: string, call?: VerifyCallOptions) =>
+      safely(Promise.resolve().then(() => runPipeline(pipeline, token, call))),
     replayCache: pipeline.replayCache,
   });
 }
@@ -187,14 +262,15 @@ export async function safeVerifyEct(
  *
  * @throws {@link EctError} `ECT_CONFIG_INVALID` for invalid options.
  */
-export function createAuditVerifier(options: AuditVerifierOptions): AuditTokenVerifier {
+export function createAuditVerifier(options: AuditVerifierOptions): EctAuditVerifier {
   if (options === null || typeof options !== "object") {
     throw configError("options", "audit verifier options are required");
   }
+  const { keys, algorithms } = checkKeySource(options);
   const pipeline: Pipeline = {
     verifierId: undefined,
-    keys: checkKeyResolver(options.keys),
-    algorithms: resolveAlgorithmAllowlist(options.algorithms),
+    keys,
+    algorithms,
     minLevel: checkMinLevel(options.minLevel, [1, 2]),
     clock: Date.now,
     config: resolveConfig(options.config),
@@ -208,7 +284,8 @@ export function createAuditVerifier(options: AuditVerifierOptions): AuditTokenVe
       if (typeof ingestedAt !== "number" || !Number.isFinite(ingestedAt)) {
         throw configError("ingestedAt", "ingestedAt must be finite milliseconds since the epoch");
       }
-      const { decoded, header, claims } = await validToken(pipeline, token); // §5.1-5.7
+      const confirmation = checkConfirmation(pipeline, context);
+      const { decoded, header, claims } = await validToken(pipeline, token, confirmation); // §5.1-5.7
       checkTimeRules(claims, ingestedAt / 1000, pipeline.config, { freshness: false }); // §5.8 at ingestion
       return ok(
         Object.freeze({

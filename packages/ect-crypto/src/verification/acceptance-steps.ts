@@ -116,6 +116,7 @@ export async function ledgerStep(
   claims: EctClaims,
   now: Instant,
   unresolved: Set<string>,
+  wit?: string,
 ): Promise<LedgerOutcome> {
   const ledger = pipeline.ledger;
   if (ledger === undefined) return { level: decoded.level, receipt: undefined };
@@ -123,7 +124,8 @@ export async function ledgerStep(
   try {
     // The clock's own reading, floored: ledgers take integer milliseconds, and `seconds * 1000`
     // is not one for fractional clocks (or even for some integer readings, by rounding).
-    const options = { now: Math.floor(now.ms), decoded };
+    // WIT-bound: the ledger keeps the WIT with the entry (profile §7, §9.4).
+    const options = { now: Math.floor(now.ms), decoded, ...(wit === undefined ? {} : { wit }) };
     const result = await ledger.append(decoded.token, options);
     switch (result.status) {
       case "appended":

@@ -24,8 +24,8 @@ import { MemoryReplayCache } from "../replay-cache.js";
 export interface Pipeline {
   /** `aud` must contain it (profile §5.7); `undefined` only in audit mode (§5.11). */
   readonly verifierId: string | undefined;
-  /** The key step's resolver (profile §5.5). */
-  readonly keys: EctKeyResolver;
+  /** The key step's resolver (profile §5.5); `undefined` in WIT-bound mode (`keyBinding: "confirmation"`). */
+  readonly keys: EctKeyResolver | undefined;
   /** The `alg` allowlist (profile §2). */
   readonly algorithms: readonly EctAlgorithm[];
   /** Lowest accepted level (profile §1). */
@@ -52,8 +52,19 @@ export interface VerifyEctOptions {
    * refuses to run (only the audit verifier, `createAuditVerifier`, has none).
    */
   readonly verifierId: string;
-  /** Resolves `{ kid, iss, alg }` to a public key bound to that issuer (profile §5.5). */
-  readonly keys: EctKeyResolver;
+  /**
+   * Resolves `{ kid, iss, alg }` to a public key bound to that issuer (profile §5.5). Required, except
+   * with `keyBinding: "confirmation"`, where it must be absent.
+   */
+  readonly keys?: EctKeyResolver;
+  /**
+   * How the key step finds the key (profile §5.5). `"resolver"` (default): `keys` resolves
+   * `{ kid, iss, alg }`. `"confirmation"` (WIT-bound mode, profile §9.2): every `verify` call passes
+   * a `ConfirmationKey` (the verified WIT's `cnf.jwk` and `sub`); `iss` must equal its subject,
+   * `alg` its `alg` (the `algorithms` allowlist does not apply and must be absent), and `kid` may be
+   * absent or must be its RFC 7638 thumbprint (profile §2 exception). `ect-wimse` builds on it.
+   */
+  readonly keyBinding?: "resolver" | "confirmation";
   /**
    * Accepted `alg` values, exact and case-sensitive (profile §2). Default `["ES256"]`; may add `ES384`,
    * `ES512`, `EdDSA`, `Ed25519`. `none` and `HS*` are a configuration error.
@@ -96,6 +107,40 @@ export function checkKeyResolver(keys: unknown): EctKeyResolver {
     throw configError("keys", "keys must be a key resolver (an object with resolve({ kid, iss, alg }))");
   }
   return keys as EctKeyResolver;
+}
+
+/**
+ * The key step's source (profile §5.5): a resolver and the `alg` allowlist, or, in WIT-bound mode
+ * (`keyBinding: "confirmation"`), neither: the key and its `alg` come with each call (profile §9.2).
+ */
+export function checkKeySource(options: {
+  readonly keys?: unknown;
+  readonly keyBinding?: unknown;
+  readonly algorithms?: readonly string[];
+}): { keys: EctKeyResolver | undefined; algorithms: readonly EctAlgorithm[] } {
+  const binding = options.keyBinding ?? "resolver";
+  if (binding === "resolver") {
+    return {
+      keys: checkKeyResolver(options.keys),
+      algorithms: resolveAlgorithmAllowlist(options.algorithms),
+    };
+  }
+  if (binding !== "confirmation") {
+    throw configError("keyBinding", 'keyBinding must be "resolver" or "confirmation"');
+  }
+  if (options.keys !== undefined) {
+    throw configError(
+      "keys",
+      'keys does not apply with keyBinding "confirmation": the key comes with each call',
+    );
+  }
+  if (options.algorithms !== undefined) {
+    throw configError(
+      "algorithms",
+      'algorithms does not apply with keyBinding "confirmation": the confirmation key\'s alg decides (profile §9.2)',
+    );
+  }
+  return { keys: undefined, algorithms: [] };
 }
 
 /** Profile §1: one of the levels this kind of verifier supports. */
@@ -161,8 +206,7 @@ export function buildPipeline(options: VerifyEctOptions, ownsReplayCache: boolea
       "verifierId is required: a verifier without an id cannot check aud (profile §5.7); use createAuditVerifier for audits",
     );
   }
-  const keys = checkKeyResolver(options.keys);
-  const algorithms = resolveAlgorithmAllowlist(options.algorithms);
+  const { keys, algorithms } = checkKeySource(options);
   const config = resolveConfig(options.config);
   const minLevel = checkMinLevel(options.minLevel, [1, 2, 3]);
   const ledger = options.ledger;

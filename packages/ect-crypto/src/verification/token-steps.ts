@@ -13,10 +13,12 @@ import {
   type EctHeader,
   isEctError,
   normalizeAudience,
+  SUPPORTED_ALGORITHMS,
   validateClaims,
   validateHeader,
 } from "ect-core";
 import { algorithmProfile } from "../algorithms.js";
+import { type ConfirmationKey, confirmedKey } from "../confirmation-key.js";
 import type { PublicKeyInput } from "../signature/public-key-checks.js";
 import { verifySignature } from "../signature/verify-signature.js";
 import type { Pipeline } from "./pipeline.js";
@@ -47,9 +49,22 @@ export function decodeStep(pipeline: Pipeline, token: string): DecodedEct {
   });
 }
 
-/** Profile §5.4: the header rules of §2 (alg allowlist, typ, kid, closed member set). */
-export function headerStep(pipeline: Pipeline, header: Readonly<Record<string, unknown>>): EctHeader {
-  const errors = validateHeader(header, { algorithms: pipeline.algorithms });
+/**
+ * Profile §5.4: the header rules of §2 (alg allowlist, typ, kid, closed member set). WIT-bound mode
+ * (a `confirmation` key): any supported asymmetric `alg` passes here, the key step then requires
+ * `cnf.jwk.alg`; `kid` is optional (profile §2 exception, §9.2).
+ */
+export function headerStep(
+  pipeline: Pipeline,
+  header: Readonly<Record<string, unknown>>,
+  confirmation?: ConfirmationKey,
+): EctHeader {
+  const errors = validateHeader(
+    header,
+    confirmation === undefined
+      ? { algorithms: pipeline.algorithms }
+      : { algorithms: SUPPORTED_ALGORITHMS, kid: "optional" },
+  );
   if (errors.length > 0) throw firstOf(errors);
   return header as unknown as EctHeader;
 }
@@ -62,6 +77,7 @@ export async function keyStep(
   pipeline: Pipeline,
   header: EctHeader,
   claims: Readonly<Record<string, unknown>>,
+  confirmation?: ConfirmationKey,
 ): Promise<PublicKeyInput> {
   const iss = claims["iss"];
   if (iss === undefined) {
@@ -70,9 +86,11 @@ export async function keyStep(
   if (typeof iss !== "string" || iss.length === 0) {
     throw new EctError(EctErrorCodes.ISS_INVALID, "iss must be a non-empty string", { member: "iss" });
   }
+  // The WIT-bound variant (profile §9.2): the key is the WIT's cnf.jwk, bound to its sub.
+  if (confirmation !== undefined) return confirmedKey(confirmation, header, iss);
   let key: unknown;
   try {
-    key = await pipeline.keys.resolve({ kid: header.kid, iss, alg: header.alg });
+    key = await pipeline.keys!.resolve({ kid: header.kid!, iss, alg: header.alg });
   } catch (cause) {
     if (isEctError(cause)) throw cause;
     throw new EctError(EctErrorCodes.KEY_RESOLUTION_FAILED, "the key resolver failed", {

@@ -1,0 +1,84 @@
+import { base64urlEncode, EctError, EctErrorCodes, sha256Base64url } from "ect-core";
+import { CompactSign } from "jose";
+import { targetUriWithoutQuery } from "./request.js";
+import { WPT_TYP } from "./wpt.js";
+
+/** Options of {@link createWpt}. */
+export interface CreateWptOptions {
+  /** The sender's WIT (compact form): `wth` is its hash. */
+  readonly wit: string;
+  /** The private key of the WIT's `cnf.jwk` and its `alg` (e.g. `ect-crypto`'s `EctKeyPair`). */
+  readonly key: { readonly alg: string; readonly privateKey: CryptoKey };
+  /** The request's target URI; `aud` is it without query and fragment. */
+  readonly url: string;
+  /**
+   * Header fields the WPT covers in `oth`: lower-cased name → the exact value sent (one field line).
+   * Cover `execution-context` so the ECT cannot be swapped under the WPT (profile §8, §9.3).
+   */
+  readonly cover?: Readonly<Record<string, string>>;
+  /** The OAuth access token sent as `Authorization: Bearer`, hashed into `ath`. */
+  readonly accessToken?: string;
+  /** The Txn-Token sent, hashed into `tth`. */
+  readonly txnToken?: string;
+  /** Milliseconds since the epoch (default `Date.now()`). */
+  readonly now?: number;
+  /** Seconds until `exp` (default 60: WPT lifetimes "MUST be short"). */
+  readonly lifetimeSec?: number;
+  /** The `jti` (default 128 random bits, base64url). */
+  readonly jti?: string;
+}
+
+/**
+ * Creates a Workload Proof Token for one request (draft-ietf-wimse-wpt, profile §9.3): header
+ * `{ alg, typ: "wpt+jwt" }`, claims `aud`, `exp`, `jti`, `wth`, and `ath`, `tth`, `oth` when given.
+ * Runs in any runtime.
+ *
+ * @example
+ * ```ts
+ * const wpt = await createWpt({ wit, key, url: "https://b.example/task", cover: { "execution-context": ect } });
+ * ```
+ * @throws {@link EctError} `ECT_CONFIG_INVALID` for invalid options.
+ */
+export async function createWpt(options: CreateWptOptions): Promise<string> {
+  const { wit, key, url, cover = {} } = options;
+  if (typeof wit !== "string" || typeof url !== "string" || typeof key?.alg !== "string") {
+    throw new EctError(EctErrorCodes.CONFIG_INVALID, "createWpt needs wit, key { alg, privateKey } and url", {
+      member: "options",
+    });
+  }
+  const lifetime = options.lifetimeSec ?? 60;
+  if (!Number.isSafeInteger(lifetime) || lifetime < 1) {
+    throw new EctError(EctErrorCodes.CONFIG_INVALID, "lifetimeSec must be a positive integer", {
+      member: "lifetimeSec",
+    });
+  }
+  const now = Math.floor((options.now ?? Date.now()) / 1000);
+  const claims: Record<string, unknown> = {
+    aud: targetUriWithoutQuery(url),
+    exp: now + lifetime,
+    jti: options.jti ?? base64urlEncode(crypto.getRandomValues(new Uint8Array(16))),
+    wth: await sha256Base64url(wit),
+  };
+  if (options.accessToken !== undefined) claims["ath"] = await sha256Base64url(options.accessToken);
+  if (options.txnToken !== undefined) claims["tth"] = await sha256Base64url(options.txnToken);
+  const names = Object.keys(cover);
+  if (names.length > 0) {
+    const oth: Record<string, string> = {};
+    for (const name of names) {
+      if (name !== name.toLowerCase()) {
+        throw new EctError(
+          EctErrorCodes.CONFIG_INVALID,
+          `oth names are lower-case header names, got ${JSON.stringify(name)}`,
+          {
+            member: "cover",
+          },
+        );
+      }
+      oth[name] = await sha256Base64url(cover[name]!.trim());
+    }
+    claims["oth"] = oth;
+  }
+  return new CompactSign(new TextEncoder().encode(JSON.stringify(claims)))
+    .setProtectedHeader({ alg: key.alg, typ: WPT_TYP })
+    .sign(key.privateKey);
+}
