@@ -8,6 +8,8 @@ import {
   normalizeTyp,
   SUPPORTED_ALGORITHMS,
 } from "ect-core";
+import { verifyJwsSignature } from "ect-crypto";
+import type { JWK } from "jose";
 
 const SUPPORTED = new Set<string>(SUPPORTED_ALGORITHMS);
 // WITs and WPTs name their key through the trust anchors (`kid`) or the WIT (`cnf.jwk`): nothing in
@@ -80,4 +82,22 @@ export function nowSeconds(now: number | (() => number) | undefined): number {
     });
   }
   return ms / 1000;
+}
+
+/**
+ * Whether a decoded WIT/WPT's signature verifies with `key` (ect-crypto's one signature primitive).
+ * A key that cannot verify this `alg` (another curve, unusable) counts as not verifying.
+ */
+export async function signatureVerifies(decoded: DecodedJwt, key: JWK): Promise<boolean> {
+  try {
+    return await verifyJwsSignature({
+      alg: decoded.header.alg,
+      key,
+      signingInput: decoded.signingInput,
+      signature: decoded.signature,
+    });
+  } catch (cause) {
+    if (!isEctError(cause)) throw cause;
+    return false;
+  }
 }

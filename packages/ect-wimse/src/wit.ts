@@ -1,7 +1,7 @@
-import { Defaults, EctError, EctErrorCodes, isEctError, type JsonObject } from "ect-core";
-import { algorithmProfile, type ConfirmationKey, verifyJwsSignature } from "ect-crypto";
+import { Defaults, EctError, EctErrorCodes, type JsonObject } from "ect-core";
+import { algorithmProfile, type ConfirmationKey } from "ect-crypto";
 import type { JWK } from "jose";
-import { decodeJwt, isSafeSeconds, nowSeconds, own } from "./jwt-envelope.js";
+import { decodeJwt, isSafeSeconds, nowSeconds, own, signatureVerifies } from "./jwt-envelope.js";
 import { checkTrustAnchors, selectTrustAnchor, type TrustAnchors } from "./trust-anchors.js";
 
 /** The `typ` of a Workload Identity Token (draft-ietf-wimse-workload-creds). */
@@ -139,19 +139,7 @@ export async function verifyWit(wit: string, options: VerifyWitOptions): Promise
       member: "alg",
     });
   }
-  let valid: boolean;
-  try {
-    valid = await verifyJwsSignature({
-      alg: header.alg,
-      key: anchor,
-      signingInput: decoded.signingInput,
-      signature: decoded.signature,
-    });
-  } catch (cause) {
-    if (!isEctError(cause)) throw cause;
-    // A key on another curve than alg, or an unusable anchor: the WIT cannot verify with it.
-    valid = false;
-  }
+  const valid = await signatureVerifies(decoded, anchor);
   if (!valid) {
     throw new EctError(EctErrorCodes.WIT_SIGNATURE_INVALID, "the WIT's signature does not verify", {
       member: "signature",

@@ -1,6 +1,5 @@
 import { Defaults, EctError, EctErrorCodes, isEctError, type ReplayCache, sha256Base64url } from "ect-core";
-import { verifyJwsSignature } from "ect-crypto";
-import { decodeJwt, isSafeSeconds, nowSeconds, own } from "./jwt-envelope.js";
+import { decodeJwt, isSafeSeconds, nowSeconds, own, signatureVerifies } from "./jwt-envelope.js";
 import { bearerToken, fieldLines, targetUriWithoutQuery, type WorkloadRequest } from "./request.js";
 import type { VerifiedWit } from "./wit.js";
 
@@ -152,18 +151,7 @@ export async function verifyWpt(wpt: string, options: VerifyWptOptions): Promise
   if (decoded.header.alg !== jwk.alg) {
     throw wptError(EctErrorCodes.WPT_ALG_MISMATCH, "the WPT's alg is not the WIT's cnf.jwk.alg", "alg");
   }
-  let valid: boolean;
-  try {
-    valid = await verifyJwsSignature({
-      alg: decoded.header.alg,
-      key: jwk,
-      signingInput: decoded.signingInput,
-      signature: decoded.signature,
-    });
-  } catch (cause) {
-    if (!isEctError(cause)) throw cause;
-    valid = false;
-  }
+  const valid = await signatureVerifies(decoded, jwk);
   if (!valid)
     throw wptError(
       EctErrorCodes.WPT_SIGNATURE_INVALID,

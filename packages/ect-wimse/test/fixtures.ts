@@ -73,3 +73,13 @@ export function workloadEct(overrides: Record<string, unknown> = {}, header: Rec
     "EdDSA",
   );
 }
+
+/** The code of the EctError a promise rejects with (fails the test when it resolves). */
+export async function refusal(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    return (error as { code: string }).code;
+  }
+  throw new Error("expected a refusal");
+}

@@ -3,18 +3,9 @@ import { exportPrivateJwk, generateEctKeyPair } from "ect-crypto";
 import { describe, expect, it } from "vitest";
 import { trustDomainOf, verifyWit } from "../src/index.js";
 import { createIdentityServer } from "../src/testing/index.js";
-import { keys, publishedWit, signJwt, subject, trustAnchors, validAtMs } from "./fixtures.js";
+import { keys, publishedWit, refusal, signJwt, subject, trustAnchors, validAtMs } from "./fixtures.js";
 
 const WIT_EXP = 1745512510;
-
-async function refusal(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    return (error as { code: string }).code;
-  }
-  throw new Error("expected a refusal");
-}
 
 /** A WIT with these claims signed by the published identity server key. */
 function mintWit(claims: Record<string, unknown>, header: Record<string, unknown> = {}) {

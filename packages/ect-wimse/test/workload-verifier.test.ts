@@ -9,6 +9,7 @@ import {
   publishedRequest,
   publishedWit,
   publishedWpt,
+  refusal,
   signJwt,
   subject,
   trustAnchors,
@@ -16,15 +17,6 @@ import {
   verifierId,
   workloadEct,
 } from "./fixtures.js";
-
-async function refusal(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    return (error as { code: string }).code;
-  }
-  throw new Error("expected a refusal");
-}
 
 const verifier = (options: Partial<Parameters<typeof createWorkloadEctVerifier>[0]> = {}) =>
   createWorkloadEctVerifier({ verifierId, trustAnchors, clock: () => validAtMs, ...options });

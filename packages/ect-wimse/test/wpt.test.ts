@@ -8,19 +8,11 @@ import {
   publishedRequest,
   publishedWit,
   publishedWpt,
+  refusal,
   signJwt,
   trustAnchors,
   validAtMs,
 } from "./fixtures.js";
-
-async function refusal(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    return (error as { code: string }).code;
-  }
-  throw new Error("expected a refusal");
-}
 
 const wit = () => verifyWit(publishedWit, { trustAnchors, now: validAtMs });
 const cache = () => new MemoryReplayCache({ capacity: 100 });
