@@ -1,5 +1,4 @@
 import {
-  type Clock,
   type DecodedEct,
   type EctAlgorithm,
   type EctClaims,
@@ -8,13 +7,11 @@ import {
   type EctHeader,
   err,
   isEctError,
-  type Ledger,
   normalizeAudience,
   ok,
   type ReplayCache,
   type Result,
   resolveConfig,
-  type VerificationCheck,
   type VerifiedEct,
 } from "ect-core";
 import type { ConfirmationKey } from "./confirmation-key.js";
