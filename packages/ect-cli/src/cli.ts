@@ -10,8 +10,10 @@ import { inspectCommand } from "./commands/inspect.js";
 import { keygenCommand } from "./commands/keygen.js";
 import { ledgerAppendCommand } from "./commands/ledger-append.js";
 import { ledgerAuditCommand } from "./commands/ledger-audit.js";
+import { ledgerKeygenCommand } from "./commands/ledger-keygen.js";
 import { ledgerHeadCommand, ledgerShowCommand } from "./commands/ledger-read.js";
 import { ledgerExportCommand, ledgerImportCommand } from "./commands/ledger-transfer.js";
+import { receiptVerifyCommand } from "./commands/receipt-verify.js";
 import { verifyCommand } from "./commands/verify.js";
 import { displayText } from "./terminal-text.js";
 
@@ -29,7 +31,9 @@ const LEDGER_COMMANDS: readonly Command[] = [
   ledgerImportCommand,
   ledgerHeadCommand,
   ledgerShowCommand,
+  ledgerKeygenCommand,
 ];
+const RECEIPT_COMMANDS: readonly Command[] = [receiptVerifyCommand];
 
 /** The package version, from its package.json. */
 export function cliVersion(): string {
@@ -50,6 +54,7 @@ function mainHelp(): string {
     "Commands:",
     ...TOP_COMMANDS.slice(0, 4).map((c) => row(c.spec.name, c.spec.summary)),
     row("ledger", "append, audit, export, import, head, show an audit ledger (memory file or Redis)"),
+    row("receipt verify", receiptVerifyCommand.spec.summary),
     row(graphCommand.spec.name, graphCommand.spec.summary),
     row("help [COMMAND]", "show the help of a command, e.g. 'ect help ledger audit'"),
     "",
@@ -116,9 +121,19 @@ function resolveCommand(words: readonly string[]): Resolved {
     }
     return { kind: "command", command, rest: words.slice(2) };
   }
+  if (first === "receipt") {
+    const command = RECEIPT_COMMANDS.find((c) => c.spec.name === `receipt ${second}`);
+    if (command === undefined) {
+      throw new CliError(`unknown receipt command ${JSON.stringify(displayText(second ?? ""))}`, {
+        exitCode: ExitCode.USAGE,
+        hint: "'ect receipt verify --help'",
+      });
+    }
+    return { kind: "command", command, rest: words.slice(2) };
+  }
   const command = TOP_COMMANDS.find((c) => c.spec.name === first);
   if (command === undefined) {
-    const names = [...TOP_COMMANDS.map((c) => c.spec.name), "ledger", "help"];
+    const names = [...TOP_COMMANDS.map((c) => c.spec.name), "ledger", "receipt", "help"];
     const suggestion = first === undefined ? undefined : closest(first, names);
     throw new CliError(`unknown command ${JSON.stringify(displayText(first ?? ""))}`, {
       exitCode: ExitCode.USAGE,
