@@ -4,6 +4,7 @@ import type { EctImportedKey, EctSigningKey } from "ect-crypto";
 import type { JWK } from "jose";
 import { usageError } from "./cli-error.js";
 import type { CliIo } from "./cli-io.js";
+import { replaceFileAtomically, writeNewFile } from "./file-writes.js";
 import { parseJsonInput, readSmallFile, resolvePath, utf8Text } from "./input-files.js";
 
 /** Algorithms of each supported curve (profile §2). */
@@ -109,4 +110,25 @@ export function curveOfJwk(jwk: Readonly<Record<string, unknown>>): string | und
 /** The algorithms a key of this curve verifies (profile §2). */
 export function algorithmsOfCurve(curve: string): readonly EctAlgorithm[] {
   return CURVE_ALGORITHMS[curve] ?? [];
+}
+
+/**
+ * Writes a private key to `out` with mode 0600: a new file, or (with `force`) replacing an existing
+ * one atomically; an existing file without `force` is a usage error, so no key is ever lost.
+ */
+export async function writePrivateKeyFile(
+  io: CliIo,
+  out: string,
+  content: string,
+  force: boolean,
+): Promise<void> {
+  const path = resolvePath(io, out);
+  if (force) {
+    await replaceFileAtomically(path, [content], { mode: 0o600, keepExistingMode: false });
+  } else if (!(await writeNewFile(path, [content], 0o600))) {
+    throw usageError(
+      `${out} exists; refusing to overwrite a key`,
+      "choose another --out, or add --force to replace it",
+    );
+  }
 }

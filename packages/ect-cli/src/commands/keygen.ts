@@ -8,9 +8,7 @@ import {
   stringOption,
 } from "../command-context.js";
 import type { CommandSpec, ParsedCommand } from "../command-spec.js";
-import { replaceFileAtomically, writeNewFile } from "../file-writes.js";
-import { resolvePath } from "../input-files.js";
-import { parseAlgorithm } from "../key-files.js";
+import { parseAlgorithm, writePrivateKeyFile } from "../key-files.js";
 import { safeJson } from "../terminal-text.js";
 
 const spec: CommandSpec = {
@@ -50,16 +48,12 @@ async function run(context: CommandContext, parsed: ParsedCommand): Promise<Exit
   const pair = await generateEctKeyPair({ alg, extractable: true, ...(kid === undefined ? {} : { kid }) });
   const privateJwk = await exportPrivateJwk(pair);
   const jwks = await exportJwks([pair]);
-  const path = resolvePath(context.io, out);
-  const content = [`${JSON.stringify(privateJwk, null, 2)}\n`];
-  if (flagOption(parsed, "force")) {
-    await replaceFileAtomically(path, content, { mode: 0o600, keepExistingMode: false });
-  } else if (!(await writeNewFile(path, content, 0o600))) {
-    throw usageError(
-      `${out} exists; refusing to overwrite a key`,
-      "choose another --out, or add --force to replace it",
-    );
-  }
+  await writePrivateKeyFile(
+    context.io,
+    out,
+    `${JSON.stringify(privateJwk, null, 2)}\n`,
+    flagOption(parsed, "force"),
+  );
   context.out(`${safeJson(jwks)}\n`);
   context.err(`wrote the private key (${alg}, kid ${pair.kid}) to ${out}; the public JWK Set is on stdout\n`);
   return ExitCode.OK;

@@ -2,8 +2,7 @@ import { isValidNoteKeyName } from "ect-core";
 import { ExitCode, type ExitStatus, usageError } from "../cli-error.js";
 import { type Command, type CommandContext, flagOption, stringOption } from "../command-context.js";
 import type { CommandSpec, ParsedCommand } from "../command-spec.js";
-import { replaceFileAtomically, writeNewFile } from "../file-writes.js";
-import { resolvePath } from "../input-files.js";
+import { writePrivateKeyFile } from "../key-files.js";
 
 const spec: CommandSpec = {
   name: "ledger keygen",
@@ -39,16 +38,7 @@ async function run(context: CommandContext, parsed: ParsedCommand): Promise<Exit
   }
   const { generateNoteKey } = await import("ect-crypto");
   const { vkey, skey } = await generateNoteKey({ name: origin });
-  const path = resolvePath(context.io, out);
-  const content = [`${skey}\n`];
-  if (flagOption(parsed, "force")) {
-    await replaceFileAtomically(path, content, { mode: 0o600, keepExistingMode: false });
-  } else if (!(await writeNewFile(path, content, 0o600))) {
-    throw usageError(
-      `${out} exists; refusing to overwrite a key`,
-      "choose another --out, or add --force to replace it",
-    );
-  }
+  await writePrivateKeyFile(context.io, out, `${skey}\n`, flagOption(parsed, "force"));
   context.out(`${vkey}\n`);
   context.err(`wrote the ledger's private note key to ${out}; its public verifier key is on stdout\n`);
   return ExitCode.OK;
