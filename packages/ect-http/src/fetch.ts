@@ -1,13 +1,20 @@
-import { EXECUTION_CONTEXT_HEADER, formatExecutionContextHeader } from "ect-core";
+import { EctError, EctErrorCodes, EXECUTION_CONTEXT_HEADER, formatExecutionContextHeader } from "ect-core";
 import { checkDeclaredLength, DEFAULT_MAX_BODY_BYTES, readStreamLimited } from "./body.js";
 import type { EctHttpRefusal } from "./problem.js";
 import { refusalHeaders } from "./problem.js";
 import {
+  checkExecutionContextOptions,
   type ExecutionContextOptions,
   type ExecutionContextResult,
   type ReceivedExecutionContext,
   verifyExecutionContext,
 } from "./verify-execution-context.js";
+import {
+  type ReceivedWorkloadIdentity,
+  targetUri,
+  WORKLOAD_IDENTITY_TOKEN_HEADER,
+  WORKLOAD_PROOF_TOKEN_HEADER,
+} from "./workload-identity.js";
 
 /**
  * Reads and verifies the `Execution-Context` of a fetch `Request` (server side) or `Response`
@@ -28,12 +35,44 @@ export async function readExecutionContext(
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   return verifyExecutionContext({
     ...options,
+    ...workloadOf(message, options),
     header: message.headers.get(EXECUTION_CONTEXT_HEADER),
     body: async () => {
       checkDeclaredLength(message.headers.get("content-length"), maxBodyBytes);
       return readStreamLimited(message.body, maxBodyBytes);
     },
   });
+}
+
+/** With `workloadIdentity`, a request's WIT/WPT header fields and target URI (profile §9). */
+function workloadOf(
+  message: Request | Response,
+  options: ExecutionContextOptions,
+): { workload?: ReceivedWorkloadIdentity } {
+  const identity = options?.workloadIdentity;
+  if (identity === undefined) return {};
+  if (!(message instanceof Request)) {
+    throw new EctError(
+      EctErrorCodes.CONFIG_INVALID,
+      "workloadIdentity applies to requests a server receives",
+      {
+        member: "workloadIdentity",
+      },
+    );
+  }
+  const lines = (name: string) => {
+    const value = message.headers.get(name);
+    return value === null ? [] : [value];
+  };
+  const { pathname, search } = new URL(message.url);
+  return {
+    workload: {
+      wit: lines(WORKLOAD_IDENTITY_TOKEN_HEADER),
+      wpt: lines(WORKLOAD_PROOF_TOKEN_HEADER),
+      // The configured origin, never the request's Host (draft-ietf-wimse-wpt audience validation).
+      request: { url: targetUri(identity.origin, `${pathname}${search}`), headers: message.headers },
+    },
+  };
 }
 
 /** A fetch-style handler that receives the verified context next to the request. */
@@ -70,6 +109,7 @@ export function createEctFetchHandler(
   handler: EctFetchHandler,
   options: ExecutionContextOptions,
 ): (request: Request) => Promise<Response> {
+  checkExecutionContextOptions(options);
   return async (request) => {
     const received = await readExecutionContext(request, options);
     if (!received.ok) return problemResponse(received.error);

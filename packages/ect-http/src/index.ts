@@ -38,3 +38,15 @@ export {
   type ReceivedExecutionContext,
   verifyExecutionContext,
 } from "./verify-execution-context.js";
+export {
+  type ReceivedWorkloadIdentity,
+  WORKLOAD_IDENTITY_TOKEN_HEADER,
+  WORKLOAD_PROOF_TOKEN_HEADER,
+  type WorkloadHttpRequest,
+  type WorkloadIdentityAttachment,
+  type WorkloadIdentityOptions,
+  type WorkloadProofFactory,
+  type WorkloadRequestVerifier,
+  withWorkloadIdentity,
+  workloadIdentityHeaders,
+} from "./workload-identity.js";

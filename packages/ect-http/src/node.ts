@@ -9,11 +9,18 @@ import { EXECUTION_CONTEXT_HEADER, formatExecutionContextHeader } from "ect-core
 import { BodyTooLargeError, checkDeclaredLength, concatChunks, DEFAULT_MAX_BODY_BYTES } from "./body.js";
 import { buildProblem, type EctHttpRefusal, refusalHeaders } from "./problem.js";
 import {
+  checkExecutionContextOptions,
   type ExecutionContextOptions,
   type ExecutionContextResult,
   type ReceivedExecutionContext,
   verifyExecutionContext,
 } from "./verify-execution-context.js";
+import {
+  type ReceivedWorkloadIdentity,
+  targetUri,
+  WORKLOAD_IDENTITY_TOKEN_HEADER,
+  WORKLOAD_PROOF_TOKEN_HEADER,
+} from "./workload-identity.js";
 
 /** Options of {@link readNodeBody}. */
 export interface ReadNodeBodyOptions {
@@ -94,9 +101,32 @@ export function readNodeExecutionContext(
     options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes };
   return verifyExecutionContext({
     ...options,
+    ...nodeWorkloadOf(message, options),
     header: message.headersDistinct[EXECUTION_CONTEXT_HEADER.toLowerCase()],
     body: () => readNodeBody(message, readOptions),
   });
+}
+
+/**
+ * With `workloadIdentity`, a request's WIT/WPT field lines and target URI (profile §9). The header
+ * record keeps one array entry per field line (`headersDistinct`), so a repeated
+ * `Execution-Context` line is told apart from one line with commas (profile §8).
+ */
+function nodeWorkloadOf(
+  message: IncomingMessage,
+  options: ExecutionContextOptions,
+): { workload?: ReceivedWorkloadIdentity } {
+  const identity = options?.workloadIdentity;
+  if (identity === undefined) return {};
+  const headers = message.headersDistinct;
+  return {
+    workload: {
+      wit: headers[WORKLOAD_IDENTITY_TOKEN_HEADER.toLowerCase()] ?? [],
+      wpt: headers[WORKLOAD_PROOF_TOKEN_HEADER.toLowerCase()] ?? [],
+      // The configured origin, never the request's Host (draft-ietf-wimse-wpt audience validation).
+      request: { url: targetUri(identity.origin, message.url ?? "/"), headers },
+    },
+  };
 }
 
 /**
@@ -149,6 +179,7 @@ export function createEctNodeHandler(
   handler: EctNodeHandler,
   options: ExecutionContextOptions,
 ): RequestListener {
+  checkExecutionContextOptions(options);
   return (req, res) => {
     void (async () => {
       const received = await readNodeExecutionContext(req, options);

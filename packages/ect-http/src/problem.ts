@@ -27,7 +27,7 @@ export interface EctProblem {
  * `ect-http` function that reads an `Execution-Context` returns one instead of throwing.
  */
 export interface EctHttpRefusal {
-  /** 401 (required header missing), 403 (refused token), 413 (body too large), 500 or 503. */
+  /** 400 (bad WIT/WPT), 401 (required header missing), 403 (refused token), 413 (body too large), 500 or 503. */
   readonly status: number;
   /** The body to send, `application/problem+json`. */
   readonly problem: EctProblem;
@@ -57,6 +57,7 @@ const REASON_PHRASES: Readonly<Record<number, string>> = {
 };
 
 const CATEGORY_TITLES: Readonly<Record<number, string>> = {
+  400: "Workload identity refused",
   401: "Execution-Context required",
   403: "Execution-Context refused",
   413: "Request body too large",
@@ -77,13 +78,23 @@ const SERVER_SIDE_STATUS: Partial<Record<EctErrorCode, number>> = {
 
 const GENERIC_SERVER_DETAIL = "the server could not verify the Execution-Context; try again later";
 
+/** The WIT-bound ECT refusals: the WIT and WPT were fine, the ECT is refused (403, profile §9.5). */
+const ECT_BINDING_CODES: ReadonlySet<string> = new Set([
+  EctErrorCodes.WIT_SUBJECT_MISMATCH,
+  EctErrorCodes.WIT_ALG_MISMATCH,
+  EctErrorCodes.WIT_KID_MISMATCH,
+]);
+
 /**
- * The HTTP status for an error code (SPEC 5, 8): 401 for `ECT_HEADER_MISSING`, 503 for an
- * unreachable key set or ledger or a replay cache that cannot record, 500 for a server
- * configuration error, 403 for every other refusal.
+ * The HTTP status for an error code (SPEC 5, 8): 401 for `ECT_HEADER_MISSING`, 400 for a missing
+ * or invalid WIT/WPT (`ECT_WIT_*`, `ECT_WPT_*`, profile §9.5) except the three codes refusing the
+ * ECT's binding to the WIT, 503 for an unreachable key set or ledger or a replay cache that cannot
+ * record, 500 for a server configuration error, 403 for every other refusal.
  */
 export function statusForEctErrorCode(code: EctErrorCode): number {
   if (code === EctErrorCodes.HEADER_MISSING) return 401;
+  if ((code.startsWith("ECT_WIT_") || code.startsWith("ECT_WPT_")) && !ECT_BINDING_CODES.has(code))
+    return 400;
   return SERVER_SIDE_STATUS[code] ?? 403;
 }
 

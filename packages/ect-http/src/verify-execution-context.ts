@@ -12,14 +12,27 @@ import {
 import { BodyTooLargeError, DEFAULT_MAX_BODY_BYTES } from "./body.js";
 import { buildProblem, type EctHttpRefusal, type ProblemOptions, refusalFromError } from "./problem.js";
 import type { EctTokenVerifier } from "./token-verifier.js";
+import {
+  type ReceivedWorkloadIdentity,
+  verifyWorkloadRequest,
+  type WorkloadIdentityOptions,
+} from "./workload-identity.js";
 
 /** Which claim of every received token must equal the SHA-256 of the body received. */
 export type BodyHashClaim = "inp_hash" | "out_hash";
 
 /** How a receiver reads and verifies an `Execution-Context` (SPEC 8). */
 export interface ExecutionContextOptions extends ProblemOptions {
-  /** Verifies each token; e.g. what `ect-crypto`'s `createEctVerifier` returns. */
-  readonly verifier: EctTokenVerifier;
+  /**
+   * Verifies each token; e.g. what `ect-crypto`'s `createEctVerifier` returns. Required unless
+   * `workloadIdentity` is given (then it must be absent: the WIT-bound verifier verifies the ECTs).
+   */
+  readonly verifier?: EctTokenVerifier;
+  /**
+   * Require a WIT (and, as the verifier decides, a WPT) and verify the ECTs against them (profile
+   * §9): a missing or invalid WIT/WPT is answered 400, a refused ECT 403 (profile §5, §9.5).
+   */
+  readonly workloadIdentity?: WorkloadIdentityOptions;
   /**
    * Whether a message without the header is refused with 401 `ECT_HEADER_MISSING` (default
    * `true`). When `false`, a message without the header is handed on with no tokens.
@@ -66,6 +79,48 @@ export interface ExecutionContextInput extends ExecutionContextOptions {
    * parsed). It may throw {@link BodyTooLargeError} to have a 413 sent.
    */
   readonly body: Uint8Array | (() => Promise<Uint8Array>);
+  /** With `workloadIdentity`: the WIT/WPT header field lines and the request (the adapters fill it). */
+  readonly workload?: ReceivedWorkloadIdentity;
+}
+
+/**
+ * Checks that exactly one of `verifier` and `workloadIdentity` is configured; the handler factories
+ * call it at construction (a misconfiguration is a programming error, profile §5).
+ *
+ * @throws {@link EctError} `ECT_CONFIG_INVALID`
+ */
+export function checkExecutionContextOptions(options: ExecutionContextOptions): void {
+  const configError = (member: string, message: string) =>
+    new EctError(EctErrorCodes.CONFIG_INVALID, message, { member });
+  if (options === null || typeof options !== "object") throw configError("options", "options are required");
+  const { verifier, workloadIdentity } = options;
+  if (workloadIdentity === undefined) {
+    if (typeof verifier?.verify !== "function") {
+      throw configError("verifier", "verifier must have verify(token), or give workloadIdentity");
+    }
+    return;
+  }
+  if (verifier !== undefined) {
+    throw configError(
+      "verifier",
+      "give verifier or workloadIdentity, not both: the WIT-bound verifier verifies the ECTs",
+    );
+  }
+  if (typeof workloadIdentity.verifier?.verifyRequest !== "function") {
+    throw configError(
+      "workloadIdentity.verifier",
+      "workloadIdentity.verifier must have verifyRequest({ ects, wit, wpt, request })",
+    );
+  }
+  if (
+    typeof workloadIdentity.origin !== "string" ||
+    !/^https?:\/\/[^/?#]+\/?$/.test(workloadIdentity.origin)
+  ) {
+    throw configError(
+      "workloadIdentity.origin",
+      "workloadIdentity.origin must be this receiver's origin, e.g. https://b.example",
+    );
+  }
 }
 
 function isAbsent(header: string | readonly string[] | null | undefined): boolean {
@@ -85,6 +140,11 @@ function isAbsent(header: string | readonly string[] | null | undefined): boolea
  * any token is verified, so a body mismatch never burns a `jti`.
  */
 export async function verifyExecutionContext(input: ExecutionContextInput): Promise<ExecutionContextResult> {
+  try {
+    checkExecutionContextOptions(input);
+  } catch (error) {
+    return err(refusalFromError(error, input));
+  }
   const required = input.required ?? true;
   let tokens: string[];
   try {
@@ -162,10 +222,36 @@ export async function verifyExecutionContext(input: ExecutionContextInput): Prom
     }
   }
 
+  if (input.workloadIdentity !== undefined) {
+    // profile §9: the WIT, the WPT (once per request), then every ECT with the WIT's key.
+    let verified: readonly VerifiedEct[];
+    try {
+      if (input.workload === undefined) {
+        throw new EctError(
+          EctErrorCodes.CONFIG_INVALID,
+          "workloadIdentity needs the adapter to read the WIT/WPT headers",
+        );
+      }
+      verified =
+        tokens.length === 0
+          ? []
+          : await verifyWorkloadRequest(input.workloadIdentity, input.workload, tokens);
+    } catch (error) {
+      return err(refusalFromError(error, input));
+    }
+    if (claim !== undefined) {
+      for (const ect of verified) {
+        const mismatch = bodyHashMismatch(ect.claims, claim, bodyHash);
+        if (mismatch !== undefined) return err(refusalFromError(mismatch, input));
+      }
+    }
+    return ok({ ects: verified, body, bodyHash });
+  }
+
   const ects: VerifiedEct[] = [];
   for (const token of tokens) {
     try {
-      const verified = await input.verifier.verify(token);
+      const verified = await input.verifier!.verify(token);
       if (claim !== undefined) {
         const mismatch = bodyHashMismatch(verified.claims, claim, bodyHash);
         if (mismatch !== undefined) return err(refusalFromError(mismatch, input));

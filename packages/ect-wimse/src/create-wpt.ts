@@ -82,3 +82,20 @@ export async function createWpt(options: CreateWptOptions): Promise<string> {
     .setProtectedHeader({ alg: key.alg, typ: WPT_TYP })
     .sign(key.privateKey);
 }
+
+/**
+ * A WPT factory for one workload: `(request) => createWpt({ wit, key, ...request })`, the shape
+ * `ect-http`'s `withWorkloadIdentity` / `workloadIdentityHeaders` take as `proof`.
+ *
+ * @example
+ * ```ts
+ * const init = await withWorkloadIdentity(url, { method: "POST", body }, ect, {
+ *   wit, proof: createWptFactory({ wit, key }),
+ * });
+ * ```
+ */
+export function createWptFactory(
+  workload: Pick<CreateWptOptions, "wit" | "key" | "accessToken" | "txnToken" | "lifetimeSec">,
+): (request: { readonly url: string; readonly cover?: Readonly<Record<string, string>> }) => Promise<string> {
+  return (request) => createWpt({ ...workload, ...request });
+}

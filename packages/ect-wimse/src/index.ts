@@ -10,7 +10,7 @@
  * @packageDocumentation
  */
 export { createWitAuditVerifier, type WitAuditContext, type WitAuditVerifierOptions } from "./audit.js";
-export { type CreateWptOptions, createWpt } from "./create-wpt.js";
+export { type CreateWptOptions, createWpt, createWptFactory } from "./create-wpt.js";
 export {
   WORKLOAD_IDENTITY_TOKEN_HEADER,
   WORKLOAD_PROOF_TOKEN_HEADER,
@@ -21,9 +21,11 @@ export { trustDomainOf, type VerifiedWit, type VerifyWitOptions, verifyWit, WIT_
 export {
   createWorkloadEctVerifier,
   type VerifiedWorkloadEct,
+  type VerifiedWorkloadRequest,
   type WorkloadEctInput,
   type WorkloadEctVerifier,
   type WorkloadEctVerifierOptions,
+  type WorkloadRequestInput,
 } from "./workload-verifier.js";
 export {
   EXECUTION_CONTEXT_OTH,

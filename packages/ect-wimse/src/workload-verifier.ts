@@ -49,6 +49,28 @@ export interface WorkloadEctInput {
   readonly request?: WorkloadRequest;
 }
 
+/** What {@link WorkloadEctVerifier.verifyRequest} checks: every ECT of one request, with its WIT and WPT. */
+export interface WorkloadRequestInput {
+  /** The ECTs of the `Execution-Context` header, in order. */
+  readonly ects: readonly string[];
+  /** The `Workload-Identity-Token` header value. */
+  readonly wit: string;
+  /** The `Workload-Proof-Token` header value, if any. */
+  readonly wpt?: string;
+  /** The request the tokens came with. */
+  readonly request: WorkloadRequest;
+}
+
+/** A request whose WIT, WPT and every ECT passed {@link WorkloadEctVerifier.verifyRequest}. */
+export interface VerifiedWorkloadRequest {
+  /** The verified ECTs, in order. */
+  readonly ects: readonly VerifiedWorkloadEct[];
+  /** The verified WIT. */
+  readonly wit: VerifiedWit;
+  /** The verified WPT, when the request carried one. */
+  readonly wpt: VerifiedWpt | undefined;
+}
+
 /** A WIT-bound ECT that passed {@link WorkloadEctVerifier.verify}, with the WIT (and WPT) it was accepted on. */
 export interface VerifiedWorkloadEct extends VerifiedEct {
   /** The verified WIT: `wit.subject` is the ECT's `iss`. */
@@ -67,6 +89,13 @@ export interface WorkloadEctVerifier {
   verify(input: WorkloadEctInput): Promise<VerifiedWorkloadEct>;
   /** Like {@link WorkloadEctVerifier.verify}, returning a `Result` instead of throwing an `EctError`. */
   safeVerify(input: WorkloadEctInput): Promise<Result<VerifiedWorkloadEct, EctError>>;
+  /**
+   * Verifies one request carrying several ECTs: the WIT, the WPT once (its `jti` is recorded once),
+   * then each ECT in order with the WIT's key. `ect-http`'s `workloadIdentity` option calls it.
+   *
+   * @throws {@link EctError} with the code of the first failed step.
+   */
+  verifyRequest(input: WorkloadRequestInput): Promise<VerifiedWorkloadRequest>;
 }
 
 function configError(member: string, message: string): EctError {
@@ -126,9 +155,12 @@ export function createWorkloadEctVerifier(options: WorkloadEctVerifierOptions): 
     throw configError("wptReplayCache", "wptReplayCache must implement ReplayCache");
   }
 
-  async function verify(input: WorkloadEctInput): Promise<VerifiedWorkloadEct> {
+  /** Profile §9.1 and §9.3: the WIT, then the WPT (or its absence, when allowed). */
+  async function verifyIdentity(
+    input: Omit<WorkloadEctInput, "ect">,
+  ): Promise<{ wit: VerifiedWit; wpt: VerifiedWpt | undefined }> {
     if (input === null || typeof input !== "object") throw configError("input", "verify needs { ect, wit }");
-    const { ect, wit, wpt, request } = input;
+    const { wit, wpt, request } = input;
     if (typeof wit !== "string" || wit.length === 0) {
       throw new EctError(EctErrorCodes.WIT_MISSING, "a Workload-Identity-Token is required", {
         member: "wit",
@@ -160,12 +192,34 @@ export function createWorkloadEctVerifier(options: WorkloadEctVerifierOptions): 
         ...(wptMaxLifetimeSec === undefined ? {} : { maxLifetimeSec: wptMaxLifetimeSec }),
       });
     }
-    const verified = await ectVerifier.verify(ect, { confirmationKey: verifiedWit.confirmationKey });
-    return Object.freeze({ ...verified, wit: verifiedWit, wpt: verifiedWpt });
+    return { wit: verifiedWit, wpt: verifiedWpt };
+  }
+
+  /** Profile §5 on one ECT, the key step bound to the verified WIT (profile §9.2). */
+  async function verifyBound(
+    ect: string,
+    identity: { wit: VerifiedWit; wpt: VerifiedWpt | undefined },
+  ): Promise<VerifiedWorkloadEct> {
+    const verified = await ectVerifier.verify(ect, { confirmationKey: identity.wit.confirmationKey });
+    return Object.freeze({ ...verified, wit: identity.wit, wpt: identity.wpt });
+  }
+
+  async function verify(input: WorkloadEctInput): Promise<VerifiedWorkloadEct> {
+    const identity = await verifyIdentity(input);
+    return verifyBound(input.ect, identity);
+  }
+
+  async function verifyRequest(input: WorkloadRequestInput): Promise<VerifiedWorkloadRequest> {
+    const identity = await verifyIdentity(input);
+    if (!Array.isArray(input.ects)) throw configError("ects", "ects must be an array of tokens");
+    const ects: VerifiedWorkloadEct[] = [];
+    for (const ect of input.ects) ects.push(await verifyBound(ect, identity));
+    return Object.freeze({ ects: Object.freeze(ects), ...identity });
   }
 
   return Object.freeze({
     verify,
+    verifyRequest,
     safeVerify: (input: WorkloadEctInput) =>
       Promise.resolve()
         .then(() => verify(input))
