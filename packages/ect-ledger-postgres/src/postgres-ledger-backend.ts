@@ -82,6 +82,32 @@ function entryRow(row: Record<string, unknown>): EntryRow {
   };
 }
 
+/** The row a draft becomes at `index`. */
+function newEntryRow(
+  draft: LedgerEntryDraft,
+  index: number,
+  attempt: string,
+  unresolved: readonly string[],
+): EntryRow {
+  return {
+    entry: {
+      index,
+      token: draft.token,
+      jti: draft.jti,
+      wid: draft.wid,
+      iss: draft.iss,
+      ingestedAt: draft.ingestedAt,
+      wit: draft.wit,
+      leafHash: draft.leafHash,
+      claims: draft.claims,
+    },
+    key: draft.key,
+    jtiKey: draft.jti.toLowerCase(),
+    attempt,
+    unresolved: [...unresolved],
+  };
+}
+
 function conflictRow(row: Record<string, unknown>): LedgerBackendConflict {
   return {
     id: Number(row["id"]),
@@ -317,23 +343,7 @@ export class PostgresLedgerBackend implements LedgerBackend {
         }
         unresolved = result.unresolvedPredecessors;
       }
-      const row: EntryRow = {
-        entry: {
-          index: next++,
-          token: draft.token,
-          jti: draft.jti,
-          wid: draft.wid,
-          iss: draft.iss,
-          ingestedAt: draft.ingestedAt,
-          wit: draft.wit,
-          leafHash: draft.leafHash,
-          claims: draft.claims,
-        },
-        key: draft.key,
-        jtiKey: draft.jti.toLowerCase(),
-        attempt,
-        unresolved: [...unresolved],
-      };
+      const row = newEntryRow(draft, next++, attempt, unresolved);
       added.set(draft.key, row);
       if (!addedByJti.has(row.jtiKey)) addedByJti.set(row.jtiKey, row);
       const outcome: SequenceOutcome = {
@@ -572,23 +582,7 @@ export class PostgresLedgerBackend implements LedgerBackend {
         if (rows[0]?.used === true) {
           throw new EctError(EctErrorCodes.LEDGER_IMPORT_INVALID, `ledger "${this.ledgerId}" is not empty`);
         }
-        const entries: EntryRow[] = batch.entries.map((draft, index) => ({
-          entry: {
-            index,
-            token: draft.token,
-            jti: draft.jti,
-            wid: draft.wid,
-            iss: draft.iss,
-            ingestedAt: draft.ingestedAt,
-            wit: draft.wit,
-            leafHash: draft.leafHash,
-            claims: draft.claims,
-          },
-          key: draft.key,
-          jtiKey: draft.jti.toLowerCase(),
-          attempt,
-          unresolved: [],
-        }));
+        const entries = batch.entries.map((draft, index) => newEntryRow(draft, index, attempt, []));
         for (let at = 0; at < entries.length; at += IMPORT_CHUNK) {
           await this.#insertEntries(client, entries.slice(at, at + IMPORT_CHUNK));
         }
