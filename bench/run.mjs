@@ -40,6 +40,7 @@ const SUITES = [
   "dag",
   "ledger-memory",
   "ledger-redis",
+  "ledger-postgres",
   "end-to-end",
 ];
 

@@ -227,6 +227,8 @@ export async function startPostgresFaultProxy(
     client.on("close", closeBoth);
     upstream.on("error", () => kill(pair));
     upstream.on("close", closeBoth);
+    // Messages are forwarded one by one: without this, Nagle's algorithm holds the small ones back.
+    client.setNoDelay(true);
     client.pause();
     upstream.connect({ path: socketPath }, () => client.resume());
     client.on("data", (chunk: Buffer) => fromClient(pair, chunk));
