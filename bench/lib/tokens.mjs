@@ -93,3 +93,37 @@ const HEADER_SEGMENT = b64({ alg: "ES256", typ: "exec+jwt", kid: KID });
 export function jwsShapedToken(claims) {
   return `${HEADER_SEGMENT}.${b64(claims)}.${FIXED_SIGNATURE}`;
 }
+
+/**
+ * JWS-shaped tokens of workflows of 16 chained tasks (each task's `pred` names the one before), for
+ * the ledger benchmarks (a ledger does not verify signatures; it runs the DAG rules).
+ */
+export function workflowTokens(count) {
+  const out = new Array(count);
+  let wid;
+  let prev;
+  for (let i = 0; i < count; i++) {
+    if (i % 16 === 0) {
+      wid = randomUUID();
+      prev = undefined;
+    }
+    const claims = benchClaims({ wid, pred: prev === undefined ? [] : [prev] });
+    prev = claims.jti;
+    out[i] = jwsShapedToken(claims);
+  }
+  return out;
+}
+
+/**
+ * Start offsets of consecutive slices of `count` tokens: each call returns the next one, so each
+ * `prepare()` of a benchmark case takes fresh tokens (a ledger never sees a token twice), and two
+ * cases given their own function walk the same slices of the same tokens.
+ */
+export function consecutiveSlices(count) {
+  let next = 0;
+  return () => {
+    const from = next;
+    next += count;
+    return from;
+  };
+}

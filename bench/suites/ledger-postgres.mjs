@@ -5,24 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { compare } from "../lib/measure.mjs";
 import { importPackage } from "../lib/suite.mjs";
-import { benchClaims, jwsShapedToken } from "../lib/tokens.mjs";
-
-/** Tokens of workflows of 16 chained tasks, JWS-shaped (the ledger does not verify signatures). */
-function ledgerTokens(count) {
-  const out = new Array(count);
-  let wid;
-  let prev;
-  for (let i = 0; i < count; i++) {
-    if (i % 16 === 0) {
-      wid = randomUUID();
-      prev = undefined;
-    }
-    const claims = benchClaims({ wid, pred: prev === undefined ? [] : [prev] });
-    prev = claims.jti;
-    out[i] = jwsShapedToken(claims);
-  }
-  return out;
-}
+import { consecutiveSlices, workflowTokens } from "../lib/tokens.mjs";
 
 export default {
   title: "PostgresLedger.append vs a raw single-row INSERT of the same bytes (same pool, same server)",
@@ -57,17 +40,9 @@ export default {
             { inflight: 64, count: 3000, rounds: 6 },
           ];
       for (const { inflight, count, rounds } of plan) {
-        const tokens = ledgerTokens(count * (rounds + 1));
-        const slices = () => {
-          let next = 0;
-          return () => {
-            const from = next;
-            next += count;
-            return from;
-          };
-        };
-        const ledgerSlice = slices();
-        const rawSlice = slices();
+        const tokens = workflowTokens(count * (rounds + 1));
+        const ledgerSlice = consecutiveSlices(count);
+        const rawSlice = consecutiveSlices(count);
         const baseline = {
           prepare: () => {
             const from = rawSlice();

@@ -6,24 +6,7 @@ import { createClient } from "redis";
 import { compare } from "../lib/measure.mjs";
 import { startPrivateRedis } from "../lib/redis-server.mjs";
 import { importPackage } from "../lib/suite.mjs";
-import { benchClaims, jwsShapedToken } from "../lib/tokens.mjs";
-
-/** Tokens of workflows of 16 chained tasks, JWS-shaped (the ledger does not verify signatures). */
-function ledgerTokens(count) {
-  const out = new Array(count);
-  let wid;
-  let prev;
-  for (let i = 0; i < count; i++) {
-    if (i % 16 === 0) {
-      wid = randomUUID();
-      prev = undefined;
-    }
-    const claims = benchClaims({ wid, pred: prev === undefined ? [] : [prev] });
-    prev = claims.jti;
-    out[i] = jwsShapedToken(claims);
-  }
-  return out;
-}
+import { consecutiveSlices, workflowTokens } from "../lib/tokens.mjs";
 
 export default {
   title: "RedisLedger.append vs raw XADD of the same bytes (same client, same server)",
@@ -54,17 +37,9 @@ export default {
       for (const { inflight, count, rounds } of plan) {
         // Each prepare() takes the next slice (a ledger never sees a token twice); both sides walk
         // the same slices of the same tokens.
-        const tokens = ledgerTokens(count * (rounds + 1));
-        const slices = () => {
-          let next = 0;
-          return () => {
-            const from = next;
-            next += count;
-            return from;
-          };
-        };
-        const ledgerSlice = slices();
-        const rawSlice = slices();
+        const tokens = workflowTokens(count * (rounds + 1));
+        const ledgerSlice = consecutiveSlices(count);
+        const rawSlice = consecutiveSlices(count);
         const stream = `bench:{${randomUUID()}}:raw`;
         const baseline = {
           prepare: () => {
