@@ -1,4 +1,4 @@
-import { EctError, EctErrorCodes } from "ect-core";
+import { decodeEct, type EctClaims, EctError, EctErrorCodes, ectKey } from "ect-core";
 import type {
   IntegrationCommit,
   LedgerBackend,
@@ -141,7 +141,14 @@ function checkpointRow(row: Record<string, unknown>): StoredCheckpoint {
  * connection, restart, statement timeout) is run again: each append carries a nonce stored with
  * its entry, so an append whose commit reply was lost resolves as `appended` once.
  */
+/** Set by the class's static block: rewrites the stored entries (the testing entry's tamper hook). */
+let replaceEntries: (backend: PostgresLedgerBackend, entries: readonly LedgerBackendEntry[]) => Promise<void>;
+
 export class PostgresLedgerBackend implements LedgerBackend {
+  static {
+    replaceEntries = (backend, entries) => backend.#replaceEntries(entries);
+  }
+
   /** The ledger's id. */
   readonly ledgerId: string;
   readonly #connection: PostgresConnection;
@@ -189,6 +196,7 @@ export class PostgresLedgerBackend implements LedgerBackend {
     await this.#connection.close();
   }
 
+  /** {@inheritDoc ect-ledger!LedgerBackend.sequence} */
   sequence(draft: LedgerEntryDraft, check?: SequenceCheck): Promise<SequenceOutcome> {
     return new Promise((resolve, reject) => {
       this.#queue.push({ draft, check, attempt: globalThis.crypto.randomUUID(), resolve, reject });
@@ -384,6 +392,31 @@ export class PostgresLedgerBackend implements LedgerBackend {
     );
   }
 
+  async #replaceEntries(entries: readonly LedgerBackendEntry[]): Promise<void> {
+    const attempt = globalThis.crypto.randomUUID();
+    const rows = entries.map((entry, index) =>
+      newEntryRow(
+        {
+          ...entry,
+          key: ectKey(entry.wid, entry.jti),
+          claims: entry.claims ?? (decodeEct(entry.token).claims as unknown as EctClaims),
+        },
+        index,
+        attempt,
+        [],
+      ),
+    );
+    await this.#connection.transaction(
+      "tamper",
+      async (client) => {
+        await client.query(`DELETE FROM ${this.schema}.ledger_entries WHERE ledger_id = $1`, [this.ledgerId]);
+        if (rows.length > 0) await this.#insertEntries(client, rows);
+      },
+      { lockClass: LockClass.SEQUENCE, lockName: this.ledgerId },
+    );
+  }
+
+  /** {@inheritDoc ect-ledger!LedgerBackend.recordConflict} */
   async recordConflict(conflict: LedgerConflictDraft): Promise<LedgerBackendConflict> {
     const t = `${this.schema}.ledger_conflicts`;
     // Under the sequencing lock, so ids stay contiguous; once per (key, token) by its digest, so a
@@ -419,10 +452,12 @@ export class PostgresLedgerBackend implements LedgerBackend {
     );
   }
 
+  /** {@inheritDoc ect-ledger!LedgerBackend.getByKey} */
   async getByKey(key: string): Promise<LedgerBackendEntry | undefined> {
     return (await this.#entryWhere("key = $2", key))?.entry;
   }
 
+  /** {@inheritDoc ect-ledger!LedgerBackend.findByJti} */
   async findByJti(jti: string): Promise<LedgerBackendEntry | undefined> {
     return (await this.#entryWhere("jti_key = $2", jti))?.entry;
   }
@@ -437,6 +472,7 @@ export class PostgresLedgerBackend implements LedgerBackend {
     return rows[0] === undefined ? undefined : entryRow(rows[0]);
   }
 
+  /** {@inheritDoc ect-ledger!LedgerBackend.getEntries} */
   async getEntries(start: number, end: number): Promise<readonly LedgerBackendEntry[]> {
     if (!(end > start)) return [];
     const { rows } = await this.#connection.run("read", (client) =>
@@ -449,6 +485,7 @@ export class PostgresLedgerBackend implements LedgerBackend {
     return rows.map((row) => entryRow(row).entry);
   }
 
+  /** {@inheritDoc ect-ledger!LedgerBackend.listWorkflow} */
   async listWorkflow(widKey: string): Promise<readonly LedgerBackendEntry[]> {
     const { rows } = await this.#connection.run("read", (client) =>
       client.query(
@@ -459,6 +496,7 @@ export class PostgresLedgerBackend implements LedgerBackend {
     return rows.map((row) => entryRow(row).entry);
   }
 
+  /** {@inheritDoc ect-ledger!LedgerBackend.size} */
   async size(): Promise<number> {
     const { rows } = await this.#connection.run("read", (client) =>
       client.query(
@@ -469,6 +507,7 @@ export class PostgresLedgerBackend implements LedgerBackend {
     return Number(rows[0]?.size ?? 0);
   }
 
+  /** {@inheritDoc ect-ledger!LedgerBackend.conflicts} */
   async conflicts(): Promise<readonly LedgerBackendConflict[]> {
     const { rows } = await this.#connection.run("read", (client) =>
       client.query(`SELECT * FROM ${this.schema}.ledger_conflicts WHERE ledger_id = $1 ORDER BY id`, [
@@ -478,6 +517,7 @@ export class PostgresLedgerBackend implements LedgerBackend {
     return rows.map(conflictRow);
   }
 
+  /** {@inheritDoc ect-ledger!LedgerBackend.getNodes} */
   async getNodes(ids: readonly TreeNodeId[]): Promise<readonly (Uint8Array | undefined)[]> {
     if (ids.length === 0) return [];
     const { rows } = await this.#connection.run("read", (client) =>
@@ -493,6 +533,7 @@ export class PostgresLedgerBackend implements LedgerBackend {
     return ids.map((id) => found.get(`${id.level}/${id.index}`));
   }
 
+  /** {@inheritDoc ect-ledger!LedgerBackend.latestCheckpoint} */
   async latestCheckpoint(): Promise<StoredCheckpoint | undefined> {
     const { rows } = await this.#connection.run("read", (client) =>
       client.query(
@@ -503,6 +544,7 @@ export class PostgresLedgerBackend implements LedgerBackend {
     return rows[0] === undefined ? undefined : checkpointRow(rows[0]);
   }
 
+  /** {@inheritDoc ect-ledger!LedgerBackend.checkpoints} */
   async checkpoints(): Promise<readonly StoredCheckpoint[]> {
     const { rows } = await this.#connection.run("read", (client) =>
       client.query(
@@ -513,6 +555,7 @@ export class PostgresLedgerBackend implements LedgerBackend {
     return rows.map(checkpointRow);
   }
 
+  /** {@inheritDoc ect-ledger!LedgerBackend.commitIntegration} */
   async commitIntegration(commit: IntegrationCommit): Promise<boolean> {
     const attempt = globalThis.crypto.randomUUID();
     // The integration lock serialises racing integrators (of any process); the compare is against
@@ -561,6 +604,7 @@ export class PostgresLedgerBackend implements LedgerBackend {
     }
   }
 
+  /** {@inheritDoc ect-ledger!LedgerBackend.importBatch} */
   async importBatch(batch: LedgerImportBatch): Promise<void> {
     const attempt = globalThis.crypto.randomUUID();
     await this.#connection.transaction(
@@ -605,4 +649,21 @@ export class PostgresLedgerBackend implements LedgerBackend {
       { lockClass: LockClass.SEQUENCE, lockName: this.ledgerId },
     );
   }
+}
+
+/**
+ * Test hook: rewrites the stored entries of a PostgreSQL ledger behind the ledger's back, the way an
+ * attacker with write access to the tables would, recomputing nothing: `change` may edit, reorder or
+ * drop entries (they are stored renumbered by position). Only for proving the audit finds it;
+ * exported from `ect-ledger-postgres/testing` only.
+ */
+export async function tamperPostgresLedger(
+  target: { readonly backend: LedgerBackend } | PostgresLedgerBackend,
+  change: (entries: LedgerBackendEntry[]) => void,
+): Promise<void> {
+  const backend = target instanceof PostgresLedgerBackend ? target : target.backend;
+  if (!(backend instanceof PostgresLedgerBackend)) throw new TypeError("not a PostgreSQL ledger");
+  const entries = (await backend.getEntries(0, await backend.size())).map((e) => ({ ...e }));
+  change(entries);
+  await replaceEntries(backend, entries);
 }

@@ -8,6 +8,8 @@
  *
  * @packageDocumentation
  */
+
+export { tamperPostgresLedger } from "../postgres-ledger-backend.js";
 export { findPostgresBinDir } from "./postgres-binaries.js";
 export {
   type PostgresFaultProxy,
