@@ -26,7 +26,12 @@ export {
   type JsonRpcErrorObject,
   jsonRpcErrorForEct,
 } from "./refusal.js";
-export type { EctAppendTarget, EctTokenVerifier } from "./token-verifier.js";
+export type {
+  EctAppendTarget,
+  EctTokenVerifier,
+  EctToolCallInput,
+  EctToolCallVerifier,
+} from "./token-verifier.js";
 export {
   createEctToolGuard,
   type EctHandlerExtra,

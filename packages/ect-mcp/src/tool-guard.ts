@@ -6,7 +6,7 @@ import { assertHashClaim, untrustedClaims } from "./hash-binding.js";
 import { toolArgumentsHash, toolResultHash } from "./jcs-hash.js";
 import { ECT_META_KEY, ECT_META_MEMBER } from "./meta-key.js";
 import { jsonRpcErrorForEct } from "./refusal.js";
-import type { EctAppendTarget, EctTokenVerifier } from "./token-verifier.js";
+import type { EctAppendTarget, EctTokenVerifier, EctToolCallVerifier } from "./token-verifier.js";
 
 /** How the server signs the ECT it attaches to a tool result (profile §10). */
 export interface EctResultSigning {
@@ -25,8 +25,12 @@ export interface EctResultSigning {
 
 /** Options of {@link createEctToolGuard}. */
 export interface EctToolGuardOptions {
-  /** Verifies every tool call's ECT before the tool runs: any `{ verify(token) }`, e.g. `createEctVerifier`. */
-  readonly verifier: EctTokenVerifier;
+  /**
+   * Verifies every tool call's ECT before the tool runs: any `{ verify(token) }`, e.g.
+   * `createEctVerifier` (with a ledger and DAG checks as configured), or a
+   * `{ verifyToolCall(call) }` that also sees the call's `_meta` and HTTP headers (WIMSE binding).
+   */
+  readonly verifier: EctTokenVerifier | EctToolCallVerifier;
   /** When given, every successful tool result carries the server's own ECT in its `_meta`. */
   readonly resultSigning?: EctResultSigning;
   /** Milliseconds since the epoch for the result ECTs' `iat` (default `Date.now`). */
@@ -118,7 +122,8 @@ function toolCallOf(message: JSONRPCMessage): { id: RequestId; params: Record<st
  */
 async function verifyToolCall(
   params: Record<string, unknown>,
-  verifier: EctTokenVerifier,
+  extra: MessageExtraInfo | undefined,
+  verifier: EctTokenVerifier | EctToolCallVerifier,
 ): Promise<PendingCall> {
   const toolName = typeof params["name"] === "string" ? params["name"] : "";
   const meta = isObject(params["_meta"]) ? params["_meta"] : {};
@@ -138,7 +143,10 @@ async function verifyToolCall(
   if (untrusted !== undefined) {
     assertHashClaim(untrusted, "inp_hash", inpHash, EctErrorCodes.MCP_INPUT_HASH_MISMATCH);
   }
-  const ect = await verifier.verify(token);
+  const ect =
+    "verifyToolCall" in verifier
+      ? await verifier.verifyToolCall({ token, toolName, meta, headers: extra?.requestInfo?.headers })
+      : await verifier.verify(token);
   assertHashClaim(ect.claims, "inp_hash", inpHash, EctErrorCodes.MCP_INPUT_HASH_MISMATCH);
   return { toolName, token, ect };
 }
@@ -222,7 +230,7 @@ class GuardedTransport implements Transport {
     }
     let pending: PendingCall;
     try {
-      pending = await verifyToolCall(call.params, this.#gate.verifier);
+      pending = await verifyToolCall(call.params, extra, this.#gate.verifier);
     } catch (error) {
       const toolName = typeof call.params["name"] === "string" ? call.params["name"] : "";
       const ectError = isEctError(error)
@@ -272,7 +280,7 @@ class GuardedTransport implements Transport {
 
 /** The state a guard shares across its transports. */
 class ToolGate implements EctToolGuard {
-  readonly verifier: EctTokenVerifier;
+  readonly verifier: EctTokenVerifier | EctToolCallVerifier;
   readonly resultSigning: EctResultSigning | undefined;
   readonly clock: Clock | undefined;
   readonly #options: EctToolGuardOptions;
@@ -282,8 +290,10 @@ class ToolGate implements EctToolGuard {
 
   constructor(options: EctToolGuardOptions) {
     if (!isObject(options)) throw configError("options", "must be an object");
-    if (!isObject(options.verifier) || typeof options.verifier.verify !== "function") {
-      throw configError("verifier", "must have a verify(token) method");
+    const verifier = options.verifier as Partial<EctTokenVerifier & EctToolCallVerifier> | null;
+    const verifies = typeof verifier?.verify === "function" || typeof verifier?.verifyToolCall === "function";
+    if (!isObject(verifier) || !verifies) {
+      throw configError("verifier", "must have a verify(token) or verifyToolCall(call) method");
     }
     const signing = options.resultSigning;
     if (signing !== undefined) {

@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { decodeEct, type EctClaims, type StoredEct } from "ect-core";
 import {
@@ -20,7 +21,7 @@ import {
 } from "ect-crypto";
 import { createDagValidator, validateDag } from "ect-dag";
 import { MemoryLedger } from "ect-ledger-memory";
-import { createEctToolGuard, EctMcpClient, type EctToolRefusal } from "../src/index.js";
+import { createEctToolGuard, EctMcpClient, type EctToolGuard, type EctToolRefusal } from "../src/index.js";
 // @ts-expect-error a plain ESM fixture shared with the spawned stdio server
 import { createAddServer } from "./fixtures/add-server.mjs";
 
@@ -120,29 +121,16 @@ async function startHttp(client: Client, ect: EctMcpClient, parties: Parties): P
     onVerified: ({ ect: verified }) => wids.add(verified.claims.wid ?? null),
     onRefused: (refusal) => refusals.push(refusal),
   });
-  const { server, runs } = createAddServer(guard) as {
-    server: { connect(t: unknown): Promise<void>; close(): Promise<void> };
-    runs: { count: number };
-  };
-  const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: () => crypto.randomUUID() });
-  await server.connect(guard.guard(transport));
-  const http: HttpServer = createServer((req, res) => {
-    void transport.handleRequest(req, res);
-  });
-  http.listen(0, "127.0.0.1");
-  await once(http, "listening");
-  const { port } = http.address() as AddressInfo;
-  await client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`)));
+  const { server, runs } = createAddServer(guard) as { server: McpServer; runs: { count: number } };
+  const served = await serveOverHttp(server as never, guard);
+  await client.connect(new StreamableHTTPClientTransport(served.url));
   return {
     client,
     ect,
     refusals,
     async finish() {
       await client.close();
-      await server.close();
-      http.closeAllConnections();
-      http.close();
-      await once(http, "close");
+      await served.close();
       const tokens: string[] = [];
       for (const wid of wids) for (const entry of await ledger.listWorkflow(wid)) tokens.push(entry.token);
       return { runs: runs.count, tokens };
@@ -179,4 +167,28 @@ export function tamperSignature(token: string): string {
   const i = 10;
   const swapped = s[i] === "A" ? "B" : "A";
   return `${h}.${p}.${s.slice(0, i)}${swapped}${s.slice(i + 1)}`;
+}
+
+/** Serves an McpServer, its transport wrapped by `guard`, over Streamable HTTP on loopback. */
+export async function serveOverHttp(
+  server: McpServer,
+  guard: EctToolGuard,
+): Promise<{ url: URL; close(): Promise<void> }> {
+  const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: () => crypto.randomUUID() });
+  await server.connect(guard.guard(transport));
+  const http: HttpServer = createServer((req, res) => {
+    void transport.handleRequest(req, res);
+  });
+  http.listen(0, "127.0.0.1");
+  await once(http, "listening");
+  const { port } = http.address() as AddressInfo;
+  return {
+    url: new URL(`http://127.0.0.1:${port}/mcp`),
+    async close() {
+      await server.close();
+      http.closeAllConnections();
+      http.close();
+      await once(http, "close");
+    },
+  };
 }
