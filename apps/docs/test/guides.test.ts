@@ -29,6 +29,7 @@ const EXPECTED_GUIDES = [
   "ect-profile.md",
   "getting-started.md",
   "mcp-and-otel.md",
+  "proving-inclusion.md",
   "redis-ledger.md",
   "security-model.md",
   "writing-a-ledger-backend.md",
