@@ -64,6 +64,20 @@ describe("the guides", () => {
     expect(guideFiles()).toEqual(expect.arrayContaining(EXPECTED_GUIDES));
   });
 
+  it("are shown in reading order: getting started first, the profile (a reference) last", () => {
+    // plugins/guide-order.mjs sorts the site's guides by the `order:` of their front matter.
+    const orderOf = (guide: string) => {
+      const frontMatter =
+        /^---\n([\s\S]*?)\n---/.exec(readFileSync(`${REPO_ROOT}docs/${guide}`, "utf8"))?.[1] ?? "";
+      const value = /^order: *(\d+)$/m.exec(frontMatter)?.[1];
+      return value === undefined ? 99 : Number(value);
+    };
+    const orders = guideFiles().map((guide) => [guide, orderOf(guide)] as const);
+    const sorted = [...orders].sort((a, b) => a[1] - b[1]).map(([guide]) => guide);
+    expect(sorted[0]).toBe("getting-started.md");
+    expect(sorted.at(-1)).toBe("ect-profile.md");
+  });
+
   it("have runnable examples, and only a few type-check-only ones", () => {
     expect(examples.filter((e) => e.run).length).toBeGreaterThanOrEqual(8);
     expect(examples.filter((e) => !e.run).length).toBeLessThanOrEqual(4);

@@ -234,6 +234,24 @@ export function createEctVerifier(options: VerifyEctOptions): EctVerifier {
  * `allowNoReplayCheck: true`); a service verifying many tokens should build a verifier once with
  * {@link createEctVerifier}.
  *
+ * @example
+ * ```ts
+ * import { createEct, generateEctKeyPair, MemoryReplayCache, staticKeyResolver, verifyEct } from "ect-crypto";
+ *
+ * const key = await generateEctKeyPair();
+ * const token = await createEct(
+ *   { iss: "spiffe://example.org/agent-a", aud: "spiffe://example.org/agent-b", exec_act: "plan", pred: [] },
+ *   key,
+ * );
+ * const replayCache = new MemoryReplayCache(); // shared by every call: a second verify of the token is a replay
+ * const { claims } = await verifyEct(token, {
+ *   verifierId: "spiffe://example.org/agent-b",
+ *   keys: staticKeyResolver([{ iss: "spiffe://example.org/agent-a", key }]),
+ *   replayCache,
+ * });
+ * console.log(claims.exec_act); // "plan"
+ * ```
+ *
  * @throws {@link EctError} with the code of the first failed step, or `ECT_CONFIG_INVALID`.
  */
 export async function verifyEct(token: string, options: VerifyEctOptions): Promise<VerifiedEct> {
