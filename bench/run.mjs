@@ -38,6 +38,7 @@ const SUITES = [
   "create",
   "multicore",
   "dag",
+  "merkle",
   "ledger-memory",
   "ledger-redis",
   "ledger-postgres",
