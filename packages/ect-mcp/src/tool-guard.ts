@@ -98,6 +98,11 @@ interface PendingCall {
   readonly toolName: string;
   readonly token: string;
   readonly ect: VerifiedEct;
+  /**
+   * A task-augmented call (`params.task`) is answered with a task handle, not the tool's output:
+   * no result ECT is signed for it (its `out_hash` would cover nothing the tool produced).
+   */
+  readonly taskAugmented: boolean;
 }
 
 function configError(member: string, message: string): EctError {
@@ -148,7 +153,7 @@ async function verifyToolCall(
       ? await verifier.verifyToolCall({ token, toolName, meta, headers: extra?.requestInfo?.headers })
       : await verifier.verify(token);
   assertHashClaim(ect.claims, "inp_hash", inpHash, EctErrorCodes.MCP_INPUT_HASH_MISMATCH);
-  return { toolName, token, ect };
+  return { toolName, token, ect, taskAugmented: params["task"] !== undefined };
 }
 
 async function signResult(
@@ -261,7 +266,9 @@ class GuardedTransport implements Transport {
     this.#pending.delete(id as RequestId);
     this.#gate.release(call);
     const signing = this.#gate.resultSigning;
-    if (signing === undefined || !isObject(reply.result)) return this.#inner.send(message, options);
+    if (signing === undefined || call.taskAugmented || !isObject(reply.result)) {
+      return this.#inner.send(message, options);
+    }
     const result = reply.result;
     let token: string;
     try {
