@@ -10,6 +10,8 @@ export interface DemoOptions {
   readonly color: boolean | undefined;
   /** Show the usage and exit. */
   readonly help: boolean;
+  /** Run the WIMSE mode (profile §9): WIT + WPT + ECT on every hop, and the WIMSE attacks. */
+  readonly wimse: boolean;
 }
 
 /** The usage text. */
@@ -22,6 +24,8 @@ export const USAGE = `Usage: ect-demo [--json] [--out report.html] [--ledger red
   --json             one JSON document on stdout (steps, attacks and codes, audit trail, DAG)
   --out FILE         also write a self-contained HTML report (inline SVG, no external resources)
   --ledger URL       use the Redis ledger at redis://host:port instead of the in-memory one
+  --wimse            WIMSE mode: a local identity server issues each agent a WIT; every hop carries
+                     WIT, WPT and ECT (signed with the WIT's key); the WIMSE attacks (not with --out)
   --color/--no-color force colours on or off (default: on when stdout is a terminal and NO_COLOR is unset)
   -h, --help         this text
 
@@ -42,6 +46,7 @@ export function parseDemoArgs(argv: readonly string[]): DemoOptions {
   let ledger: string | undefined;
   let color: boolean | undefined;
   let help = false;
+  let wimse = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [name, inline] =
@@ -65,6 +70,9 @@ export function parseDemoArgs(argv: readonly string[]): DemoOptions {
         ledger = url;
         break;
       }
+      case "--wimse":
+        wimse = true;
+        break;
       case "--color":
         color = true;
         break;
@@ -81,7 +89,9 @@ export function parseDemoArgs(argv: readonly string[]): DemoOptions {
         throw new UsageError(`unknown argument ${JSON.stringify(arg)}`);
     }
   }
-  return { json, out, ledger, color, help };
+  if (wimse && out !== undefined) throw new UsageError("--wimse has no HTML report: use --json");
+  if (wimse && ledger !== undefined) throw new UsageError("--wimse runs without a ledger: drop --ledger");
+  return { json, out, ledger, color, help, wimse };
 }
 
 /** Colour on a TTY unless NO_COLOR is set (https://no-color.org), or as forced. */

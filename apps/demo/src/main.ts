@@ -6,6 +6,7 @@ import { type DemoOptions, parseDemoArgs, USAGE, UsageError, useColor } from "./
 import { renderHtmlReport } from "./html-report.js";
 import { runDemo } from "./run-demo.js";
 import { formatStep, formatSummary, heading, Style } from "./terminal-report.js";
+import { runWimse } from "./wimse-main.js";
 
 async function main(): Promise<number> {
   let options: DemoOptions;
@@ -23,6 +24,7 @@ async function main(): Promise<number> {
     return 0;
   }
   const style = new Style(!options.json && useColor(options, process.stdout, process.env));
+  if (options.wimse) return runWimse(options, style);
   const print = (text: string) => {
     if (!options.json) process.stdout.write(`${text}\n`);
   };

@@ -112,7 +112,8 @@ function auditTable(entries: readonly AuditRow[], style: Style): string {
   return style.enabled ? text.replace(/⚠ tampered/g, style.red("⚠ tampered")) : text;
 }
 
-function attackLine(a: AttackOutcome, style: Style): string {
+/** One attack and its outcome. */
+export function attackLine(a: AttackOutcome, style: Style): string {
   const mark = a.passed ? style.green("✓") : style.red("✗");
   const got = `${a.actual.status ?? "—"} ${a.actual.code ?? "(no code)"}`;
   const want = `${a.expected.status ?? "—"} ${a.expected.code}`;
@@ -121,7 +122,8 @@ function attackLine(a: AttackOutcome, style: Style): string {
   return `${mark} ${style.bold(pad(a.title, 34))} ${style.dim(`→ ${pad(a.target, 13)}`)} ${verdict}\n    ${style.dim(a.description)}`;
 }
 
-function checkLine(c: OutcomeCheck, style: Style): string {
+/** One expected outcome and what happened. */
+export function checkLine(c: OutcomeCheck, style: Style): string {
   const mark = c.passed ? style.green("✓") : style.red("✗");
   return c.passed
     ? `${mark} ${c.name}: ${c.actual}`

@@ -11,6 +11,7 @@ describe("parseDemoArgs", () => {
       ledger: "redis://127.0.0.1:6380",
       color: false,
       help: false,
+      wimse: false,
     });
     expect(parseDemoArgs([])).toEqual({
       json: false,
@@ -18,19 +19,32 @@ describe("parseDemoArgs", () => {
       ledger: undefined,
       color: undefined,
       help: false,
+      wimse: false,
     });
+    expect(parseDemoArgs(["--wimse", "--json"])).toMatchObject({ wimse: true, json: true });
   });
 
-  it.each([[["--out"]], [["--ledger", "http://x"]], [["--ledger", "redis://a b"]], [["extra"]]])(
-    "refuses %j",
-    (argv) => {
-      expect(() => parseDemoArgs(argv)).toThrow(UsageError);
-    },
-  );
+  it.each([
+    [["--out"]],
+    [["--ledger", "http://x"]],
+    [["--ledger", "redis://a b"]],
+    [["extra"]],
+    [["--wimse", "--out", "r.html"]],
+    [["--wimse", "--ledger", "redis://127.0.0.1:6380"]],
+  ])("refuses %j", (argv) => {
+    expect(() => parseDemoArgs(argv)).toThrow(UsageError);
+  });
 });
 
 describe("useColor", () => {
-  const plain = { json: false, out: undefined, ledger: undefined, color: undefined, help: false };
+  const plain = {
+    json: false,
+    out: undefined,
+    ledger: undefined,
+    color: undefined,
+    help: false,
+    wimse: false,
+  };
   it("colours a terminal unless NO_COLOR is set to something", () => {
     expect(useColor(plain, { isTTY: true }, {})).toBe(true);
     expect(useColor(plain, { isTTY: true }, { NO_COLOR: "1" })).toBe(false);
