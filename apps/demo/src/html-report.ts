@@ -19,6 +19,14 @@ function clip(text: string, max: number): string {
   return chars.length <= max ? text : `${chars.slice(0, max - 1).join("")}…`;
 }
 
+/**
+ * A task's id as the Mermaid source shows it (ect-dag's `toMermaid`: "…" and the last 8 characters
+ * of the jti), so a task reads the same in the diagram, the tables and the Mermaid source.
+ */
+export function taskIdLabel(jti: string): string {
+  return `…${jti.slice(-8)}`;
+}
+
 function dagSvg(report: DemoReport): string {
   const layout = layoutDag(report.dag);
   const colorOf = new Map(report.agents.map((a, i) => [a.name, PALETTE[i % PALETTE.length]!]));
@@ -32,14 +40,14 @@ function dagSvg(report: DemoReport): string {
   <rect x="${n.x}" y="${n.y}" width="8" height="${layout.nodeHeight}" rx="4" fill="${color}"/>
   <text x="${n.x + 18}" y="${n.y + 22}" class="agent" fill="${color}">${escapeHtml(clip(n.agent, 24))}</text>
   <text x="${n.x + 18}" y="${n.y + 41}" class="act">${escapeHtml(clip(n.execAct, 26))}</text>
-  <text x="${n.x + 18}" y="${n.y + 57}" class="jti">${escapeHtml(short(n.jti))}${flag ? " ⚠ entry tampered" : ""}</text>
+  <text x="${n.x + 18}" y="${n.y + 57}" class="jti">${escapeHtml(taskIdLabel(n.jti))}${flag ? " ⚠ tampering detected" : ""}</text>
 </g>`;
     })
     .join("\n");
   const edges = layout.edges
     .map(
       (e) =>
-        `<path d="${e.path}" fill="none" stroke="#94a3b8" stroke-width="2" marker-end="url(#arrow)"><title>${escapeHtml(short(e.from))} → ${escapeHtml(short(e.to))}</title></path>`,
+        `<path d="${e.path}" fill="none" stroke="#94a3b8" stroke-width="2" marker-end="url(#arrow)"><title>${escapeHtml(taskIdLabel(e.from))} → ${escapeHtml(taskIdLabel(e.to))}</title></path>`,
     )
     .join("\n");
   return `<svg xmlns="http://www.w3.org/2000/svg" id="dag" role="img" aria-label="Workflow DAG" width="${layout.width}" height="${layout.height}" viewBox="0 0 ${layout.width} ${layout.height}">
@@ -55,6 +63,18 @@ function statusBadge(ok: boolean, yes: string, no: string): string {
     : `<span class="badge bad">${escapeHtml(no)}</span>`;
 }
 
+/**
+ * An attack's outcome. A refused request is green (the system said no, as it should). A ledger
+ * entry rewritten in storage cannot be refused, only found afterwards: "detected", and red, because
+ * the ledger it was found in is broken.
+ */
+function attackBadge(attack: DemoReport["attacks"][number]): string {
+  if (!attack.passed) return statusBadge(false, "", "NOT AS EXPECTED");
+  return attack.expected.status === undefined
+    ? '<span class="badge bad">detected</span>'
+    : statusBadge(true, "refused", "");
+}
+
 /** The whole page. */
 export function renderHtmlReport(report: DemoReport): string {
   const agents = report.agents
@@ -66,7 +86,7 @@ export function renderHtmlReport(report: DemoReport): string {
   const attacks = report.attacks
     .map(
       (a) =>
-        `<tr class="${a.passed ? "pass" : "fail"}"><td>${statusBadge(a.passed, "refused", "NOT AS EXPECTED")}</td><td><b>${escapeHtml(a.title)}</b><br><span class="muted">${escapeHtml(a.description)}</span></td><td>${escapeHtml(a.target)}</td><td><code>${escapeHtml(a.expected.status ?? "—")} ${escapeHtml(a.expected.code)}</code></td><td><code>${escapeHtml(a.actual.status ?? "—")} ${escapeHtml(a.actual.code ?? "(none)")}</code><br><span class="muted">${escapeHtml(a.actual.detail)}</span></td></tr>`,
+        `<tr class="${a.passed ? "pass" : "fail"}"><td>${attackBadge(a)}</td><td><b>${escapeHtml(a.title)}</b><br><span class="muted">${escapeHtml(a.description)}</span></td><td>${escapeHtml(a.target)}</td><td><code>${escapeHtml(a.expected.status ?? "—")} ${escapeHtml(a.expected.code)}</code></td><td><code>${escapeHtml(a.actual.status ?? "—")} ${escapeHtml(a.actual.code ?? "(none)")}</code><br><span class="muted">${escapeHtml(a.actual.detail)}</span></td></tr>`,
     )
     .join("\n");
   const checks = report.checks
@@ -78,7 +98,7 @@ export function renderHtmlReport(report: DemoReport): string {
   const audit = report.audit.entries
     .map(
       (e) =>
-        `<tr class="${e.tampered ? "fail" : ""}"><td>${e.seq}</td><td>${escapeHtml(e.agent)}</td><td>${escapeHtml(e.execAct)}</td><td><code title="${escapeHtml(e.jti)}">${escapeHtml(short(e.jti))}</code></td><td><code>${e.pred.length === 0 ? "—" : e.pred.map((p) => escapeHtml(short(p))).join(", ")}</code></td><td><code title="${escapeHtml(e.chainHash)}">${escapeHtml(short(e.chainHash, 16))}</code>${e.tampered ? ' <span class="badge bad">tampered</span>' : ""}</td></tr>`,
+        `<tr class="${e.tampered ? "fail" : ""}"><td>${e.seq}</td><td>${escapeHtml(e.agent)}</td><td>${escapeHtml(e.execAct)}</td><td><code title="${escapeHtml(e.jti)}">${escapeHtml(taskIdLabel(e.jti))}</code></td><td><code>${e.pred.length === 0 ? "—" : e.pred.map((p) => escapeHtml(taskIdLabel(p))).join(", ")}</code></td><td><code title="${escapeHtml(e.chainHash)}">${escapeHtml(short(e.chainHash, 16))}</code>${e.tampered ? ' <span class="badge bad">tampered: detected</span>' : ""}</td></tr>`,
     )
     .join("\n");
   const steps = report.steps
@@ -140,11 +160,27 @@ table.attacks td:nth-child(2) { width: 36%; }
 <main>
 <h1>ECT demo: a loan review by ${report.agents.length} agents</h1>
 <div class="muted">Execution Context Tokens (draft-nennemann-wimse-ect) over HTTP on loopback; ${escapeHtml(report.ledger.kind)} ledger <code>${escapeHtml(report.ledger.location)}</code>; workflow <code>${escapeHtml(report.workflow.wid)}</code></div>
+<h2>What you are looking at</h2>
+<div class="card">
+<p>${report.agents.length} agents (services on this machine, talking HTTP on loopback) review a loan application together.
+Each agent that finishes a task signs an <b>Execution Context Token</b> (ECT) saying what it did and after which
+earlier tasks (<code>pred</code>), sends it with its request in the <code>Execution-Context</code> header, and the
+receiver verifies it before acting. Every accepted ECT goes into an append-only audit ledger. Then an attacker tries
+what a reviewer would ask about (forged keys, replays, a made-up predecessor, a rewritten ledger entry), and the
+report shows what the system did about each.</p>
+<p><b>Legend.</b> Diagram: one box per task, coloured by the agent that did it; an arrow runs from a task to the
+one that followed it; a task is labelled by its action and the end of its id (<code>…1a2b3c4d</code>), as in the
+Mermaid source at the bottom; a <span style="color:#dc2626">red dashed box</span> is a ledger entry found tampered.
+Badges: <span class="badge ok">green</span> an outcome that is as it should be (an attack refused);
+<span class="badge bad">red</span> something broken (a ledger entry rewritten and detected) or an outcome that
+differs from what was expected.</p>
+</div>
+
 <div class="summary">
 <div>${statusBadge(report.ok, "all expected outcomes", "OUTCOMES DIFFER")} <b>${passed}/${total}</b></div>
 <div>attacks refused: <b>${report.attacks.filter((a) => a.passed).length}/${report.attacks.length}</b></div>
 <div>ledger entries: <b>${report.audit.entries.length}</b></div>
-<div>chain after tampering: ${after.valid ? statusBadge(false, "", "valid: tampering missed") : `<span class="badge ok">broken at #${escapeHtml(after.brokenAt ?? "?")}</span> <code>${escapeHtml(after.code ?? "")}</code>`}</div>
+<div>ledger after tampering: ${after.valid ? statusBadge(false, "", "valid: tampering MISSED") : `<span class="badge bad">tampering detected: broken at #${escapeHtml(after.brokenAt ?? "?")}</span> <code>${escapeHtml(after.code ?? "")}</code>`}</div>
 <div>run time: <b>${(report.durationMs / 1000).toFixed(2)} s</b></div>
 </div>
 
@@ -152,6 +188,13 @@ table.attacks td:nth-child(2) { width: 36%; }
 <div class="card dag">
 ${dagSvg(report)}
 </div>
+
+<h2>The story, step by step</h2>
+<div class="card"><table>
+<thead><tr><th>time</th><th>phase</th><th>actor</th><th>what happened</th></tr></thead>
+<tbody>
+${steps}
+</tbody></table></div>
 
 <h2>Attacks</h2>
 <div class="card"><table class="attacks">
@@ -182,13 +225,6 @@ ${checks}
 <thead><tr><th>agent</th><th>role</th><th>workload id (iss)</th><th>listening on</th><th>key</th></tr></thead>
 <tbody>
 ${agents}
-</tbody></table></div>
-
-<h2>Steps</h2>
-<div class="card"><table>
-<thead><tr><th>time</th><th>phase</th><th>actor</th><th>what happened</th></tr></thead>
-<tbody>
-${steps}
 </tbody></table></div>
 
 <h2>Mermaid source</h2>

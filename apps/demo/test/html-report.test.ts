@@ -1,8 +1,10 @@
 // The HTML report escapes every string it did not write itself, and lays the DAG out in layers.
+
+import { buildGraph, toMermaid } from "ect-dag";
 import { describe, expect, it } from "vitest";
 import { layoutDag } from "../src/dag-layout.js";
 import type { DemoReport } from "../src/demo-report.js";
-import { escapeHtml, renderHtmlReport } from "../src/html-report.js";
+import { escapeHtml, renderHtmlReport, taskIdLabel } from "../src/html-report.js";
 
 const HOSTILE = `</text></svg><script>alert("x")</script><img src=x onerror='y'>&amp;`;
 
@@ -91,7 +93,51 @@ describe("renderHtmlReport", () => {
   it("marks the tampered entry and a failed run", () => {
     const html = renderHtmlReport(report({ ok: false }));
     expect(html).toContain("OUTCOMES DIFFER");
-    expect(html).toContain('<span class="badge bad">tampered</span>');
+    expect(html).toContain('<span class="badge bad">tampered: detected</span>');
+  });
+
+  it("starts with what you are looking at and a legend, tells the story before the list of assertions", () => {
+    const html = renderHtmlReport(report({}, "plain text"));
+    const at = (text: string) => {
+      const index = html.indexOf(text);
+      expect(index, text).toBeGreaterThan(0);
+      return index;
+    };
+    expect(at("What you are looking at")).toBeLessThan(at('<div class="summary">'));
+    expect(at("<b>Legend.</b>")).toBeLessThan(at('<div class="summary">'));
+    expect(at("The story, step by step")).toBeLessThan(at("<h2>Attacks</h2>"));
+    expect(at("<h2>Attacks</h2>")).toBeLessThan(at("<h2>Expected outcomes</h2>"));
+  });
+
+  it("shows broken in red: a tampered ledger is 'detected', never in a green badge", () => {
+    const tampering = {
+      id: "ledger-tampered",
+      title: "Ledger entry tampered",
+      description: "rewritten in storage",
+      target: "auditor",
+      expected: { status: undefined, code: "ECT_LEDGER_CHAIN_BROKEN" },
+      actual: { status: undefined, code: "ECT_LEDGER_CHAIN_BROKEN", detail: "found by the audit" },
+      passed: true,
+    };
+    const html = renderHtmlReport(report({ attacks: [tampering] }, "plain text"));
+    const greenBadges = [...html.matchAll(/<span class="badge ok">([^<]*)<\/span>/g)].map((m) => m[1]);
+    expect(greenBadges.filter((text) => /tamper|detected|broken/i.test(text!))).toEqual([]);
+    expect(html).toContain('<span class="badge bad">detected</span>');
+    expect(html).toContain('<span class="badge bad">tampering detected: broken at #1</span>');
+    expect(html).not.toMatch(/>refused<\/span><\/td><td><b>Ledger entry tampered/);
+  });
+
+  it("labels each task in the diagram as its Mermaid source does", () => {
+    const jti = "6f9619ff-8b86-4011-b42d-00c04fc96401";
+    const mermaid = toMermaid(
+      buildGraph([{ iss: "a", aud: "b", jti, exec_act: "plan", pred: [], iat: 1, exp: 2 }]),
+    );
+    // Mermaid writes "…" as its entity #8230;.
+    expect(mermaid).toContain(`plan<br/>${taskIdLabel(jti).replace("…", "#8230;")}`);
+    const html = renderHtmlReport(
+      report({ dag: { nodes: [{ jti, agent: "a", execAct: "plan" }], edges: [], ascii: "", mermaid } }, "x"),
+    );
+    expect(html).toContain(`class="jti">${taskIdLabel(jti)}</text>`);
   });
 });
 
