@@ -23,6 +23,13 @@ export interface PostgresServerOptions {
   readonly settings?: Readonly<Record<string, string>>;
   /** Most time to wait until the server accepts connections, ms (default 60000: a loaded machine). */
   readonly startTimeoutMs?: number;
+  /**
+   * The largest file the server may write, bytes (`RLIMIT_FSIZE` through `prlimit`): a write past it
+   * fails as on a full disk. Needs `walSegmentSizeMb` below it (WAL segments are written whole).
+   */
+  readonly fileSizeLimitBytes?: number;
+  /** `initdb --wal-segsize` in MB (a power of two; default the server's, 16). Runs its own `initdb`. */
+  readonly walSegmentSizeMb?: number;
 }
 
 /** A private PostgreSQL server started by {@link startPostgresServer} (or a standby of one). */
@@ -53,6 +60,11 @@ export interface PostgresServerHandle {
    * runs crash recovery on it.
    */
   kill9(): Promise<void>;
+  /**
+   * Lifts `fileSizeLimitBytes` on the running postmaster (as if disk space were freed): backends it
+   * starts from now on may write files of any size; running ones keep their limit.
+   */
+  liftFileSizeLimit(): void;
   /** Starts the server again on the same data folder and socket, with the same settings plus `settings`. */
   restart(settings?: Readonly<Record<string, string>>): Promise<void>;
   /** Stops the server (fast shutdown by PID, `SIGKILL` after 10 s) and removes its folder. */
@@ -229,6 +241,7 @@ interface ServerLayout {
   readonly port: number;
   readonly settings: Readonly<Record<string, string>>;
   readonly startTimeoutMs: number;
+  readonly fileSizeLimitBytes: number | undefined;
 }
 
 /** The port number of every private server: only the socket's file name carries it. */
@@ -248,8 +261,12 @@ function launch(
     ...settings,
   };
   for (const [name, value] of Object.entries(all)) args.push("-c", `${name}=${value}`);
-  const program = join(binDir, "postgres");
-  const command = asRoot ? ["runuser", "-u", SERVER_USER, "--", program, ...args] : [program, ...args];
+  const limited =
+    layout.fileSizeLimitBytes === undefined
+      ? [join(binDir, "postgres")]
+      : // Soft limit only (hard stays unlimited), so liftFileSizeLimit can raise it without privileges.
+        ["prlimit", `--fsize=${layout.fileSizeLimitBytes}:unlimited`, "--", join(binDir, "postgres")];
+  const command = asRoot ? ["runuser", "-u", SERVER_USER, "--", ...limited, ...args] : [...limited, ...args];
   const log = openSync(join(layout.dir, "postgres.log"), "a");
   const child = spawn(command[0]!, command.slice(1), { stdio: ["ignore", log, log] });
   closeSync(log);
@@ -348,6 +365,10 @@ async function serve(binDir: string, layout: ServerLayout): Promise<PostgresServ
       running.delete(layout.dataDir);
       pid = -1;
     },
+    liftFileSizeLimit() {
+      if (!isRunning()) throw new Error("the server is not running");
+      runProgram("prlimit", ["--pid", String(pid), "--fsize=unlimited"]);
+    },
     async restart(settings = {}) {
       if (isRunning()) throw new Error("the server is still running");
       current = { ...current, ...settings };
@@ -376,9 +397,14 @@ async function serve(binDir: string, layout: ServerLayout): Promise<PostgresServ
  * private socket, UTF-8, C locale. A template made by the package's test setup
  * (`$ECT_POSTGRES_TEMPLATE`) is copied instead when present, which is much cheaper.
  */
-function initDataDir(binDir: string, dataDir: string): void {
+function initDataDir(binDir: string, dataDir: string, walSegmentSizeMb?: number): void {
   const template = process.env["ECT_POSTGRES_TEMPLATE"];
-  if (template !== undefined && template !== "" && existsSync(join(template, "PG_VERSION"))) {
+  if (
+    walSegmentSizeMb === undefined &&
+    template !== undefined &&
+    template !== "" &&
+    existsSync(join(template, "PG_VERSION"))
+  ) {
     const copy = spawnSync("cp", ["-a", template, dataDir], { encoding: "utf8" });
     if (copy.status === 0) return;
     rmSync(dataDir, { recursive: true, force: true });
@@ -396,6 +422,7 @@ function initDataDir(binDir: string, dataDir: string): void {
     // initdb's final fsync of every file costs seconds; the tests' durability questions are about
     // what the running server acknowledges, which this does not change.
     "--no-sync",
+    ...(walSegmentSizeMb === undefined ? [] : [`--wal-segsize=${walSegmentSizeMb}`]),
   ]);
 }
 
@@ -433,7 +460,9 @@ export function createPostgresTemplate(): string {
 export async function startPostgresServer(
   options: PostgresServerOptions = {},
 ): Promise<PostgresServerHandle> {
-  return createAndServe("ect-pg-", options, (binDir, dataDir) => initDataDir(binDir, dataDir));
+  return createAndServe("ect-pg-", options, (binDir, dataDir) =>
+    initDataDir(binDir, dataDir, options.walSegmentSizeMb),
+  );
 }
 
 /** Makes a private folder, fills its `data/` with `fill`, and starts a server on it. */
@@ -457,6 +486,7 @@ async function createAndServe(
     port: SOCKET_PORT,
     settings: options.settings ?? {},
     startTimeoutMs: options.startTimeoutMs ?? 60_000,
+    fileSizeLimitBytes: options.fileSizeLimitBytes,
   });
 }
 

@@ -7,11 +7,17 @@ export const ISSUER = "spiffe://example.org/agent";
 
 /**
  * `count` distinct signed ECTs with no predecessors (half of them in a workflow), for appends
- * whose outcome a test tracks token by token.
+ * whose outcome a test tracks token by token; `padding` adds that many random (incompressible)
+ * bytes in `ect_ext`, for big rows.
  */
-export async function signedTokens(count: number): Promise<string[]> {
+export async function signedTokens(count: number, options: { padding?: number } = {}): Promise<string[]> {
   const key = await generateEctKeyPair({ kid: "postgres-test-key" });
   const wid = globalThis.crypto.randomUUID();
+  const padding = () => {
+    const bytes = new Uint8Array(options.padding ?? 0);
+    globalThis.crypto.getRandomValues(bytes);
+    return { ect_ext: { padding: Buffer.from(bytes).toString("base64url") } };
+  };
   return Promise.all(
     Array.from({ length: count }, (_, i) =>
       createEct(
@@ -21,6 +27,7 @@ export async function signedTokens(count: number): Promise<string[]> {
           exec_act: "task.run",
           pred: [],
           ...(i % 2 ? { wid } : {}),
+          ...(options.padding ? padding() : {}),
         },
         key,
       ),
