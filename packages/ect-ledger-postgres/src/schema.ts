@@ -89,7 +89,7 @@ const MIGRATIONS: readonly ((schema: string) => string)[] = [
     );
     CREATE TABLE ${s}.ledger_nodes (
       ledger_id text     NOT NULL,
-      level     smallint NOT NULL CHECK (level >= 1),
+      level     smallint NOT NULL CHECK (level >= 0),
       idx       bigint   NOT NULL CHECK (idx >= 0),
       hash      bytea    NOT NULL CHECK (length(hash) = 32),
       PRIMARY KEY (ledger_id, level, idx)
