@@ -64,6 +64,14 @@ describe("the guides", () => {
     expect(guideFiles()).toEqual(expect.arrayContaining(EXPECTED_GUIDES));
   });
 
+  it(`say how to run their examples: ${RUN_COMMAND} FILE.mts (what the tests below run)`, () => {
+    const withRunnable = [...new Set(examples.filter((e) => e.run).map((e) => e.guide))];
+    const silent = withRunnable.filter(
+      (guide) => !readFileSync(`${REPO_ROOT}docs/${guide}`, "utf8").includes(`${RUN_COMMAND} `),
+    );
+    expect(silent).toEqual([]);
+  });
+
   it("are shown in reading order: getting started first, the profile (a reference) last", () => {
     // plugins/guide-order.mjs sorts the site's guides by the `order:` of their front matter.
     const orderOf = (guide: string) => {
@@ -115,15 +123,13 @@ describe("guide examples type-check", () => {
   });
 });
 
+/** The command every guide gives for its examples, run here exactly as written (no transformed copy). */
+const RUN_COMMAND = "npx tsx";
+const TSX = `${REPO_ROOT}apps/docs/node_modules/.bin/tsx`;
+
 describe.each(examples.filter((e) => e.run))("guide example $guide:$line", (example) => {
-  it("runs to completion with Node", async () => {
-    const js = ts.transpileModule(example.code, {
-      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
-      fileName: fileOf(example),
-    }).outputText;
-    const file = fileOf(example).replace(/\.mts$/, ".mjs");
-    writeFileSync(file, js);
-    const result = await run(process.execPath, [file], {
+  it(`runs to completion with the guide's command (${RUN_COMMAND} FILE.mts), exactly as written`, async () => {
+    const result = await run(TSX, [fileOf(example)], {
       cwd: EXAMPLES_DIR,
       timeout: 60_000,
       env: { ...process.env, ...(redis ? { REDIS_URL: redis.url } : {}) },
