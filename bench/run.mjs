@@ -43,6 +43,7 @@ const SUITES = [
   "ledger-redis",
   "ledger-postgres",
   "end-to-end",
+  "http",
 ];
 
 function usage(code) {

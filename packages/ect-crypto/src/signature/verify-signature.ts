@@ -59,18 +59,45 @@ export function preparePublicKey(key: PublicKeyInput): Promise<PreparedPublicKey
   return promise;
 }
 
-// Verifications in progress (SPEC 5 pipelines between their first and last step), so the
-// primitive knows whether anything else is waiting for the main thread.
+// Where the signature work runs (profile §5.6 is the same either way). A backend may verify
+// synchronously on the main thread (Node: fastest for one token at a time, no hand-off) or on a
+// thread pool (Node: libuv's), which frees the main thread for the other tokens or requests waiting
+// for it. Which one pays depends on whether anything else is waiting, and that is decided here, from
+// progress only (counts, never the clock):
+// - another verification is in progress: the pool (they overlap);
+// - "pooled" mode, entered when a verification on the pool saw another one begin while it waited
+//   (an HTTP server's requests can only overlap when the main thread is free to read them, so a
+//   server verifying synchronously never sees overlap; the pool is how it finds out), and left
+//   after POOLED_EXIT verifications in a row saw none (one quiet moment does not end a busy spell);
+// - otherwise synchronously, except every PROBE_INTERVAL-th verification, which goes to the pool
+//   to find out whether others arrive meanwhile.
+const PROBE_INTERVAL = 32;
+const POOLED_EXIT = 8;
+/** Verifications between {@link beginVerification} and {@link endVerification}. */
 let activeVerifications = 0;
+/** Verifications begun so far: a pool round trip that saw it move overlapped another one. */
+let begunVerifications = 0;
+/** Pool verifications left before pooled mode ends (0: not in pooled mode). */
+let pooled = 0;
+let sinceProbe = 0;
 
 /** Marks the start of one token verification; pair with {@link endVerification}. */
 export function beginVerification(): void {
   activeVerifications++;
+  begunVerifications++;
 }
 
 /** Marks the end of one token verification. */
 export function endVerification(): void {
   activeVerifications--;
+}
+
+/** Whether the next signature goes to the backend's thread pool (see above). */
+function offloadNext(): boolean {
+  if (pooled > 0 || activeVerifications > 1) return true;
+  if (++sinceProbe < PROBE_INTERVAL) return false;
+  sinceProbe = 0;
+  return true;
 }
 
 /** What {@link verifySignature} checks. */
@@ -84,8 +111,9 @@ export interface SignatureInput {
   /** The signed bytes: the ASCII of `header.payload`. */
   readonly data: Uint8Array;
   /**
-   * Whether other verifications are in progress (default: more than one begun and not ended).
-   * Tests set it to run both of the Node primitive's modes.
+   * Whether to hand the work to the backend's thread pool; by default decided from the
+   * verifications in progress (see `offloadNext`). Tests set it to run both of the Node
+   * primitive's modes.
    */
   readonly concurrent?: boolean;
 }
@@ -114,11 +142,13 @@ export async function verifySignature(input: SignatureInput): Promise<boolean> {
       member: "alg",
     });
   }
-  return signatureBackend.verify(
-    profile,
-    prepared,
-    signature,
-    data,
-    input.concurrent ?? activeVerifications > 1,
-  );
+  if (input.concurrent !== undefined) {
+    return signatureBackend.verify(profile, prepared, signature, data, input.concurrent);
+  }
+  if (!offloadNext()) return signatureBackend.verify(profile, prepared, signature, data, false);
+  const begun = begunVerifications;
+  const valid = await signatureBackend.verify(profile, prepared, signature, data, true);
+  if (begunVerifications !== begun || activeVerifications > 1) pooled = POOLED_EXIT;
+  else if (pooled > 0) pooled--;
+  return valid;
 }
