@@ -1,5 +1,6 @@
-// createEct (fills iat/exp/jti, validates every claim with the strict parser, signs) against bare
-// jose SignJWT with the same private key and the same claims (iat, exp and jti set by jose).
+// createEct (fills iat/exp/jti, validates every claim with the strict parser, signs through
+// ect-crypto's signature primitive: node:crypto under Node) against bare jose SignJWT (WebCrypto)
+// with the same private key and the same claims (iat, exp and jti set by jose).
 import { randomUUID } from "node:crypto";
 import { importJWK, SignJWT } from "jose";
 import { compare } from "../lib/measure.mjs";
@@ -41,7 +42,7 @@ export default {
         ratio: r.ratio,
         p50Ratio: r.baseline.p50Us / r.subject.p50Us,
         ratioTo: "jose SignJWT",
-        target: { op: ">=", value: 0.85 },
+        target: { op: ">=", value: 1.0 },
       });
     }
   },

@@ -40,6 +40,21 @@ export function isCanonicalBase64url(segment: string): boolean {
   return true;
 }
 
+const BASE64URL_ALPHABET_ONLY = /^[A-Za-z0-9_-]*$/;
+
+/**
+ * {@link isCanonicalBase64url} for the native path: the alphabet by one regular expression (far
+ * cheaper than a loop over a token's characters), then the length and the unused trailing bits.
+ */
+function isCanonicalShape(segment: string): boolean {
+  const len = segment.length;
+  const rem = len % 4;
+  if (rem === 1 || !BASE64URL_ALPHABET_ONLY.test(segment)) return false;
+  if (rem === 0) return true;
+  const last = DECODE_TABLE[segment.charCodeAt(len - 1)]!;
+  return (last & (rem === 2 ? 0b1111 : 0b11)) === 0;
+}
+
 /** The runtime's `Buffer`, when it has one (feature detection: nothing is imported). */
 const nativeBuffer = (
   globalThis as {
@@ -56,17 +71,12 @@ const nativeBuffer = (
  * @param member - named in the error, e.g. `"header"`.
  */
 export function base64urlDecode(segment: string, member?: string): Uint8Array {
-  if (nativeBuffer !== undefined && typeof segment === "string") {
+  if (nativeBuffer !== undefined && typeof segment === "string" && isCanonicalShape(segment)) {
     // Native fast path (Node, Bun, Deno): several times faster than the loop below on the
-    // verification hot path. The native decoder is lenient, so canonicity is checked by
-    // re-encoding: a string is canonical exactly when it is its own re-encoding.
-    const decoded = nativeBuffer.from(segment, "base64url");
-    if (decoded.toString("base64url") === segment) return new Uint8Array(decoded);
-    throw new EctError(
-      EctErrorCodes.BASE64URL_INVALID,
-      `${member ?? "segment"} is not canonical unpadded base64url`,
-      member === undefined ? {} : { member },
-    );
+    // verification hot path. The native decoder is lenient (it also takes `+`, `/`, `=` and
+    // whitespace), so it only ever sees a string already known to be canonical.
+    // Copied out of Buffer's shared pool: the result's `.buffer` holds nothing else.
+    return new Uint8Array(nativeBuffer.from(segment, "base64url"));
   }
   if (!isCanonicalBase64url(segment)) {
     throw new EctError(

@@ -6,15 +6,16 @@ import {
   type EctConfig,
   EctError,
   EctErrorCodes,
+  isEctError,
   Limits,
   parseStrictJson,
   resolveConfig,
   validateClaims,
 } from "ect-core";
-import { CompactSign } from "jose";
 import { algorithmProfile, isSupportedAlgorithm } from "./algorithms.js";
 import { assertValidKid, type EctSigningKey } from "./keys.js";
 import { isCryptoKey } from "./signature/public-key-checks.js";
+import { beginSigning, endSigning, signJws } from "./signature/sign-jws.js";
 
 /** Options of {@link createEct}. */
 export interface CreateEctOptions {
@@ -156,27 +157,32 @@ export async function createEct(
   if (!isCryptoKey(signingKey.privateKey) || signingKey.privateKey.type !== "private") {
     throw new EctError(EctErrorCodes.KEY_INVALID, "the signing key must be a private CryptoKey");
   }
-  const header = { alg: signingKey.alg, typ: ECT_TYP, kid: signingKey.kid };
-  const headerLength = base64urlLength(utf8.encode(JSON.stringify(header)).length);
-  const length =
-    headerLength +
-    1 +
-    payload.length +
-    1 +
-    base64urlLength(algorithmProfile(signingKey.alg)!.signatureLength);
+  const profile = algorithmProfile(signingKey.alg)!;
+  const header = base64urlEncode(
+    utf8.encode(JSON.stringify({ alg: signingKey.alg, typ: ECT_TYP, kid: signingKey.kid })),
+  );
+  const length = header.length + 1 + payload.length + 1 + base64urlLength(profile.signatureLength);
   if (length > config.maxTokenLength) {
     throw new EctError(
       EctErrorCodes.TOKEN_TOO_LONG,
       `the token would be ${length} characters, more than ${config.maxTokenLength}`,
     );
   }
+  // The compact JWS (RFC 7515 section 7.1) over exactly the bytes validated above.
+  const signingInput = `${header}.${payload}`;
+  beginSigning();
   try {
-    return await new CompactSign(utf8.encode(text)).setProtectedHeader(header).sign(signingKey.privateKey);
+    const signed = signJws(profile, signingKey.privateKey, utf8.encode(signingInput));
+    const signature = signed instanceof Uint8Array ? signed : await signed;
+    return `${signingInput}.${base64urlEncode(signature)}`;
   } catch (cause) {
+    if (isEctError(cause)) throw cause;
     throw new EctError(
       EctErrorCodes.KEY_INVALID,
       `the private key cannot sign ${signingKey.alg} (wrong type or curve)`,
       { cause },
     );
+  } finally {
+    endSigning();
   }
 }

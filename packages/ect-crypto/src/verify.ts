@@ -141,7 +141,8 @@ async function validToken(
   if (decoded.level === 2) {
     header = headerStep(pipeline, decoded.header!, confirmation); // §5.4
     const key = await keyStep(pipeline, header, decoded.claims, confirmation); // §5.5, §9.2
-    await signatureStep(header, key, decoded); // §5.6
+    const signed = signatureStep(header, key, decoded); // §5.6
+    if (signed !== undefined) await signed;
   }
   const claims = claimsStep(pipeline, decoded.claims); // §5.7
   return { decoded, header, claims };
@@ -164,15 +165,19 @@ async function runPipeline(
       const context = { token, level: decoded.level, header, claims, now: Math.floor(now.seconds) };
       await checksStep(pipeline, context, unresolved); // §5.9
     }
-    await replayStep(pipeline, claims, now); // §5.10
-    const { level, receipt } = await ledgerStep(
-      pipeline,
-      decoded,
-      claims,
-      now,
-      unresolved,
-      confirmation?.credential,
-    ); // §5.12
+    if (pipeline.replayCache !== undefined) await replayStep(pipeline, pipeline.replayCache, claims, now); // §5.10
+    const { level, receipt } =
+      pipeline.ledger === undefined
+        ? { level: decoded.level, receipt: undefined }
+        : await ledgerStep(
+            pipeline,
+            pipeline.ledger,
+            decoded,
+            claims,
+            now,
+            unresolved,
+            confirmation?.credential,
+          ); // §5.12
     return Object.freeze({
       token,
       level,

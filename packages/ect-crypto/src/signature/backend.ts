@@ -1,5 +1,6 @@
 /**
- * The contract of the signature primitive, the one place a signature is checked (SPEC 5.6).
+ * The contract of the signature primitive, the one place a signature is checked (profile §5.6) or
+ * made (`createEct`).
  *
  * The implementation is chosen by the package's `imports` map under `#signature-backend`: Node
  * gets `node.ts` (node:crypto `verify` with a `KeyObject`: synchronous, no WebCrypto promise
@@ -22,7 +23,15 @@ export interface PreparedPublicKey {
   readonly handle: unknown;
 }
 
-/** A signature verification primitive. */
+/** A private key prepared once for the backend (the `CryptoKey` itself, or a node `KeyObject`). */
+export interface PreparedPrivateKey {
+  /** The curve of the key: a key only signs algorithms on its own curve. */
+  readonly curve: EctCurve;
+  /** The backend's own key object. */
+  readonly handle: unknown;
+}
+
+/** A signature primitive: verification (profile §5.6) and signing (`createEct`). */
 export interface SignatureBackend {
   /** Which implementation this is. */
   readonly name: "node" | "webcrypto";
@@ -45,6 +54,21 @@ export interface SignatureBackend {
     data: Uint8Array,
     concurrent: boolean,
   ): boolean | Promise<boolean>;
+  /**
+   * Prepares a private `CryptoKey` for signing. The caller has checked it is a private key with
+   * the `sign` usage on the curve of the algorithm.
+   */
+  preparePrivateKey(key: CryptoKey, curve: EctCurve): PreparedPrivateKey;
+  /**
+   * Signs `data`: raw `r‖s` for ECDSA (the JWS form, RFC 7518 section 3.4), the 64-byte signature
+   * for EdDSA. `offload` as for {@link SignatureBackend.verify}.
+   */
+  sign(
+    profile: AlgorithmProfile,
+    key: PreparedPrivateKey,
+    data: Uint8Array,
+    offload: boolean,
+  ): Uint8Array | Promise<Uint8Array>;
 }
 
 /** The backend selected for this runtime. */

@@ -1,15 +1,16 @@
 /// <reference types="node" />
 /**
- * The Node signature primitive: node:crypto `verify` with a `KeyObject`, synchronous, so a verify
- * costs no WebCrypto promise and thread-pool round-trip. Selected only under the `node` condition
+ * The Node signature primitive: node:crypto `verify` and `sign` with a `KeyObject`, synchronously
+ * unless the offload policy says otherwise, so an operation costs no WebCrypto promise and
+ * thread-pool round-trip. Selected only under the `node` condition
  * of the package's `imports` map (see `backend.ts`); the default entry never imports `node:`.
  *
  * @internal
  */
-import { createPublicKey, KeyObject, verify as nodeVerify } from "node:crypto";
+import { createPublicKey, KeyObject, sign as nodeSign, verify as nodeVerify } from "node:crypto";
 import { EctError, EctErrorCodes } from "ect-core";
 import type { EctCurve } from "../algorithms.js";
-import type { PreparedPublicKey, SignatureBackend } from "./backend.js";
+import type { PreparedPrivateKey, PreparedPublicKey, SignatureBackend } from "./backend.js";
 import {
   assertNotSmallOrderEd25519,
   cryptoKeyCurve,
@@ -97,5 +98,25 @@ export const signatureBackend: SignatureBackend = {
     } catch {
       return false;
     }
+  },
+
+  preparePrivateKey(key: CryptoKey, curve: EctCurve): PreparedPrivateKey {
+    return { curve, handle: KeyObject.from(key) };
+  },
+
+  sign(profile, key, data, offload): Uint8Array | Promise<Uint8Array> {
+    const algorithm = profile.kind === "eddsa" ? null : NODE_HASHES[profile.hash!]!;
+    const keyInput =
+      profile.kind === "eddsa"
+        ? (key.handle as KeyObject)
+        : { key: key.handle as KeyObject, dsaEncoding: "ieee-p1363" as const };
+    if (offload) {
+      return new Promise<Uint8Array>((resolve, reject) =>
+        nodeSign(algorithm, data, keyInput, (error, signature) =>
+          error === null ? resolve(signature) : reject(error),
+        ),
+      );
+    }
+    return nodeSign(algorithm, data, keyInput);
   },
 };

@@ -6,15 +6,11 @@
  * @internal
  */
 import { EctError, EctErrorCodes, isEctError } from "ect-core";
-import { signatureBackend as selectedBackend } from "#signature-backend";
-import { algorithmProfile } from "../algorithms.js";
-import type { PreparedPublicKey, SignatureBackend } from "./backend.js";
+import { type AlgorithmProfile, algorithmProfile } from "../algorithms.js";
+import type { PreparedPublicKey } from "./backend.js";
+import { OffloadPolicy } from "./offload-policy.js";
 import type { PublicKeyInput } from "./public-key-checks.js";
-
-// Typed through the relative contract, not through whatever `#signature-backend` resolves to at
-// compile time (possibly a previous build's declarations). Both implementations are checked
-// against the same contract where they are defined.
-const signatureBackend = selectedBackend as unknown as SignatureBackend;
+import { signatureBackend } from "./selected-backend.js";
 
 /** The name of the primitive in use: `node` or `webcrypto`. */
 export const signatureBackendName: "node" | "webcrypto" = signatureBackend.name;
@@ -59,45 +55,17 @@ export function preparePublicKey(key: PublicKeyInput): Promise<PreparedPublicKey
   return promise;
 }
 
-// Where the signature work runs (profile §5.6 is the same either way). A backend may verify
-// synchronously on the main thread (Node: fastest for one token at a time, no hand-off) or on a
-// thread pool (Node: libuv's), which frees the main thread for the other tokens or requests waiting
-// for it. Which one pays depends on whether anything else is waiting, and that is decided here, from
-// progress only (counts, never the clock):
-// - another verification is in progress: the pool (they overlap);
-// - "pooled" mode, entered when a verification on the pool saw another one begin while it waited
-//   (an HTTP server's requests can only overlap when the main thread is free to read them, so a
-//   server verifying synchronously never sees overlap; the pool is how it finds out), and left
-//   after POOLED_EXIT verifications in a row saw none (one quiet moment does not end a busy spell);
-// - otherwise synchronously, except every PROBE_INTERVAL-th verification, which goes to the pool
-//   to find out whether others arrive meanwhile.
-const PROBE_INTERVAL = 32;
-const POOLED_EXIT = 8;
-/** Verifications between {@link beginVerification} and {@link endVerification}. */
-let activeVerifications = 0;
-/** Verifications begun so far: a pool round trip that saw it move overlapped another one. */
-let begunVerifications = 0;
-/** Pool verifications left before pooled mode ends (0: not in pooled mode). */
-let pooled = 0;
-let sinceProbe = 0;
+/** Whether signature checks go to the thread pool (see `offload-policy.ts`). */
+const verifications = new OffloadPolicy();
 
 /** Marks the start of one token verification; pair with {@link endVerification}. */
 export function beginVerification(): void {
-  activeVerifications++;
-  begunVerifications++;
+  verifications.begin();
 }
 
 /** Marks the end of one token verification. */
 export function endVerification(): void {
-  activeVerifications--;
-}
-
-/** Whether the next signature goes to the backend's thread pool (see above). */
-function offloadNext(): boolean {
-  if (pooled > 0 || activeVerifications > 1) return true;
-  if (++sinceProbe < PROBE_INTERVAL) return false;
-  sinceProbe = 0;
-  return true;
+  verifications.end();
 }
 
 /** What {@link verifySignature} checks. */
@@ -112,7 +80,7 @@ export interface SignatureInput {
   readonly data: Uint8Array;
   /**
    * Whether to hand the work to the backend's thread pool; by default decided from the
-   * verifications in progress (see `offloadNext`). Tests set it to run both of the Node
+   * verifications in progress (see `offload-policy.ts`). Tests set it to run both of the Node
    * primitive's modes.
    */
   readonly concurrent?: boolean;
@@ -127,7 +95,15 @@ export interface SignatureInput {
  *   `ECT_KEY_INVALID` when the key is unusable or on another curve than `alg` requires.
  */
 export async function verifySignature(input: SignatureInput): Promise<boolean> {
-  const { alg, key, signature, data } = input;
+  return checkSignature(input);
+}
+
+/**
+ * {@link verifySignature} without a promise when the answer is at hand (a key already prepared,
+ * verified on the main thread): the verification pipeline's form. Throws synchronously or rejects.
+ */
+export function checkSignature(input: SignatureInput): boolean | Promise<boolean> {
+  const { alg, key, signature } = input;
   const profile = algorithmProfile(alg);
   if (profile === undefined) {
     throw new EctError(EctErrorCodes.ALG_NOT_ALLOWED, `alg ${JSON.stringify(alg)} is not supported`, {
@@ -135,20 +111,29 @@ export async function verifySignature(input: SignatureInput): Promise<boolean> {
     });
   }
   if (signature.length !== profile.signatureLength) return false;
-  const prepared =
-    (typeof key === "object" && key !== null && ready.get(key)) || (await preparePublicKey(key));
+  const prepared = typeof key === "object" && key !== null ? ready.get(key) : undefined;
+  if (prepared === undefined) {
+    return preparePublicKey(key).then((imported) => verifyPrepared(input, profile, imported));
+  }
+  return verifyPrepared(input, profile, prepared);
+}
+
+function verifyPrepared(
+  input: SignatureInput,
+  profile: AlgorithmProfile,
+  prepared: PreparedPublicKey,
+): boolean | Promise<boolean> {
+  const { signature, data } = input;
   if (prepared.curve !== profile.curve) {
-    throw new EctError(EctErrorCodes.KEY_INVALID, `a ${prepared.curve} key cannot verify ${alg} signatures`, {
-      member: "alg",
-    });
+    throw new EctError(
+      EctErrorCodes.KEY_INVALID,
+      `a ${prepared.curve} key cannot verify ${input.alg} signatures`,
+      { member: "alg" },
+    );
   }
   if (input.concurrent !== undefined) {
     return signatureBackend.verify(profile, prepared, signature, data, input.concurrent);
   }
-  if (!offloadNext()) return signatureBackend.verify(profile, prepared, signature, data, false);
-  const begun = begunVerifications;
-  const valid = await signatureBackend.verify(profile, prepared, signature, data, true);
-  if (begunVerifications !== begun || activeVerifications > 1) pooled = POOLED_EXIT;
-  else if (pooled > 0) pooled--;
-  return valid;
+  if (!verifications.offloadNext()) return signatureBackend.verify(profile, prepared, signature, data, false);
+  return verifications.onPool(async () => signatureBackend.verify(profile, prepared, signature, data, true));
 }

@@ -5,7 +5,7 @@
  * @internal
  */
 import type { AlgorithmProfile, EctCurve } from "../algorithms.js";
-import type { PreparedPublicKey, SignatureBackend } from "./backend.js";
+import type { PreparedPrivateKey, PreparedPublicKey, SignatureBackend } from "./backend.js";
 import {
   assertNotSmallOrderEd25519,
   cryptoKeyCurve,
@@ -21,7 +21,7 @@ const IMPORT_PARAMS: Readonly<Record<EctCurve, EcKeyImportParams | Algorithm>> =
   Ed25519: { name: "Ed25519" },
 };
 
-// One parameter object per algorithm, built once.
+// One parameter object per algorithm, built once (the same for signing and verifying).
 const VERIFY_PARAMS = new Map<string, EcdsaParams | Algorithm>();
 function verifyParams(profile: AlgorithmProfile): EcdsaParams | Algorithm {
   let params = VERIFY_PARAMS.get(profile.alg);
@@ -64,5 +64,20 @@ export const signatureBackend: SignatureBackend = {
     } catch {
       return false;
     }
+  },
+
+  preparePrivateKey(key: CryptoKey, curve: EctCurve): PreparedPrivateKey {
+    return { curve, handle: key };
+  },
+
+  // WebCrypto ECDSA signatures are raw r‖s already (the JWS form).
+  async sign(profile, key, data): Promise<Uint8Array> {
+    return new Uint8Array(
+      await crypto.subtle.sign(
+        verifyParams(profile),
+        key.handle as CryptoKey,
+        data as Uint8Array<ArrayBuffer>,
+      ),
+    );
   },
 };

@@ -11,7 +11,9 @@ import {
   EctError,
   EctErrorCodes,
   isEctError,
+  type Ledger,
   type LedgerReceipt,
+  type ReplayCache,
   replayRecordExpiry,
   type VerificationCheck,
   type VerificationContext,
@@ -69,9 +71,12 @@ export async function checksStep(
  * a refused token never burns its `jti`. The record lasts at least as long as the token could be
  * accepted (`replayRecordExpiry`), in whole seconds.
  */
-export async function replayStep(pipeline: Pipeline, claims: EctClaims, now: Instant): Promise<void> {
-  const cache = pipeline.replayCache;
-  if (cache === undefined) return;
+export async function replayStep(
+  pipeline: Pipeline,
+  cache: ReplayCache,
+  claims: EctClaims,
+  now: Instant,
+): Promise<void> {
   let fresh: boolean;
   try {
     fresh = await cache.checkAndRecord({
@@ -112,14 +117,13 @@ export interface LedgerOutcome {
  */
 export async function ledgerStep(
   pipeline: Pipeline,
+  ledger: Ledger,
   decoded: DecodedEct,
   claims: EctClaims,
   now: Instant,
   unresolved: Set<string>,
   wit?: string,
 ): Promise<LedgerOutcome> {
-  const ledger = pipeline.ledger;
-  if (ledger === undefined) return { level: decoded.level, receipt: undefined };
   let refusal: EctError;
   try {
     // The clock's own reading, floored: ledgers take integer milliseconds, and `seconds * 1000`

@@ -20,7 +20,7 @@ import {
 import { algorithmProfile } from "../algorithms.js";
 import { type ConfirmationKey, confirmedKey } from "../confirmation-key.js";
 import type { PublicKeyInput } from "../signature/public-key-checks.js";
-import { verifySignature } from "../signature/verify-signature.js";
+import { checkSignature } from "../signature/verify-signature.js";
 import type { Pipeline } from "./pipeline.js";
 
 /** The first of several violations, carrying all of them as `details`. */
@@ -112,13 +112,14 @@ const ascii = new TextEncoder();
 
 /**
  * Profile §5.6: the signature has the algorithm's exact length (ES256: 64 bytes of raw r‖s), then
- * verifies over the signing input exactly as received.
+ * verifies over the signing input exactly as received. Synchronous when the primitive answers on
+ * the main thread.
  */
-export async function signatureStep(
+export function signatureStep(
   header: EctHeader,
   key: PublicKeyInput,
   decoded: DecodedEct,
-): Promise<void> {
+): void | Promise<void> {
   const expected = algorithmProfile(header.alg)!.signatureLength;
   if (decoded.signature.length !== expected) {
     throw new EctError(
@@ -127,12 +128,17 @@ export async function signatureStep(
       { member: "signature" },
     );
   }
-  const valid = await verifySignature({
+  const valid = checkSignature({
     alg: header.alg,
     key,
     signature: decoded.signature,
     data: ascii.encode(decoded.signingInput),
   });
+  if (typeof valid === "boolean") return refuseInvalid(valid);
+  return valid.then(refuseInvalid);
+}
+
+function refuseInvalid(valid: boolean): void {
   if (!valid) {
     throw new EctError(EctErrorCodes.SIGNATURE_INVALID, "the signature does not verify", {
       member: "signature",

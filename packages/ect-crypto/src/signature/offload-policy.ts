@@ -1,0 +1,65 @@
+/**
+ * Where a signature primitive's work runs: synchronously on the main thread (Node: fastest for one
+ * operation at a time, no hand-off) or on the backend's thread pool (Node: libuv's), which frees
+ * the main thread for the other tokens or requests waiting for it. Which one pays depends on
+ * whether anything else is waiting, and that is decided from progress only (counts, never the
+ * clock):
+ *
+ * - another operation of the same kind is in progress: the pool (they overlap);
+ * - "pooled" mode, entered when an operation on the pool saw another one begin while it waited (an
+ *   HTTP server's requests can only overlap when the main thread is free to read them, so a server
+ *   working synchronously never sees overlap: the pool is how it finds out), and left after
+ *   {@link POOLED_EXIT} pool operations in a row saw none;
+ * - otherwise synchronously, except every {@link PROBE_INTERVAL}-th operation, which goes to the
+ *   pool to find out whether others arrive meanwhile.
+ *
+ * The WebCrypto backend is always asynchronous and ignores the answer.
+ *
+ * @internal
+ */
+
+/** Operations made synchronously between two probes. */
+export const PROBE_INTERVAL = 32;
+/** Quiet pool operations in a row that end pooled mode. */
+export const POOLED_EXIT = 8;
+
+/** The policy for one kind of operation (verifying tokens, creating tokens). */
+export class OffloadPolicy {
+  /** Operations between {@link begin} and {@link end}. */
+  #active = 0;
+  /** Operations begun so far: a pool round trip that saw it move overlapped another operation. */
+  #begun = 0;
+  /** Pool operations left before pooled mode ends (0: not in pooled mode). */
+  #pooled = 0;
+  #sinceProbe = 0;
+
+  /** Marks the start of one operation (a whole token verification, say); pair with {@link end}. */
+  begin(): void {
+    this.#active++;
+    this.#begun++;
+  }
+
+  /** Marks the end of one operation. */
+  end(): void {
+    this.#active--;
+  }
+
+  /** Whether the next primitive call goes to the pool; if so, pass the result to {@link settle}. */
+  offloadNext(): boolean {
+    if (this.#pooled > 0 || this.#active > 1) return true;
+    if (++this.#sinceProbe < PROBE_INTERVAL) return false;
+    this.#sinceProbe = 0;
+    return true;
+  }
+
+  /** Runs `work` on the pool and learns from what happened meanwhile. */
+  async onPool<T>(work: () => Promise<T>): Promise<T> {
+    const begun = this.#begun;
+    try {
+      return await work();
+    } finally {
+      if (this.#begun !== begun || this.#active > 1) this.#pooled = POOLED_EXIT;
+      else if (this.#pooled > 0) this.#pooled--;
+    }
+  }
+}
