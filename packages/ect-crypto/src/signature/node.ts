@@ -9,7 +9,7 @@
  */
 import { createPublicKey, KeyObject, sign as nodeSign, verify as nodeVerify } from "node:crypto";
 import { EctError, EctErrorCodes } from "ect-core";
-import type { EctCurve } from "../algorithms.js";
+import type { AlgorithmProfile, EctCurve } from "../algorithms.js";
 import type { PreparedPrivateKey, PreparedPublicKey, SignatureBackend } from "./backend.js";
 import {
   assertNotSmallOrderEd25519,
@@ -67,6 +67,18 @@ function prepare(key: PublicKeyInput): PreparedPublicKey {
   return { curve, handle: keyObject };
 }
 
+/**
+ * node:crypto's digest name (none for EdDSA, which hashes internally) and key argument: ECDSA
+ * signatures in the JWS form, raw r‖s (RFC 7518 section 3.4), not DER.
+ */
+function nodeArguments(
+  profile: AlgorithmProfile,
+  key: KeyObject,
+): [string | null, KeyObject | { key: KeyObject; dsaEncoding: "ieee-p1363" }] {
+  if (profile.kind === "eddsa") return [null, key];
+  return [NODE_HASHES[profile.hash!]!, { key, dsaEncoding: "ieee-p1363" }];
+}
+
 /** The node:crypto backend. */
 export const signatureBackend: SignatureBackend = {
   name: "node",
@@ -76,11 +88,7 @@ export const signatureBackend: SignatureBackend = {
   },
 
   verify(profile, key, signature, data, concurrent): boolean | Promise<boolean> {
-    const algorithm = profile.kind === "eddsa" ? null : NODE_HASHES[profile.hash!]!;
-    const keyInput =
-      profile.kind === "eddsa"
-        ? (key.handle as KeyObject)
-        : { key: key.handle as KeyObject, dsaEncoding: "ieee-p1363" as const };
+    const [algorithm, keyInput] = nodeArguments(profile, key.handle as KeyObject);
     if (concurrent) {
       // Others are waiting: verify on the thread pool so the main thread keeps decoding them.
       return new Promise<boolean>((resolve) => {
@@ -105,11 +113,7 @@ export const signatureBackend: SignatureBackend = {
   },
 
   sign(profile, key, data, offload): Uint8Array | Promise<Uint8Array> {
-    const algorithm = profile.kind === "eddsa" ? null : NODE_HASHES[profile.hash!]!;
-    const keyInput =
-      profile.kind === "eddsa"
-        ? (key.handle as KeyObject)
-        : { key: key.handle as KeyObject, dsaEncoding: "ieee-p1363" as const };
+    const [algorithm, keyInput] = nodeArguments(profile, key.handle as KeyObject);
     if (offload) {
       return new Promise<Uint8Array>((resolve, reject) =>
         nodeSign(algorithm, data, keyInput, (error, signature) =>
