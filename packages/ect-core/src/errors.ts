@@ -168,6 +168,11 @@ export const EctErrorCodes = {
   MCP_OUTPUT_HASH_MISMATCH: "ECT_MCP_OUTPUT_HASH_MISMATCH",
   /** A result ECT does not answer the call: its `pred` is not the call's `jti`, or its `wid` differs (profile §10). */
   MCP_RESULT_NOT_CHAINED: "ECT_MCP_RESULT_NOT_CHAINED",
+  /**
+   * A tool call's `exec_act` does not name the tool called, so a token minted for one tool cannot
+   * run another with the same arguments (profile §10).
+   */
+  MCP_EXEC_ACT_MISMATCH: "ECT_MCP_EXEC_ACT_MISMATCH",
 
   // SPEC 9: WIMSE workload identity (WIT, draft-ietf-wimse-workload-creds)
   /** A Workload-Identity-Token is required and absent (SPEC 9.5: HTTP 400). */

@@ -31,6 +31,14 @@ export interface EctToolGuardOptions {
    * `{ verifyToolCall(call) }` that also sees the call's `_meta` and HTTP headers (WIMSE binding).
    */
   readonly verifier: EctTokenVerifier | EctToolCallVerifier;
+  /**
+   * Whether a call's `exec_act` names the tool called (profile §10). Default: it must equal the
+   * tool's name, which is what `EctMcpClient` sends unless told otherwise, so a token minted for
+   * one tool never runs another with the same arguments (`inp_hash` binds only the arguments).
+   * A function decides for tools whose callers name the action differently; `false` turns the
+   * check off.
+   */
+  readonly execActMatchesTool?: boolean | ((execAct: string, toolName: string) => boolean);
   /** When given, every successful tool result carries the server's own ECT in its `_meta`. */
   readonly resultSigning?: EctResultSigning;
   /** Milliseconds since the epoch for the result ECTs' `iat` (default `Date.now`). */
@@ -125,11 +133,27 @@ function toolCallOf(message: JSONRPCMessage): { id: RequestId; params: Record<st
  * mismatch never burns the `jti` or reaches a ledger), then the verifier, then `inp_hash` again
  * on the verified claims.
  */
+/** Throws unless `claims.exec_act` names the tool (see {@link EctToolGuardOptions.execActMatchesTool}). */
+function assertExecAct(
+  claims: Readonly<Record<string, unknown>>,
+  toolName: string,
+  rule: (execAct: string, toolName: string) => boolean,
+): void {
+  const execAct = claims["exec_act"];
+  // A non-string exec_act is the verifier's to refuse with its own code.
+  if (typeof execAct === "string" && !rule(execAct, toolName)) {
+    throw new EctError(EctErrorCodes.MCP_EXEC_ACT_MISMATCH, `exec_act does not name the tool ${toolName}`, {
+      member: "exec_act",
+    });
+  }
+}
+
 async function verifyToolCall(
   params: Record<string, unknown>,
   extra: MessageExtraInfo | undefined,
-  verifier: EctTokenVerifier | EctToolCallVerifier,
+  gate: ToolGate,
 ): Promise<PendingCall> {
+  const verifier = gate.verifier;
   const toolName = typeof params["name"] === "string" ? params["name"] : "";
   const meta = isObject(params["_meta"]) ? params["_meta"] : {};
   const token = meta[ECT_META_KEY];
@@ -147,12 +171,14 @@ async function verifyToolCall(
   const untrusted = untrustedClaims(token);
   if (untrusted !== undefined) {
     assertHashClaim(untrusted, "inp_hash", inpHash, EctErrorCodes.MCP_INPUT_HASH_MISMATCH);
+    if (gate.execActRule !== undefined) assertExecAct(untrusted, toolName, gate.execActRule);
   }
   const ect =
     "verifyToolCall" in verifier
       ? await verifier.verifyToolCall({ token, toolName, meta, headers: extra?.requestInfo?.headers })
       : await verifier.verify(token);
   assertHashClaim(ect.claims, "inp_hash", inpHash, EctErrorCodes.MCP_INPUT_HASH_MISMATCH);
+  if (gate.execActRule !== undefined) assertExecAct(ect.claims, toolName, gate.execActRule);
   return { toolName, token, ect, taskAugmented: params["task"] !== undefined };
 }
 
@@ -235,7 +261,7 @@ class GuardedTransport implements Transport {
     }
     let pending: PendingCall;
     try {
-      pending = await verifyToolCall(call.params, extra, this.#gate.verifier);
+      pending = await verifyToolCall(call.params, extra, this.#gate);
     } catch (error) {
       const toolName = typeof call.params["name"] === "string" ? call.params["name"] : "";
       const ectError = isEctError(error)
@@ -290,6 +316,7 @@ class ToolGate implements EctToolGuard {
   readonly verifier: EctTokenVerifier | EctToolCallVerifier;
   readonly resultSigning: EctResultSigning | undefined;
   readonly clock: Clock | undefined;
+  readonly execActRule: ((execAct: string, toolName: string) => boolean) | undefined;
   readonly #options: EctToolGuardOptions;
   // Calls whose tool is running, by token (what a handler's extra._meta carries). A count, since a
   // verifier without a replay cache could pass the same token twice; the verified ECT is the same.
@@ -321,6 +348,15 @@ class ToolGate implements EctToolGuard {
     if (options.clock !== undefined && typeof options.clock !== "function") {
       throw configError("clock", "must be a function returning milliseconds");
     }
+    const execAct = options.execActMatchesTool ?? true;
+    if (typeof execAct !== "boolean" && typeof execAct !== "function") {
+      throw configError(
+        "execActMatchesTool",
+        "must be a boolean or a function (execAct, toolName) => boolean",
+      );
+    }
+    this.execActRule =
+      execAct === true ? (act, tool) => act === tool : execAct === false ? undefined : execAct;
     this.#options = options;
     this.verifier = options.verifier;
     this.resultSigning = signing;

@@ -2,7 +2,7 @@
 // other requests pass through, a non-string ECT is malformed, a refused result append is an error.
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { EctError } from "ect-core";
-import { createEctVerifier, staticKeyResolver } from "ect-crypto";
+import { createEct, createEctVerifier, staticKeyResolver } from "ect-crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import * as z from "zod";
 import {
@@ -14,6 +14,7 @@ import {
   JSONRPC_INTERNAL_ERROR,
   JSONRPC_INVALID_PARAMS,
   jsonRpcErrorForEct,
+  toolArgumentsHash,
 } from "../src/index.js";
 import { linked } from "./in-memory.js";
 import { clientId, makeParties, type Parties, serverId } from "./support.js";
@@ -40,6 +41,14 @@ async function guarded(options: EctToolGuardOptions) {
     guard.tool(async ({ a, b }) => {
       runs.count++;
       return { content: [{ type: "text" as const, text: String(a + b) }] };
+    }),
+  );
+  server.registerTool(
+    "sub",
+    { inputSchema: { a: z.number(), b: z.number() } },
+    guard.tool(async ({ a, b }) => {
+      runs.count++;
+      return { content: [{ type: "text" as const, text: String(a - b) }] };
     }),
   );
   const client = await linked(server, (t) => guard.guard(t));
@@ -69,6 +78,7 @@ describe("createEctToolGuard options", () => {
       { verifier: { verify: async () => undefined }, resultSigning: { issuer: "x", key: {}, ledger: {} } },
     ],
     ["clock", { verifier: { verify: async () => undefined }, clock: 5 }],
+    ["execActMatchesTool", { verifier: { verify: async () => undefined }, execActMatchesTool: "yes" }],
   ])("refuses a bad %s with ECT_CONFIG_INVALID", (member, options) => {
     expect(() => createEctToolGuard(options as EctToolGuardOptions)).toThrow(
       expect.objectContaining({ code: "ECT_CONFIG_INVALID", member }),
@@ -84,7 +94,7 @@ describe("createEctToolGuard options", () => {
 describe("the guard", () => {
   it("lets requests other than tools/call through without an ECT", async () => {
     const { client } = await guarded({ verifier: verifier() });
-    expect((await client.listTools()).tools.map((t) => t.name)).toEqual(["add"]);
+    expect((await client.listTools()).tools.map((t) => t.name)).toEqual(["add", "sub"]);
     await client.close();
   });
 
@@ -158,6 +168,49 @@ describe("the guard", () => {
       "add.done",
     );
     await client.close();
+  });
+});
+
+describe("exec_act names the tool", () => {
+  /** A call ECT with this `exec_act`, and a way to send it to a tool. */
+  const send = async (client: Awaited<ReturnType<typeof guarded>>["client"], execAct: string) => {
+    const args = { a: 5, b: 3 };
+    const token = await createEct(
+      { iss: clientId, aud: serverId, exec_act: execAct, pred: [], inp_hash: await toolArgumentsHash(args) },
+      parties.clientKey,
+    );
+    const call = (name: string) =>
+      client.callTool({ name, arguments: args, _meta: { [ECT_META_KEY]: token } });
+    return { token, call };
+  };
+
+  it("refuses a token minted for one tool on another with ECT_MCP_EXEC_ACT_MISMATCH, without burning it", async () => {
+    const { client, runs } = await guarded({ verifier: verifier() });
+    const { call } = await send(client, "add");
+    const refused = await call("sub").catch((e: unknown) => e);
+    expect(ectRefusalOf(refused)).toMatchObject({ code: "ECT_MCP_EXEC_ACT_MISMATCH", member: "exec_act" });
+    expect(runs.count).toBe(0);
+    // Not burnt: the same token on the tool it names is accepted.
+    expect((await call("add")).content).toEqual([{ type: "text", text: "8" }]);
+    await client.close();
+  });
+
+  it("takes a rule for callers that name actions differently, and can be turned off", async () => {
+    const mapped = await guarded({
+      verifier: verifier(),
+      execActMatchesTool: (act, tool) => act === `calc.${tool}`,
+    });
+    expect((await (await send(mapped.client, "calc.sub")).call("sub")).content).toEqual([
+      { type: "text", text: "2" },
+    ]);
+    const refused = await (await send(mapped.client, "sub")).call("sub").catch((e: unknown) => e);
+    expect(ectRefusalOf(refused)?.code).toBe("ECT_MCP_EXEC_ACT_MISMATCH");
+    await mapped.client.close();
+    const off = await guarded({ verifier: verifier(), execActMatchesTool: false });
+    expect((await (await send(off.client, "anything")).call("sub")).content).toEqual([
+      { type: "text", text: "2" },
+    ]);
+    await off.client.close();
   });
 });
 
