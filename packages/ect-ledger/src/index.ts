@@ -63,6 +63,7 @@ export {
   verifySignedNote,
 } from "./signed-note.js";
 export {
+  formatEntryTlogProof,
   formatTlogProof,
   parseTlogProof,
   TLOG_PROOF_HEADER,

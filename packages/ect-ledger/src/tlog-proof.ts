@@ -6,7 +6,7 @@
  */
 import { base64Decode, base64Encode, EctError, EctErrorCodes } from "ect-core";
 import { verifyCheckpoint } from "./checkpoint.js";
-import { parseLeafInput } from "./leaf-input.js";
+import { type LeafInputFields, leafInput, parseLeafInput } from "./leaf-input.js";
 import { hashLeaf, MERKLE_HASH_LENGTH } from "./merkle-hash.js";
 import { verifyInclusion } from "./merkle-proof.js";
 import { type NoteVerifier, noteVerifierFromVkey } from "./signed-note.js";
@@ -88,6 +88,31 @@ export function formatTlogProof(receipt: TlogProof): string {
   if (extra !== undefined) lines.push(`extra ${base64Encode(extra)}`);
   lines.push(`index ${index}`, ...proof.map(base64Encode), "");
   return `${lines.join("\n")}\n${checkpoint}`;
+}
+
+/**
+ * The receipt of a ledger entry (profile §7): a tlog-proof whose `extra` line is the entry's leaf
+ * input, so its holder gets the token, ingestion time and WIT back from it.
+ *
+ * @example
+ * ```ts
+ * const entry = await ledger.get(wid, jti);
+ * const inclusion = await ledger.inclusionOf(wid, jti); // { checkpoint, proof }
+ * const receipt = formatEntryTlogProof({ entry, proof: inclusion.proof, checkpoint: inclusion.checkpoint.note });
+ * ```
+ * @throws EctError `ECT_LEDGER_RECEIPT_MALFORMED` (see {@link formatTlogProof}), or the leaf input's
+ *   own error for an entry whose token or WIT is not compact.
+ */
+export function formatEntryTlogProof(options: {
+  /** The entry: its index and what its leaf input covers. */
+  readonly entry: LeafInputFields & { readonly index: number };
+  /** Its inclusion proof in the checkpoint's tree. */
+  readonly proof: readonly Uint8Array[];
+  /** The signed checkpoint (the whole note). */
+  readonly checkpoint: string;
+}): string {
+  const { entry, proof, checkpoint } = options;
+  return formatTlogProof({ extra: leafInput(entry), index: entry.index, proof, checkpoint });
 }
 
 /**

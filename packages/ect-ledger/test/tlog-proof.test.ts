@@ -2,6 +2,7 @@ import { generateNoteKey } from "ect-crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   formatCheckpoint,
+  formatEntryTlogProof,
   formatTlogProof,
   hashLeaf,
   leafInput,
@@ -121,6 +122,12 @@ describe("tlog-proof receipts (profile §7)", () => {
     const parsed = parseTlogProof(receipt);
     expect(parsed.index).toBe(7);
     expect(formatTlogProof(parsed)).toBe(receipt);
+  });
+
+  it("formatEntryTlogProof writes the same receipt from an entry", () => {
+    const entry = { index: 7, token: token(7), ingestedAt: 1_700_000_000_007, wit: "d2l0.aGVhZGVy.c2ln" };
+    const parsed = parseTlogProof(receipt);
+    expect(formatEntryTlogProof({ entry, proof: parsed.proof, checkpoint: parsed.checkpoint })).toBe(receipt);
   });
 
   it("verifies offline with the vkey alone and gives back the token, ingestion time and WIT", async () => {
