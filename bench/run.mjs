@@ -44,6 +44,7 @@ const SUITES = [
   "ledger-postgres",
   "end-to-end",
   "http",
+  "sha256",
 ];
 
 function usage(code) {

@@ -31,7 +31,10 @@ function roundRequests(count, privateKey, kind) {
   for (let i = 0; i < count; i++) {
     const token = signToken(benchClaims(), privateKey);
     if (i % 10 === 9) {
-      requests.push([forge(token), { status: 403, code: kind === "ect" ? "ECT_SIGNATURE_INVALID" : undefined }]);
+      requests.push([
+        forge(token),
+        { status: 403, code: kind === "ect" ? "ECT_SIGNATURE_INVALID" : undefined },
+      ]);
     } else {
       requests.push([token, { status: 200 }]);
       accepted.push(token);
@@ -119,7 +122,9 @@ async function runRound(server, requests) {
     }
   };
   // Open the connections before the clock starts, as a keep-alive client pool would have them.
-  await Promise.all(Array.from({ length: CONNECTIONS }, () => post(agent, server.port, "warm").catch(() => {})));
+  await Promise.all(
+    Array.from({ length: CONNECTIONS }, () => post(agent, server.port, "warm").catch(() => {})),
+  );
   collectGarbage();
   const before = await serverUsage(server);
   const start = nowNs();
@@ -138,7 +143,10 @@ export default {
     const rounds = ctx.quick ? 2 : 8;
     const key = generateBenchKey();
     const setup = { publicJwk: key.publicJwk, kid: key.kid, issuer: ISSUER, verifierId: VERIFIER_ID };
-    const servers = { ect: await startServer(ctx, "ect", setup), jose: await startServer(ctx, "jose", setup) };
+    const servers = {
+      ect: await startServer(ctx, "ect", setup),
+      jose: await startServer(ctx, "jose", setup),
+    };
     const stop = () => {
       for (const s of Object.values(servers)) {
         try {
@@ -158,7 +166,8 @@ export default {
     };
     try {
       // Warm-up: one short round each (JIT, key import, connection pools), not recorded.
-      for (const kind of ["ect", "jose"]) await runRound(servers[kind], roundRequests(500, key.privateKey, kind));
+      for (const kind of ["ect", "jose"])
+        await runRound(servers[kind], roundRequests(500, key.privateKey, kind));
       for (let r = 0; r < rounds; r++) {
         const order = r % 2 === 0 ? ["ect", "jose"] : ["jose", "ect"];
         for (const kind of order) {
@@ -178,7 +187,11 @@ export default {
     const sum = (a) => a.reduce((x, y) => x + y, 0);
     const jose = summarize(stats.jose.lat, sum(stats.jose.rounds), stats.jose.rounds);
     const ect = summarize(stats.ect.lat, sum(stats.ect.rounds), stats.ect.rounds);
-    ctx.record({ name: "node:http + jose.jwtVerify (no replay check), requests", ...jose, inflight: CONNECTIONS });
+    ctx.record({
+      name: "node:http + jose.jwtVerify (no replay check), requests",
+      ...jose,
+      inflight: CONNECTIONS,
+    });
     ctx.record({
       name: "ect-http createEctNodeHandler + createEctVerifier (level 2), requests",
       ...ect,
@@ -196,8 +209,16 @@ export default {
       ["ect", "ect-http server"],
     ]) {
       const side = stats[kind];
-      ctx.record({ name: `${label}: CPU per request (all threads)`, value: side.cpuUs / side.requests, unit: "µs" });
-      ctx.record({ name: `${label}: main thread busy per request`, value: side.loopUs / side.requests, unit: "µs" });
+      ctx.record({
+        name: `${label}: CPU per request (all threads)`,
+        value: side.cpuUs / side.requests,
+        unit: "µs",
+      });
+      ctx.record({
+        name: `${label}: main thread busy per request`,
+        value: side.loopUs / side.requests,
+        unit: "µs",
+      });
     }
   },
 };

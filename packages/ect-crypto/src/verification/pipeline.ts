@@ -7,6 +7,7 @@
  */
 import {
   type Clock,
+  DEFAULT_CONFIG,
   type EctAlgorithm,
   type EctConfig,
   EctError,
@@ -207,7 +208,8 @@ export function buildPipeline(options: VerifyEctOptions, ownsReplayCache: boolea
     );
   }
   const { keys, algorithms } = checkKeySource(options);
-  const config = resolveConfig(options.config);
+  // verifyEct builds its pipeline on every call: the defaults need no resolving.
+  const config = options.config === undefined ? DEFAULT_CONFIG : resolveConfig(options.config);
   const minLevel = checkMinLevel(options.minLevel, [1, 2, 3]);
   const ledger = options.ledger;
   if (ledger !== undefined && (ledger === null || typeof ledger.append !== "function")) {
