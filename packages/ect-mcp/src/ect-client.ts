@@ -82,6 +82,39 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /**
+ * Throws unless a result ECT's claims answer the call (profile §10): `out_hash` over the result,
+ * `pred` exactly the call's `jti`, the call's `wid`.
+ */
+function assertAnswersCall(
+  claims: Readonly<Record<string, unknown>>,
+  call: EctClaims,
+  outHash: string,
+): void {
+  assertHashClaim(claims, "out_hash", outHash, EctErrorCodes.MCP_OUTPUT_HASH_MISMATCH);
+  const pred = claims["pred"];
+  const chained =
+    Array.isArray(pred) &&
+    pred.length === 1 &&
+    typeof pred[0] === "string" &&
+    pred[0].toLowerCase() === call.jti.toLowerCase();
+  if (!chained) {
+    throw new EctError(
+      EctErrorCodes.MCP_RESULT_NOT_CHAINED,
+      "the result ECT's pred must be exactly the call's jti",
+      {
+        member: "pred",
+      },
+    );
+  }
+  const wid = claims["wid"];
+  if ((typeof wid === "string" ? wid : "").toLowerCase() !== (call.wid ?? "").toLowerCase()) {
+    throw new EctError(EctErrorCodes.MCP_RESULT_NOT_CHAINED, "the result ECT's wid differs from the call's", {
+      member: "wid",
+    });
+  }
+}
+
+/**
  * The client side of ECTs on MCP (profile §10): every tool call carries a fresh ECT under
  * `params._meta["wimse-ect/execution-context"]`, with `exec_act` = the tool name (unless given),
  * `inp_hash` = SHA-256 of the JCS form of the arguments, `pred` = the caller's current task and
@@ -212,31 +245,12 @@ export class EctMcpClient {
       throw new EctError(EctErrorCodes.MALFORMED, `${member} must be a string (one ECT)`, { member });
     }
     const outHash = await toolResultHash(result as ToolResultOutput);
+    // On the untrusted claims first, so a result ECT moved from another call is refused for what
+    // it is (and never reaches a ledger or replay cache), then on the verified claims.
     const untrusted = untrustedClaims(received);
-    if (untrusted !== undefined) {
-      assertHashClaim(untrusted, "out_hash", outHash, EctErrorCodes.MCP_OUTPUT_HASH_MISMATCH);
-    }
+    if (untrusted !== undefined) assertAnswersCall(untrusted, call, outHash);
     const verified = await verifier.verify(received);
-    assertHashClaim(verified.claims, "out_hash", outHash, EctErrorCodes.MCP_OUTPUT_HASH_MISMATCH);
-    const pred = verified.claims.pred;
-    if (pred.length !== 1 || pred[0]!.toLowerCase() !== call.jti.toLowerCase()) {
-      throw new EctError(
-        EctErrorCodes.MCP_RESULT_NOT_CHAINED,
-        "the result ECT's pred must be exactly the call's jti",
-        {
-          member: "pred",
-        },
-      );
-    }
-    if ((verified.claims.wid ?? "").toLowerCase() !== (call.wid ?? "").toLowerCase()) {
-      throw new EctError(
-        EctErrorCodes.MCP_RESULT_NOT_CHAINED,
-        "the result ECT's wid differs from the call's",
-        {
-          member: "wid",
-        },
-      );
-    }
+    assertAnswersCall(verified.claims, call, outHash);
     return verified;
   }
 }
