@@ -50,6 +50,14 @@ export interface PostgresConnectionNeeds {
   readonly unavailableCode: EctErrorCode;
 }
 
+/** A transaction-scoped advisory lock: `pg_advisory_xact_lock(lockClass, hashtext(<schema>.<lockName>))`. */
+export interface TransactionLock {
+  /** The lock's class (see `LockClass`). */
+  readonly lockClass: number;
+  /** The name hashed with the schema, e.g. the ledger id. */
+  readonly lockName: string;
+}
+
 /** Node socket errors that mean "no server right now": retried. */
 const TRANSIENT_SOCKET_ERRORS = new Set([
   "ECONNRESET",
@@ -267,21 +275,29 @@ export class PostgresConnection {
   async transaction<T>(
     what: string,
     step: (client: pg.PoolClient) => Promise<T>,
-    lock?: { readonly lockClass: number; readonly lockName: string },
+    lock?: TransactionLock,
   ): Promise<T> {
     return this.run(what, async (client) => {
-      let begin = "BEGIN";
-      if (this.#statementTimeoutMs > 0)
-        begin += `; SET LOCAL statement_timeout = ${this.#statementTimeoutMs}`;
-      if (lock !== undefined) {
-        const name = client.escapeLiteral(`${this.schema}.${lock.lockName}`);
-        begin += `; SELECT pg_advisory_xact_lock(${lock.lockClass}, hashtext(${name}))`;
-      }
-      await client.query(begin);
+      await client.query(this.beginSql(client, lock));
       const result = await step(client);
       await client.query("COMMIT");
       return result;
     });
+  }
+
+  /**
+   * `BEGIN`, the statement timeout and the advisory lock as one simple-protocol string, for a
+   * caller that sends more statements in the same round trip (`;`-separated: each statement
+   * still takes its own snapshot, so what follows the lock sees every commit made before it).
+   */
+  beginSql(client: pg.ClientBase, lock?: TransactionLock): string {
+    let begin = "BEGIN";
+    if (this.#statementTimeoutMs > 0) begin += `; SET LOCAL statement_timeout = ${this.#statementTimeoutMs}`;
+    if (lock !== undefined) {
+      const name = client.escapeLiteral(`${this.schema}.${lock.lockName}`);
+      begin += `; SELECT pg_advisory_xact_lock(${lock.lockClass}, hashtext(${name}))`;
+    }
+    return begin;
   }
 
   /** Closes the pool when this instance owns it. */

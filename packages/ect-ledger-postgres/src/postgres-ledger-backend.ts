@@ -37,6 +37,11 @@ export interface PostgresLedgerBackendOptions extends PostgresConnectionOptions 
 const LEDGER_ID = /^[\x21-\x7e]{1,200}$/;
 /** The schema version holding the ledger tables. */
 const LEDGER_SCHEMA_VERSION = 2;
+/**
+ * How many levels of ancestors the sequencing step reads ahead for the DAG check (profile §6
+ * acyclicity walk). Deeper walks still work, one lookup per node beyond it.
+ */
+const ANCESTOR_PREFETCH = 32;
 /** Rows per multi-row statement of an import. */
 const IMPORT_CHUNK = 1000;
 
@@ -212,14 +217,7 @@ export class PostgresLedgerBackend implements LedgerBackend {
         const batch = this.#queue.splice(0, this.#maxBatch);
         let settled: ((() => void) | undefined)[];
         try {
-          settled = await this.#connection.transaction(
-            "append",
-            (client) => this.#sequenceBatch(client, batch),
-            {
-              lockClass: LockClass.SEQUENCE,
-              lockName: this.ledgerId,
-            },
-          );
+          settled = await this.#connection.run("append", (client) => this.#sequenceBatch(client, batch));
         } catch (error) {
           const failure =
             error instanceof EctError
@@ -263,18 +261,40 @@ export class PostgresLedgerBackend implements LedgerBackend {
         }
       }
     }
-    const { rows } = await client.query(
-      `SELECT 'next' AS kind, (SELECT coalesce(max(idx) + 1, 0) FROM ${t} WHERE ledger_id = $1) AS next_index,
+    // One round trip: BEGIN, the ledger's lock, then (in a new snapshot, after the lock) the next
+    // index and every stored entry the step needs. Values are inlined as escaped literals: the
+    // simple protocol that carries several statements takes no parameters.
+    const lit = (value: string) => client.escapeLiteral(value);
+    const textArray = (values: Iterable<string>) => `ARRAY[${[...values].map(lit).join(",")}]::text[]`;
+    const ledger = lit(this.ledgerId);
+    const results = (await client.query(
+      `${this.#connection.beginSql(client, { lockClass: LockClass.SEQUENCE, lockName: this.ledgerId })};
+       SELECT 'next' AS kind, (SELECT coalesce(max(idx) + 1, 0) FROM ${t} WHERE ledger_id = ${ledger}) AS next_index,
               NULL::bigint AS idx, NULL AS key, NULL AS jti, NULL AS jti_key, NULL AS wid, NULL AS iss,
               NULL AS token, NULL::bigint AS ingested_at, NULL AS wit, NULL AS leaf_hash, NULL AS claims,
               NULL AS unresolved, NULL::uuid AS attempt
        UNION ALL
-       SELECT 'key', NULL, ${ENTRY_COLUMNS} FROM ${t} WHERE ledger_id = $1 AND key = ANY($2::text[])
+       SELECT 'key', NULL, ${ENTRY_COLUMNS} FROM ${t}
+       WHERE ledger_id = ${ledger} AND key IN (
+         -- The identity keys and predecessors, and their ancestors up to ANCESTOR_PREFETCH levels:
+         -- what the DAG check's ancestor walk reads, in this one round trip instead of one each.
+         WITH RECURSIVE wanted(key, depth) AS (
+           SELECT k, 0 FROM unnest(${textArray(keys)}) AS k
+           UNION
+           SELECT e.wid_key || '|' || lower(p.jti), w.depth + 1
+           FROM wanted w
+           JOIN ${t} e ON e.ledger_id = ${ledger} AND e.key = w.key
+           CROSS JOIN LATERAL jsonb_array_elements_text(
+             CASE WHEN jsonb_typeof(e.claims::jsonb -> 'pred') = 'array' THEN e.claims::jsonb -> 'pred'
+                  ELSE '[]'::jsonb END) AS p(jti)
+           WHERE w.depth < ${ANCESTOR_PREFETCH}
+         )
+         SELECT key FROM wanted)
        UNION ALL
        (SELECT DISTINCT ON (jti_key) 'jti', NULL, ${ENTRY_COLUMNS} FROM ${t}
-        WHERE ledger_id = $1 AND jti_key = ANY($3::text[]) ORDER BY jti_key, idx)`,
-      [this.ledgerId, [...keys], [...jtis]],
-    );
+        WHERE ledger_id = ${ledger} AND jti_key = ANY(${textArray(jtis)}) ORDER BY jti_key, idx)`,
+    )) as unknown as pg.QueryResult[];
+    const rows = results[results.length - 1]!.rows;
     let next = 0;
     // Stored rows known so far (undefined: known absent), and this transaction's own new entries.
     const byKey = new Map<string, EntryRow | undefined>([...keys].map((k) => [k, undefined]));
@@ -361,8 +381,43 @@ export class PostgresLedgerBackend implements LedgerBackend {
       };
       settle.push(() => pending.resolve(outcome));
     }
-    if (added.size > 0) await this.#insertEntries(client, [...added.values()]);
+    // The second round trip: the new entries and COMMIT (an INSERT that fails skips the COMMIT;
+    // the connection is then closed, which rolls back).
+    const insert = added.size > 0 ? `${this.#insertEntriesSql(client, [...added.values()])}; ` : "";
+    await client.query(`${insert}COMMIT`);
     return settle;
+  }
+
+  /** The INSERT of `rows` with every value an escaped literal (for a multi-statement round trip). */
+  #insertEntriesSql(client: pg.ClientBase, rows: readonly EntryRow[]): string {
+    const lit = (value: string | null) => (value === null ? "NULL" : client.escapeLiteral(value));
+    const int = (value: number) => {
+      if (!Number.isSafeInteger(value)) throw new TypeError("not a safe integer");
+      return String(value);
+    };
+    const values = rows.map(
+      (r) =>
+        `(${[
+          lit(this.ledgerId),
+          int(r.entry.index),
+          lit(r.key),
+          lit(r.entry.jti),
+          lit(r.jtiKey),
+          lit(r.entry.wid),
+          lit((r.entry.wid ?? "").toLowerCase()),
+          lit(r.entry.iss),
+          lit(r.entry.token),
+          int(r.entry.ingestedAt),
+          lit(r.entry.wit),
+          lit(r.entry.leafHash),
+          lit(JSON.stringify(r.entry.claims)),
+          lit(JSON.stringify(r.unresolved)),
+          `${lit(r.attempt)}::uuid`,
+        ].join(", ")})`,
+    );
+    return `INSERT INTO ${this.schema}.ledger_entries
+      (ledger_id, idx, key, jti, jti_key, wid, wid_key, iss, token, ingested_at, wit, leaf_hash, claims, unresolved, attempt)
+      VALUES ${values.join(",\n")}`;
   }
 
   async #insertEntries(client: pg.PoolClient, rows: readonly EntryRow[]): Promise<void> {

@@ -94,13 +94,13 @@ describe("PostgresLedgerBackend sequencing", () => {
     try {
       const b = backend({ connectionString: proxy.connectionString });
       await b.sequence(draft()); // connected, checks done
-      const lost = proxy.resetOnStatement(/^COMMIT/, "after");
+      const lost = proxy.resetOnStatement(/COMMIT$/, "after");
       const d = draft();
       const first = await b.sequence(d);
       await lost;
       expect(first.status).toBe("appended");
       expect((await b.sequence(d)).status).toBe("exists");
-      const reset = proxy.resetOnStatement(/^COMMIT/, "before");
+      const reset = proxy.resetOnStatement(/COMMIT$/, "before");
       const e = draft();
       const second = await b.sequence(e);
       await reset;

@@ -84,7 +84,7 @@ describe("faults", () => {
       const faults: Promise<void>[] = [];
       const outcomes = await appendAll(subject.append, tokens, 8, (count) => {
         if (count % 40 === 0 && count <= 160 && faults.length < count / 40) {
-          faults.push(proxy.resetOnStatement(/^COMMIT/, faults.length % 2 === 0 ? "after" : "before"));
+          faults.push(proxy.resetOnStatement(/COMMIT$/, faults.length % 2 === 0 ? "after" : "before"));
         }
       });
       await Promise.all(faults);
