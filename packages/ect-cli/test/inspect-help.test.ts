@@ -139,6 +139,24 @@ describe.concurrent("help, version and unknown commands (the binary)", () => {
   });
 });
 
+describe("ect inspect on a token missing claims", () => {
+  it("never prints undefined: absent times are said to be absent", async () => {
+    const unsigned = Buffer.from(
+      JSON.stringify({
+        iss: "a",
+        aud: "b",
+        exec_act: "x",
+        pred: [],
+        jti: "6f9619ff-8b86-4011-b42d-00c04fc96401",
+      }),
+    ).toString("base64url");
+    const run = await ect(["inspect", unsigned], { cwd: dir });
+    expect(run.code).toBe(0);
+    expect(run.stdout).not.toContain("undefined");
+    expect(run.stdout).toContain("iat (absent)");
+  });
+});
+
 describe("runCli in-process", () => {
   it("every command and sub-command has a help text generated from its options", async () => {
     const names = [
