@@ -32,6 +32,7 @@ const EXPECTED_GUIDES = [
   "proving-inclusion.md",
   "redis-ledger.md",
   "security-model.md",
+  "wimse.md",
   "writing-a-ledger-backend.md",
 ];
 

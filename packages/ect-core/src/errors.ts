@@ -174,52 +174,52 @@ export const EctErrorCodes = {
    */
   MCP_EXEC_ACT_MISMATCH: "ECT_MCP_EXEC_ACT_MISMATCH",
 
-  // SPEC 9: WIMSE workload identity (WIT, draft-ietf-wimse-workload-creds)
-  /** A Workload-Identity-Token is required and absent (SPEC 9.5: HTTP 400). */
+  // profile §9: WIMSE workload identity (WIT, draft-ietf-wimse-workload-creds)
+  /** A Workload-Identity-Token is required and absent (profile §9.5: HTTP 400). */
   WIT_MISSING: "ECT_WIT_MISSING",
-  /** The WIT is malformed: envelope, strict JSON, `typ` not `wit+jwt`, `alg` not asymmetric, `sub`/`exp` missing or invalid (SPEC 9.1). */
+  /** The WIT is malformed: envelope, strict JSON, `typ` not `wit+jwt`, `alg` not asymmetric, `sub`/`exp` missing or invalid (profile §9.1). */
   WIT_INVALID: "ECT_WIT_INVALID",
-  /** No trust anchor of the trust domain of the WIT's `sub` has the WIT's `kid` (SPEC 9.1). */
+  /** No trust anchor of the trust domain of the WIT's `sub` has the WIT's `kid` (profile §9.1). */
   WIT_UNTRUSTED: "ECT_WIT_UNTRUSTED",
-  /** The WIT's signature does not verify with the trust anchor chosen for it (SPEC 9.1). */
+  /** The WIT's signature does not verify with the trust anchor chosen for it (profile §9.1). */
   WIT_SIGNATURE_INVALID: "ECT_WIT_SIGNATURE_INVALID",
-  /** The WIT expired: `exp + skew <= now` (SPEC 9.1, 4). */
+  /** The WIT expired: `exp + skew <= now` (profile §9.1, §4). */
   WIT_EXPIRED: "ECT_WIT_EXPIRED",
-  /** The WIT's `cnf.jwk` is absent, carries private members, lacks `alg`, or is not a usable key for it (SPEC 9.1). */
+  /** The WIT's `cnf.jwk` is absent, carries private members, lacks `alg`, or is not a usable key for it (profile §9.1). */
   WIT_CNF_INVALID: "ECT_WIT_CNF_INVALID",
-  /** The ECT's `iss` is not exactly the WIT's `sub` (SPEC 9.2, 5.5). */
+  /** The ECT's `iss` is not exactly the WIT's `sub` (profile §9.2, §5.5). */
   WIT_SUBJECT_MISMATCH: "ECT_WIT_SUBJECT_MISMATCH",
-  /** The ECT's `alg` is not the WIT's `cnf.jwk.alg` (SPEC 9.2). */
+  /** The ECT's `alg` is not the WIT's `cnf.jwk.alg` (profile §9.2). */
   WIT_ALG_MISMATCH: "ECT_WIT_ALG_MISMATCH",
-  /** The ECT's `kid` is present and not the RFC 7638 thumbprint of the WIT's `cnf.jwk` (SPEC 2, 9.2). */
+  /** The ECT's `kid` is present and not the RFC 7638 thumbprint of the WIT's `cnf.jwk` (profile §2, §9.2). */
   WIT_KID_MISMATCH: "ECT_WIT_KID_MISMATCH",
 
-  // SPEC 9.3: WIMSE proof of possession (WPT, draft-ietf-wimse-wpt)
-  /** A Workload-Proof-Token is required and absent (SPEC 9.5: HTTP 400). */
+  // profile §9.3: WIMSE proof of possession (WPT, draft-ietf-wimse-wpt)
+  /** A Workload-Proof-Token is required and absent (profile §9.5: HTTP 400). */
   WPT_MISSING: "ECT_WPT_MISSING",
-  /** The WPT is malformed: envelope, strict JSON, `typ` not `wpt+jwt`, claims missing or of the wrong type (SPEC 9.3). */
+  /** The WPT is malformed: envelope, strict JSON, `typ` not `wpt+jwt`, claims missing or of the wrong type (profile §9.3). */
   WPT_INVALID: "ECT_WPT_INVALID",
-  /** The WPT's `alg` is not the WIT's `cnf.jwk.alg` (SPEC 9.3). */
+  /** The WPT's `alg` is not the WIT's `cnf.jwk.alg` (profile §9.3). */
   WPT_ALG_MISMATCH: "ECT_WPT_ALG_MISMATCH",
-  /** The WPT's signature does not verify with the WIT's `cnf.jwk` (SPEC 9.3). */
+  /** The WPT's signature does not verify with the WIT's `cnf.jwk` (profile §9.3). */
   WPT_SIGNATURE_INVALID: "ECT_WPT_SIGNATURE_INVALID",
-  /** The WPT's `aud` is not the request's target URI without query and fragment (SPEC 9.3). */
+  /** The WPT's `aud` is not the request's target URI without query and fragment (profile §9.3). */
   WPT_AUD_MISMATCH: "ECT_WPT_AUD_MISMATCH",
-  /** The WPT expired: `exp + skew <= now` (SPEC 9.3). */
+  /** The WPT expired: `exp + skew <= now` (profile §9.3). */
   WPT_EXPIRED: "ECT_WPT_EXPIRED",
-  /** The WPT's `wth` is not base64url(SHA-256(WIT)) of the WIT it came with (SPEC 9.3). */
+  /** The WPT's `wth` is not base64url(SHA-256(WIT)) of the WIT it came with (profile §9.3). */
   WPT_WTH_MISMATCH: "ECT_WPT_WTH_MISMATCH",
-  /** The WPT's `jti` was seen before (SPEC 9.3). */
+  /** The WPT's `jti` was seen before (profile §9.3). */
   WPT_REPLAY: "ECT_WPT_REPLAY",
-  /** `ath` does not match the request's access token, or one of them is missing (SPEC 9.3). */
+  /** `ath` does not match the request's access token, or one of them is missing (profile §9.3). */
   WPT_ATH_MISMATCH: "ECT_WPT_ATH_MISMATCH",
-  /** `tth` does not match the request's Txn-Token, or one of them is missing (SPEC 9.3). */
+  /** `tth` does not match the request's Txn-Token, or one of them is missing (profile §9.3). */
   WPT_TTH_MISMATCH: "ECT_WPT_TTH_MISMATCH",
-  /** An `oth` entry names a header field that is absent, repeated, or whose trimmed value hashes differently (SPEC 9.3, 8). */
+  /** An `oth` entry names a header field that is absent, repeated, or whose trimmed value hashes differently (profile §9.3, §8). */
   WPT_OTH_MISMATCH: "ECT_WPT_OTH_MISMATCH",
-  /** An `oth` entry names a token the receiver does not understand (SPEC 9.3). */
+  /** An `oth` entry names a token the receiver does not understand (profile §9.3). */
   WPT_OTH_UNKNOWN: "ECT_WPT_OTH_UNKNOWN",
-  /** The receiver requires `oth` to cover a header field (e.g. `execution-context`) and it does not (SPEC 9.3). */
+  /** The receiver requires `oth` to cover a header field (e.g. `execution-context`) and it does not (profile §9.3). */
   WPT_OTH_REQUIRED: "ECT_WPT_OTH_REQUIRED",
 
   // Configuration (SPEC 4)

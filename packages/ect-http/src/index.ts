@@ -46,6 +46,7 @@ export {
   type WorkloadIdentityAttachment,
   type WorkloadIdentityOptions,
   type WorkloadProofFactory,
+  type WorkloadRequestVerification,
   type WorkloadRequestVerifier,
   withWorkloadIdentity,
   workloadIdentityHeaders,

@@ -41,7 +41,13 @@ export interface WorkloadRequestVerifier {
     readonly wpt?: string;
     /** The request the tokens came with. */
     readonly request: WorkloadHttpRequest;
-  }): Promise<{ readonly ects: readonly VerifiedEct[] }>;
+  }): Promise<WorkloadRequestVerification>;
+}
+
+/** What a {@link WorkloadRequestVerifier} returns for a request it accepted. */
+export interface WorkloadRequestVerification {
+  /** The verified ECTs, in the order of the header. */
+  readonly ects: readonly VerifiedEct[];
 }
 
 /** Receiver option: require WIT (+ WPT) and verify the ECTs against them (profile §9). */

@@ -3,12 +3,20 @@ import { CompactSign } from "jose";
 import { targetUriWithoutQuery } from "./request.js";
 import { WPT_TYP } from "./wpt.js";
 
+/** The key a workload signs its WPTs (and ECTs) with: its WIT's `cnf.jwk`, private half. */
+export interface WorkloadSigningKey {
+  /** The JWS `alg`: the WIT's `cnf.jwk.alg`. */
+  readonly alg: string;
+  /** The private key. */
+  readonly privateKey: CryptoKey;
+}
+
 /** Options of {@link createWpt}. */
 export interface CreateWptOptions {
   /** The sender's WIT (compact form): `wth` is its hash. */
   readonly wit: string;
   /** The private key of the WIT's `cnf.jwk` and its `alg` (e.g. `ect-crypto`'s `EctKeyPair`). */
-  readonly key: { readonly alg: string; readonly privateKey: CryptoKey };
+  readonly key: WorkloadSigningKey;
   /** The request's target URI; `aud` is it without query and fragment. */
   readonly url: string;
   /**

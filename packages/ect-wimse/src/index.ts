@@ -10,14 +10,26 @@
  * @packageDocumentation
  */
 export { createWitAuditVerifier, type WitAuditContext, type WitAuditVerifierOptions } from "./audit.js";
-export { type CreateWptOptions, createWpt, createWptFactory } from "./create-wpt.js";
+export {
+  type CreateWptOptions,
+  createWpt,
+  createWptFactory,
+  type WorkloadSigningKey,
+} from "./create-wpt.js";
 export {
   WORKLOAD_IDENTITY_TOKEN_HEADER,
   WORKLOAD_PROOF_TOKEN_HEADER,
 } from "./headers.js";
 export { type HeaderFields, targetUriWithoutQuery, type WorkloadRequest } from "./request.js";
 export type { TrustAnchors } from "./trust-anchors.js";
-export { trustDomainOf, type VerifiedWit, type VerifyWitOptions, verifyWit, WIT_TYP } from "./wit.js";
+export {
+  trustDomainOf,
+  type VerifiedWit,
+  type VerifyWitOptions,
+  verifyWit,
+  WIT_TYP,
+  type WitHeader,
+} from "./wit.js";
 export {
   createWorkloadEctVerifier,
   type VerifiedWorkloadEct,

@@ -22,12 +22,22 @@ export interface VerifyWitOptions {
   readonly maxTokenLength?: number;
 }
 
+/** The JOSE header of a verified WIT. */
+export interface WitHeader {
+  /** The asymmetric algorithm the trust anchor signed with. */
+  readonly alg: string;
+  /** `wit+jwt`. */
+  readonly typ: string;
+  /** The trust anchor's key id within the trust domain, if any. */
+  readonly kid?: string;
+}
+
 /** A WIT that passed {@link verifyWit}. */
 export interface VerifiedWit {
   /** The WIT exactly as received. */
   readonly token: string;
   /** Its header (`alg`, `typ`, `kid`). */
-  readonly header: { readonly alg: string; readonly typ: string; readonly kid?: string };
+  readonly header: WitHeader;
   /** Its claims, as decoded (`sub`, `exp`, `cnf`, and whatever else it carries). */
   readonly claims: JsonObject;
   /** The workload identifier: the WIT's `sub`. */
@@ -37,7 +47,7 @@ export interface VerifiedWit {
   /** `exp`, seconds since the epoch. */
   readonly expiresAt: number;
   /** The WIT's `cnf.jwk` bound to its `sub`, for the WPT and the WIT-bound ECT (profile §9.2, §9.3). */
-  readonly confirmationKey: ConfirmationKey & { readonly jwk: JWK & { readonly alg: string } };
+  readonly confirmationKey: ConfirmationKey;
 }
 
 // A workload identifier is a URI with an authority: its trust domain (wimse://, spiffe://, https://).
