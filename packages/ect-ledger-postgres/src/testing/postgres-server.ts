@@ -46,7 +46,7 @@ export interface PostgresServerHandle {
   readonly user: string;
   /** `postgres`. */
   readonly database: string;
-  /** `postgresql://postgres@/postgres?host=<socketDir>&port=<port>`, for `pg` and the CLI. */
+  /** `postgresql:///postgres?host=<socketDir>&port=<port>&user=postgres`, for `pg` and the CLI. */
   readonly connectionString: string;
   /** PID of the running postmaster (changes after a restart); -1 when stopped. */
   readonly pid: number;
@@ -340,7 +340,8 @@ async function serve(binDir: string, layout: ServerLayout): Promise<PostgresServ
     port: layout.port,
     user: SERVER_USER,
     database: "postgres",
-    connectionString: `postgresql://${SERVER_USER}@/postgres?${socketQuery}`,
+    // The user as a parameter, not before an empty host: that form is not a WHATWG URL.
+    connectionString: `postgresql:///postgres?${socketQuery}&user=${SERVER_USER}`,
     get pid() {
       return isRunning() ? pid : -1;
     },
