@@ -112,11 +112,14 @@ if (missing.length > 0) {
 }
 
 // 3. dependencies, then the script with its arguments
-if (run("pnpm", ["install", "--frozen-lockfile"]).status !== 0) fail("pnpm install failed");
+// ECT_SETUP_SKIP=1 skips the install and the build: for tests of this wrapper that run inside an
+// installed, built workspace while other tests use it (nothing there may be rewritten under them).
+const skipSetup = process.env.ECT_SETUP_SKIP === "1";
+if (!skipSetup && run("pnpm", ["install", "--frozen-lockfile"]).status !== 0) fail("pnpm install failed");
 if (script === "demo:run") {
   // Built quietly (to stderr), then run directly: the arguments reach the demo, and relative paths
   // in them are the user's (npm runs scripts from the root and records where it started in INIT_CWD).
-  if (run("pnpm", ["run", "demo:build"]).status !== 0) fail("the build failed");
+  if (!skipSetup && run("pnpm", ["run", "demo:build"]).status !== 0) fail("the build failed");
   const demo = spawnSync(process.execPath, [join(root, "apps", "demo", "dist", "main.js"), ...scriptArgs], {
     stdio: "inherit",
     env,

@@ -17,7 +17,9 @@ function npmRunDemo(args: readonly string[]) {
   // records where it was started in INIT_CWD).
   return spawnSync("npm", ["--prefix", root, "run", "--silent", "demo", "--", ...args], {
     cwd: dir,
-    env: { ...process.env, NO_COLOR: "1" },
+    // The workspace is installed and built (the root test command builds first): skip those steps,
+    // which would rewrite files other tests are reading at the same time.
+    env: { ...process.env, NO_COLOR: "1", ECT_SETUP_SKIP: "1" },
     encoding: "utf8",
   });
 }
