@@ -17,14 +17,23 @@ export interface WitAuditVerifierOptions {
   readonly trustAnchors: TrustAnchors;
   /** Profile §4 settings (clock skew, max token length, max `pred` length). */
   readonly config?: Partial<EctConfig>;
+  /**
+   * For entries stored without a WIT (accepted by a resolver-based verifier): the audit verifier
+   * to use instead, e.g. `ect-crypto`'s `createAuditVerifier({ keys })`. Without it such an entry
+   * fails with `ECT_WIT_MISSING`.
+   */
+  readonly withoutWit?: (
+    token: string,
+    context: { readonly ingestedAt: number },
+  ) => Promise<Result<VerifiedEct, EctError>>;
 }
 
 /** What a ledger audit hands the verifier for one entry. */
 export interface WitAuditContext {
   /** The entry's ingestion time, milliseconds since the epoch. */
   readonly ingestedAt: number;
-  /** The WIT stored with the entry (profile §7 leaf input), if it was accepted on one. */
-  readonly wit?: string | undefined;
+  /** The WIT stored with the entry (profile §7 leaf input), `null`/absent when it was accepted on none. */
+  readonly wit?: string | null | undefined;
 }
 
 /**
@@ -41,14 +50,22 @@ export function createWitAuditVerifier(
   if (options === null || typeof options !== "object") {
     throw new EctError(EctErrorCodes.CONFIG_INVALID, "options are required", { member: "options" });
   }
-  const { trustAnchors, config } = options;
+  const { trustAnchors, config, withoutWit } = options;
   checkTrustAnchors(trustAnchors);
+  if (withoutWit !== undefined && typeof withoutWit !== "function") {
+    throw new EctError(EctErrorCodes.CONFIG_INVALID, "withoutWit must be an audit token verifier", {
+      member: "withoutWit",
+    });
+  }
   const ectAudit = createAuditVerifier({
     keyBinding: "confirmation",
     ...(config === undefined ? {} : { config }),
   });
   return async (token, context) => {
     const wit = context?.wit;
+    if ((wit === null || wit === undefined) && withoutWit !== undefined) {
+      return withoutWit(token, { ingestedAt: context.ingestedAt });
+    }
     if (typeof wit !== "string" || wit.length === 0) {
       return err(
         new EctError(EctErrorCodes.WIT_MISSING, "the entry was not stored with a WIT", { member: "wit" }),

@@ -211,6 +211,24 @@ describe("createWitAuditVerifier (profile §9.4)", () => {
   });
 });
 
+describe("createWitAuditVerifier withoutWit", () => {
+  it("audits entries stored without a WIT with the given resolver-based verifier", async () => {
+    const { createAuditVerifier, generateEctKeyPair } = await import("ect-crypto");
+    const key = await generateEctKeyPair({ kid: "k1" });
+    const iss = "spiffe://example.org/legacy";
+    const audit = createWitAuditVerifier({
+      trustAnchors,
+      withoutWit: createAuditVerifier({ keys: staticKeyResolver([{ iss, key }]) }),
+    });
+    const token = await createEct({ iss, aud: verifierId, exec_act: "a", pred: [] }, key);
+    const result = await audit(token, { ingestedAt: Date.now(), wit: null });
+    expect(result.ok).toBe(true);
+    expect(() => createWitAuditVerifier({ trustAnchors, withoutWit: "no" as never })).toThrow(
+      expect.objectContaining({ code: EctErrorCodes.CONFIG_INVALID }),
+    );
+  });
+});
+
 describe("ect-wimse/testing", () => {
   it("issues WITs whose key signs WPTs and createEct ECTs a workload verifier accepts", async () => {
     const server = await createIdentityServer({ trustDomain: "example.org" });
