@@ -61,7 +61,7 @@ function buildWorkflow({ size, laneLength, ectKey, iat }) {
 export default {
   title: "validateDag per new token vs workflow size (Map-backed EctStore)",
   async run(ctx) {
-    const { ectKey } = await importPackage("ect-core", ["ectKey"]);
+    const { ectKey } = await importPackage("ect-core/internal", ["ectKey"]);
     const { validateDag } = await importPackage("ect-dag", ["validateDag"]);
     const iat = Math.floor(Date.now() / 1000);
     const laneLength = 16;

@@ -7,12 +7,12 @@ import {
   decodeEct,
   type EctClaimsInput,
   type EctStore,
-  ectKey,
   type JsonObject,
   type Ledger,
   type StoredEct,
   type VerificationCheck,
 } from "ect-core";
+import { ectKey } from "ect-core/internal";
 import {
   createEct,
   createEctVerifier,

@@ -1,7 +1,8 @@
 // The attacks a reviewer asks about, each run against the live agents (or, for the last one, the
 // ledger) and each expected to be refused with a precise error code.
 import { randomUUID } from "node:crypto";
-import { auditLedger, base64urlDecode, base64urlEncodeText, decodeEct, type Ledger } from "ect-core";
+import { decodeEct, type Ledger } from "ect-core";
+import { auditLedger, base64urlDecode, base64urlEncodeText } from "ect-core/internal";
 import { createAuditVerifier, createEct } from "ect-crypto";
 import { prepareBody, withExecutionContext } from "ect-http";
 import type { Agent } from "./agent-node.js";

@@ -1,6 +1,7 @@
 // Runs the whole demo and returns the report: setup, the happy path, its checks, the attacks, the
 // audit. Every expected outcome is recorded with what actually happened.
-import { auditLedger, decodeEct, type LedgerEntry } from "ect-core";
+import { decodeEct, type LedgerEntry } from "ect-core";
+import { auditLedger } from "ect-core/internal";
 import { createAuditVerifier } from "ect-crypto";
 import { buildGraph, leaves, roots, toAscii, toMermaid } from "ect-dag";
 import { runAttacks } from "./attacks.js";

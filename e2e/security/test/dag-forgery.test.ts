@@ -3,7 +3,7 @@
  * ledger as a verifier check (fast, not atomic) plus the ledger's own DAG validator (atomic with
  * the append), and L3 acceptance. Whatever the interleaving, the ledger never stores a violation.
  */
-import { auditLedger } from "ect-core";
+import { auditLedger } from "ect-core/internal";
 import { createAuditVerifier } from "ect-crypto";
 import { createDagValidator, dagCheck } from "ect-dag";
 import { MemoryLedger } from "ect-ledger-memory";

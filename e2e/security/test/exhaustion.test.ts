@@ -3,7 +3,8 @@
  * own code at every entrance (verifier, decoder, ledger append, JSON Lines import, HTTP), never with
  * a stack overflow, and never after touching a key resolver or a store.
  */
-import { base64urlEncodeText, decodeEct, type EctStore } from "ect-core";
+import { decodeEct, type EctStore } from "ect-core";
+import { base64urlEncodeText } from "ect-core/internal";
 import { createEct, createEctVerifier, staticKeyResolver } from "ect-crypto";
 import { dagCheck } from "ect-dag";
 import { verifyExecutionContext } from "ect-http";

@@ -4,18 +4,15 @@
  * EctError with a stable code: verify, decodeEct, parseExecutionContextHeader, ledger append and
  * JSON Lines import.
  */
+import { decodeEct, type EctErrorCode, isEctError, parseExecutionContextHeader } from "ect-core";
 import {
   base64urlDecode,
   base64urlEncode,
   base64urlEncodeText,
-  decodeEct,
-  type EctErrorCode,
   GENESIS_CHAIN_HASH,
   isCanonicalBase64url,
-  isEctError,
   isEctErrorCode,
-  parseExecutionContextHeader,
-} from "ect-core";
+} from "ect-core/internal";
 import { MemoryLedger } from "ect-ledger-memory";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";

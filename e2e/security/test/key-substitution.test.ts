@@ -2,7 +2,7 @@
  * Key substitution (SPEC 2, 5.5, 5.6): a key must be bound to exactly one issuer string and used
  * only with the algorithm of its curve, whatever a JWK Set or a header claims.
  */
-import { base64urlEncode } from "ect-core";
+import { base64urlEncode } from "ect-core/internal";
 import {
   combineKeyResolvers,
   createEctVerifier,

@@ -4,7 +4,8 @@
  * verifyChain/auditLedger, or, where the keyless hash chain cannot see it, revealed by the
  * ledger's signed receipts. Receipts themselves cannot be swapped between ledgers or protocols.
  */
-import { auditLedger, chainHash, GENESIS_CHAIN_HASH, type LedgerReceipt, leafHash } from "ect-core";
+import type { LedgerReceipt } from "ect-core";
+import { auditLedger, chainHash, GENESIS_CHAIN_HASH, leafHash } from "ect-core/internal";
 import {
   createAuditVerifier,
   createEctVerifier,

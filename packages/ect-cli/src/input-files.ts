@@ -2,7 +2,8 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { resolve } from "node:path";
-import { type JsonValue, parseStrictJsonValue } from "ect-core";
+import type { JsonValue } from "ect-core";
+import { parseStrictJsonValue } from "ect-core/internal";
 import { usageError } from "./cli-error.js";
 import type { CliIo } from "./cli-io.js";
 

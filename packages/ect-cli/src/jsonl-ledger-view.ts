@@ -1,23 +1,25 @@
 import {
-  type ChainVerification,
   type ConflictRecord,
-  chainHash,
   decodeEct,
   type EctClaims,
   EctError,
   EctErrorCodes,
+  type Ledger,
+  type LedgerEntry,
+  type StoredEct,
+} from "ect-core";
+import {
+  type ChainVerification,
+  chainHash,
   ectKey,
   GENESIS_CHAIN_HASH,
   type ImportResult,
-  type Ledger,
-  type LedgerEntry,
   type LedgerHead,
   leafHash,
   ledgerEntryRecord,
   parseStrictJsonValue,
   type RangeOptions,
-  type StoredEct,
-} from "ect-core";
+} from "ect-core/internal";
 
 /** A line of a ledger file that is not a well-formed entry record. */
 export interface JsonlLineProblem {

@@ -223,7 +223,10 @@ export const EctErrorCodes = {
   WPT_OTH_REQUIRED: "ECT_WPT_OTH_REQUIRED",
 
   // Configuration (SPEC 4)
-  /** An option or environment variable is invalid, or a required option is missing. */
+  /**
+   * An option or environment variable is invalid, or a required option is missing. Thrown as an
+   * {@link EctConfigError} (a `TypeError`) at construction, never as a token refusal.
+   */
   CONFIG_INVALID: "ECT_CONFIG_INVALID",
 } as const;
 
@@ -303,6 +306,71 @@ export function isEctError(value: unknown): value is EctError {
       value.name === "EctError" &&
       isEctErrorCode((value as { code?: unknown }).code))
   );
+}
+
+/** How a received option value is shown in an {@link EctConfigError} message: short, never a dump. */
+function describeReceived(value: unknown): string {
+  if (typeof value === "string")
+    return JSON.stringify(value.length > 64 ? `${value.slice(0, 61)}...` : value);
+  if (typeof value === "number" || typeof value === "boolean" || value === undefined || value === null) {
+    return String(value);
+  }
+  if (typeof value === "bigint") return `${value}n`;
+  if (typeof value === "function") return "a function";
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  return typeof value === "object" ? "an object" : typeof value;
+}
+
+/** Options for {@link EctConfigError}. */
+export interface EctConfigErrorOptions {
+  /** The value that was given, shown briefly in the message (`got ...`). Omit it when nothing fits. */
+  readonly received?: unknown;
+  /** The underlying error, if any. */
+  readonly cause?: unknown;
+}
+
+/**
+ * A configuration mistake: an option (or environment variable) that is unknown, missing or out of
+ * range. It is a programming error, so it is thrown at construction (`createEctVerifier`, ledgers,
+ * key resolvers, option parsers) and never reported as a token refusal (profile §5: "a
+ * misconfigured verifier ... throws at construction"). It extends `TypeError`, not
+ * {@link EctError}: `safeVerifyEct` and HTTP handlers never turn it into a 403.
+ *
+ * Every message has one format: `Invalid option <option>: <requirement>[, got <value>]`, e.g.
+ * `Invalid option dag.maxTraversal: must be a non-negative integer, got -1`.
+ *
+ * @example
+ * ```ts
+ * try { createEctVerifier({ verifierId, keys, algorithms: ["none"] }); }
+ * catch (e) { if (e instanceof EctConfigError) console.error(e.option, e.message); }
+ * ```
+ */
+export class EctConfigError extends TypeError {
+  /** Always `ECT_CONFIG_INVALID`, so code that switches on `code` also recognises it. */
+  readonly code: typeof EctErrorCodes.CONFIG_INVALID = EctErrorCodes.CONFIG_INVALID;
+  /**
+   * The path of the offending option as the caller wrote it: `"algorithms[1]"`, `"dag.maxTraversal"`,
+   * `"url"`, or `"env.ECT_IAT_MAX_AGE_MINUTES"` for an environment variable.
+   */
+  readonly option: string;
+
+  /**
+   * Creates a configuration error.
+   *
+   * @param option - the option path, e.g. `"dag.maxTraversal"`.
+   * @param requirement - what the option must be, phrased to follow the path: `"must be a positive
+   *   integer"`, `"is not a known option"`.
+   * @param options - the value received (shown briefly) and a cause.
+   */
+  constructor(option: string, requirement: string, options: EctConfigErrorOptions = {}) {
+    const got = "received" in options ? `, got ${describeReceived(options.received)}` : "";
+    super(
+      `Invalid option ${option}: ${requirement}${got}`,
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
+    this.name = "EctConfigError";
+    this.option = option;
+  }
 }
 
 /** Result of a non-throwing API: either `{ ok: true, value }` or `{ ok: false, error }`. */

@@ -1,26 +1,64 @@
 /**
- * `ect-core`: the bottom layer of ECT for TypeScript. Types, constants, stable error codes, strict
- * base64url/JSON decoding, the claim and header rules, configuration, hashing, the
- * `Execution-Context` header codec, and the interfaces the other packages meet through.
- * No dependencies, no `node:` imports: it runs in any JavaScript runtime.
+ * `ect-core`: the bottom layer of ECT for TypeScript. The types of a token, the stable error codes,
+ * configuration (profile §4), the unverified decoder (profile §5 steps 1-3), the
+ * `Execution-Context` header codec (profile §8), the `inp_hash`/`out_hash` helper (profile §3), and
+ * the interfaces the other packages meet through (key resolvers, replay caches, checks, stores,
+ * ledgers). No dependencies, no `node:` imports: it runs in any JavaScript runtime.
+ *
+ * This list is the package's public, semver-covered surface. Helpers the `ect-*` packages share
+ * among themselves (strict JSON, base64url, claim rules, hashing internals, receipts ...) live in
+ * `ect-core/internal`, which is outside the semver promise.
  *
  * @packageDocumentation
  */
-export { base64Decode, base64Encode } from "./base64.js";
-export * from "./base64url.js";
-export * from "./claims.js";
-export * from "./config.js";
-export * from "./constants.js";
-export * from "./dag-options.js";
-export * from "./decode.js";
-export * from "./errors.js";
-export * from "./execution-context-header.js";
-export * from "./hash.js";
-export * from "./interfaces.js";
-export * from "./ledger-audit.js";
-export * from "./ledger-record.js";
-export * from "./note-key.js";
-export { sha256Sync } from "./sha256.js";
-export * from "./strict-json.js";
-export * from "./types.js";
-export * from "./uuid.js";
+export { DEFAULT_CONFIG, type EctConfig, loadConfigFromEnv, resolveConfig } from "./config.js";
+export { ECT_TYP, type EctAlgorithm, EXECUTION_CONTEXT_HEADER, SUPPORTED_ALGORITHMS } from "./constants.js";
+export { type DecodeOptions, decodeEct } from "./decode.js";
+export {
+  EctConfigError,
+  type EctConfigErrorOptions,
+  EctError,
+  type EctErrorCode,
+  EctErrorCodes,
+  type EctErrorOptions,
+  isEctError,
+  type Result,
+} from "./errors.js";
+export {
+  formatExecutionContextHeader,
+  type HeaderCodecOptions,
+  parseExecutionContextHeader,
+} from "./execution-context-header.js";
+export { sha256Base64url } from "./hash.js";
+export type {
+  AppendOptions,
+  AppendResult,
+  CheckOutcome,
+  Clock,
+  ConflictRecord,
+  DagRuleOptions,
+  DagValidationResult,
+  DagValidator,
+  EctStore,
+  KeyLookup,
+  KeyResolver,
+  Ledger,
+  LedgerEntry,
+  LedgerReceipt,
+  NoteSigner,
+  ReplayCache,
+  ReplayRecord,
+  StoredEct,
+  VerificationCheck,
+  VerificationContext,
+  VerifiedEct,
+} from "./interfaces.js";
+export type {
+  AssuranceLevel,
+  DecodedEct,
+  EctClaims,
+  EctClaimsInput,
+  EctHeader,
+  JsonObject,
+  JsonValue,
+} from "./types.js";

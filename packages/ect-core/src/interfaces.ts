@@ -4,10 +4,28 @@
  * implement `Ledger` and `EctStore`. None of them imports another: they are wired by the caller.
  */
 import type { EctError, Result } from "./errors.js";
-import type { EctClaims, EctHeader, VerifiedEct } from "./types.js";
+import type { AssuranceLevel, EctClaims, EctHeader } from "./types.js";
 
 /** A clock: milliseconds since the epoch, like `Date.now`. Every time check takes one. */
 export type Clock = () => number;
+
+/** A token that passed verification. */
+export interface VerifiedEct {
+  /** The token exactly as received. */
+  readonly token: string;
+  /** The assurance level reached: 3 when a ledger append succeeded. */
+  readonly level: AssuranceLevel;
+  /** The validated header (`undefined` for L1). */
+  readonly header: EctHeader | undefined;
+  /** The validated claims. */
+  readonly claims: EctClaims;
+  /** `aud` normalised to an array (SPEC 3: "the parsed form also offers a normalised array"). */
+  readonly audience: readonly string[];
+  /** Predecessors a DAG check allowed while unresolved (SPEC 6.2), if any. */
+  readonly unresolvedPredecessors: readonly string[];
+  /** The ledger receipt when the token was appended (L3). */
+  readonly receipt?: LedgerReceipt;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Keys (SPEC 5.5)

@@ -82,21 +82,3 @@ export interface DecodedEct {
   /** `header.payload` as ASCII, the JWS signing input (empty for L1). */
   readonly signingInput: string;
 }
-
-/** A token that passed verification. */
-export interface VerifiedEct {
-  /** The token exactly as received. */
-  readonly token: string;
-  /** The assurance level reached: 3 when a ledger append succeeded. */
-  readonly level: AssuranceLevel;
-  /** The validated header (`undefined` for L1). */
-  readonly header: EctHeader | undefined;
-  /** The validated claims. */
-  readonly claims: EctClaims;
-  /** `aud` normalised to an array (SPEC 3: "the parsed form also offers a normalised array"). */
-  readonly audience: readonly string[];
-  /** Predecessors a DAG check allowed while unresolved (SPEC 6.2), if any. */
-  readonly unresolvedPredecessors: readonly string[];
-  /** The ledger receipt when the token was appended (L3). */
-  readonly receipt?: import("./interfaces.js").LedgerReceipt;
-}

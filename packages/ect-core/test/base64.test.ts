@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { base64Decode, base64Encode, EctError } from "../src/index.js";
+import { EctError } from "../src/index.js";
+import { base64Decode, base64Encode } from "../src/internal.js";
 
 const codeOf = (text: string) => {
   try {

@@ -1,12 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { EctErrorCodes as C } from "../src/index.js";
 import {
   base64urlDecode,
   base64urlEncode,
   base64urlEncodeText,
-  EctErrorCodes as C,
   isCanonicalBase64url,
-} from "../src/index.js";
+} from "../src/internal.js";
 import { expectEct } from "./helpers.js";
 
 // SPEC 5.2: canonical unpadded base64url (RFC 7515 section 2, RFC 4648 section 5).

@@ -1,13 +1,12 @@
 import { describe, expect, it } from "vitest";
+import { EctErrorCodes as C, decodeEct } from "../src/index.js";
 import {
-  EctErrorCodes as C,
-  decodeEct,
   isSha256Base64url,
   isValidClaims,
   normalizeAudience,
   REQUIRED_CLAIMS,
   validateClaims,
-} from "../src/index.js";
+} from "../src/internal.js";
 import {
   EMPTY_SHA256,
   expectEct,

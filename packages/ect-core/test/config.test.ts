@@ -3,13 +3,11 @@ import { describe, expect, it } from "vitest";
 import {
   EctErrorCodes as C,
   DEFAULT_CONFIG,
-  Defaults,
   type EctConfig,
-  ENV_VARIABLES,
   loadConfigFromEnv,
-  replayRecordExpiry,
   resolveConfig,
 } from "../src/index.js";
+import { Defaults, ENV_VARIABLES, replayRecordExpiry } from "../src/internal.js";
 import { catchEct, expectEct, IAT } from "./helpers.js";
 
 // SPEC 4: time settings, defaults and environment variables.

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { base64urlEncode, EctErrorCodes as C, decodeEct, validateHeader } from "../src/index.js";
+import { EctErrorCodes as C, decodeEct } from "../src/index.js";
+import { base64urlEncode, validateHeader } from "../src/internal.js";
 import {
   expectEct,
   flipUnusedBit,

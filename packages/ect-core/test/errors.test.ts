@@ -1,14 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  EctError,
-  EctErrorCodes,
-  ectKey,
-  err,
-  isEctError,
-  isEctErrorCode,
-  isUuid,
-  ok,
-} from "../src/index.js";
+import { EctConfigError, EctError, EctErrorCodes, isEctError } from "../src/index.js";
+import { ectKey, err, isEctErrorCode, isUuid, ok } from "../src/internal.js";
 
 describe("EctErrorCodes", () => {
   it("every code is ECT_ + its key and unique", () => {
@@ -135,5 +127,35 @@ describe("isUuid and ectKey", () => {
     );
     expect(ectKey(undefined, jti)).toBe(ectKey(null, jti.toLowerCase()));
     expect(ectKey(null, jti)).toBe("|6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b");
+  });
+});
+
+describe("EctConfigError", () => {
+  it("is a TypeError (a programming error), not an EctError refusal, with one message format", () => {
+    const e = new EctConfigError("dag.maxTraversal", "must be a non-negative integer", { received: -1 });
+    expect(e).toBeInstanceOf(TypeError);
+    expect(e).not.toBeInstanceOf(EctError);
+    expect(isEctError(e)).toBe(false);
+    expect(e.name).toBe("EctConfigError");
+    expect(e.code).toBe("ECT_CONFIG_INVALID");
+    expect(e.option).toBe("dag.maxTraversal");
+    expect(e.message).toBe("Invalid option dag.maxTraversal: must be a non-negative integer, got -1");
+  });
+
+  it("shows the received value briefly, and omits it when not given", () => {
+    const message = (received: unknown) => new EctConfigError("x", "must be y", { received }).message;
+    expect(new EctConfigError("url", "must be a redis:// URL").message).toBe(
+      "Invalid option url: must be a redis:// URL",
+    );
+    expect(message(undefined)).toBe("Invalid option x: must be y, got undefined");
+    expect(message("none")).toBe('Invalid option x: must be y, got "none"');
+    expect(message("a".repeat(100))).toBe(`Invalid option x: must be y, got "${"a".repeat(61)}..."`);
+    expect(message(Number.NaN)).toBe("Invalid option x: must be y, got NaN");
+    expect(message([1, 2])).toBe("Invalid option x: must be y, got an array of 2");
+    expect(message({ a: 1 })).toBe("Invalid option x: must be y, got an object");
+    expect(message(() => 1)).toBe("Invalid option x: must be y, got a function");
+    expect(message(10n)).toBe("Invalid option x: must be y, got 10n");
+    const cause = new Error("inner");
+    expect(new EctConfigError("x", "must be y", { cause }).cause).toBe(cause);
   });
 });

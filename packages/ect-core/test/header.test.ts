@@ -1,13 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  EctErrorCodes as C,
-  decodeEct,
-  isForbiddenAlgorithm,
-  isValidHeader,
-  normalizeTyp,
-  SUPPORTED_ALGORITHMS,
-  validateHeader,
-} from "../src/index.js";
+import { EctErrorCodes as C, decodeEct, SUPPORTED_ALGORITHMS } from "../src/index.js";
+import { isForbiddenAlgorithm, isValidHeader, normalizeTyp, validateHeader } from "../src/internal.js";
 import { expectEct, jws, summary, validHeader } from "./helpers.js";
 
 // SPEC 2: the JOSE header of an L2/L3 ECT.

@@ -1,6 +1,7 @@
 // Shared fixtures for the ect-core tests: token builders and error assertions.
 import { expect } from "vitest";
-import { base64urlEncode, base64urlEncodeText, EctError, type EctErrorCode } from "../src/index.js";
+import { EctError, type EctErrorCode } from "../src/index.js";
+import { base64urlEncode, base64urlEncodeText } from "../src/internal.js";
 
 /** Fixed UUIDs (lower case, RFC 9562 textual form). */
 export const JTI = "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b";

@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { formatNoteVerifierKey, isValidNoteKeyName, noteKeyId, parseNoteVerifierKey } from "../src/index.js";
+import {
+  formatNoteVerifierKey,
+  isValidNoteKeyName,
+  noteKeyId,
+  parseNoteVerifierKey,
+} from "../src/internal.js";
 
 // The C2SP signed-note Example's verifier key (testdata/signed-note/vectors.json).
 const VKEY = "example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k";

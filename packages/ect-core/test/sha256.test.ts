@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { sha256, sha256Sync, toHex } from "../src/index.js";
+import { sha256, sha256Sync, toHex } from "../src/internal.js";
 
 const text = (s: string) => new TextEncoder().encode(s);
 

@@ -1,13 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { EctErrorCodes as C, EctError } from "../src/index.js";
 import {
-  EctErrorCodes as C,
   decodeUtf8Strict,
-  EctError,
   FORBIDDEN_MEMBER_NAMES,
   parseStrictJson,
   parseStrictJsonValue,
-} from "../src/index.js";
+} from "../src/internal.js";
 import { expectEct } from "./helpers.js";
 
 // SPEC 5.3: the strict JSON parser, against RFC 8259 and against JSON.parse.

@@ -1,11 +1,5 @@
-import {
-  DEFAULT_ALGORITHMS,
-  type EctAlgorithm,
-  EctError,
-  EctErrorCodes,
-  isForbiddenAlgorithm,
-  SUPPORTED_ALGORITHMS,
-} from "ect-core";
+import { type EctAlgorithm, EctError, EctErrorCodes, SUPPORTED_ALGORITHMS } from "ect-core";
+import { DEFAULT_ALGORITHMS, isForbiddenAlgorithm } from "ect-core/internal";
 
 /** The curve a signing algorithm works on (SPEC 2: only asymmetric algorithms). */
 export type EctCurve = "P-256" | "P-384" | "P-521" | "Ed25519";

@@ -1,5 +1,4 @@
 import {
-  base64urlEncode,
   type Clock,
   ECT_TYP,
   type EctClaimsInput,
@@ -7,11 +6,9 @@ import {
   EctError,
   EctErrorCodes,
   isEctError,
-  Limits,
-  parseStrictJson,
   resolveConfig,
-  validateClaims,
 } from "ect-core";
+import { base64urlEncode, Limits, parseStrictJson, validateClaims } from "ect-core/internal";
 import { algorithmProfile, isSupportedAlgorithm } from "./algorithms.js";
 import { assertValidKid, type EctSigningKey } from "./keys.js";
 import { isCryptoKey } from "./signature/public-key-checks.js";

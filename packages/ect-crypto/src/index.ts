@@ -22,7 +22,6 @@ export {
   verifyJwsSignature,
 } from "./confirmation-key.js";
 export { type CreateEctOptions, createEct } from "./create.js";
-export { decodeEct } from "./decode.js";
 export {
   combineKeyResolvers,
   type EctKeyResolver,

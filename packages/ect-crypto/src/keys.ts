@@ -1,4 +1,5 @@
-import { type EctAlgorithm, EctError, EctErrorCodes, Limits } from "ect-core";
+import { type EctAlgorithm, EctError, EctErrorCodes } from "ect-core";
+import { Limits } from "ect-core/internal";
 import {
   calculateJwkThumbprint,
   exportJWK,

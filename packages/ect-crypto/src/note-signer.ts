@@ -4,19 +4,17 @@
  * (golang.org/x/mod/sumdb/note): `PRIVATE+KEY+<name>+<key id hex>+<base64(0x01 ‖ 32-byte seed)>`;
  * the public one the signed-note vkey. WebCrypto only, so it runs in any runtime.
  */
+import { EctError, EctErrorCodes, type NoteSigner } from "ect-core";
 import {
   base64Decode,
   base64Encode,
   base64urlDecode,
-  EctError,
-  EctErrorCodes,
   formatNoteKeyId,
   formatNoteVerifierKey,
   isValidNoteKeyName,
   NOTE_KEY_TYPE_ED25519,
-  type NoteSigner,
   noteKeyId,
-} from "ect-core";
+} from "ect-core/internal";
 
 /** An Ed25519 {@link NoteSigner} that also knows its public verifier key. */
 export interface Ed25519NoteSigner extends NoteSigner {

@@ -1,15 +1,12 @@
 import {
-  ALLOWED_HEADER_MEMBERS,
   decodeEct,
   type EctAlgorithm,
   EctError,
   EctErrorCodes,
-  type JwsSigner,
   type LedgerReceipt,
-  normalizeTyp,
-  RECEIPT_TYP,
   SUPPORTED_ALGORITHMS,
 } from "ect-core";
+import { ALLOWED_HEADER_MEMBERS, type JwsSigner, normalizeTyp, RECEIPT_TYP } from "ect-core/internal";
 import { CompactSign, type JWK } from "jose";
 import { algorithmProfile, isSupportedAlgorithm, resolveAlgorithmAllowlist } from "./algorithms.js";
 import { assertValidKid, type EctPublicKey, type EctSigningKey } from "./keys.js";

@@ -2,11 +2,11 @@ import {
   type EctConfig,
   EctError,
   EctErrorCodes,
-  ectKey,
   type ReplayCache,
   type ReplayRecord,
   resolveConfig,
 } from "ect-core";
+import { ectKey } from "ect-core/internal";
 
 /**
  * What a full {@link MemoryReplayCache} does when every entry is still live:

@@ -5,15 +5,13 @@ import {
   type EctConfig,
   type EctError,
   type EctHeader,
-  err,
   isEctError,
-  normalizeAudience,
-  ok,
   type ReplayCache,
   type Result,
   resolveConfig,
   type VerifiedEct,
 } from "ect-core";
+import { err, normalizeAudience, ok } from "ect-core/internal";
 import type { ConfirmationKey } from "./confirmation-key.js";
 import type { EctKeyResolver } from "./key-resolvers.js";
 import { beginVerification, endVerification } from "./signature/verify-signature.js";

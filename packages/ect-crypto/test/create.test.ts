@@ -1,8 +1,10 @@
 // createEct: filling iat/exp/jti, never mutating the caller's object, validating before signing,
 // the exact header, L1 only on request.
-import { base64urlDecode, isUuid } from "ect-core";
+
+import { decodeEct } from "ect-core";
+import { base64urlDecode, isUuid } from "ect-core/internal";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createEct, decodeEct, generateEctKeyPair, signatureBackendName } from "../src/index.js";
+import { createEct, generateEctKeyPair, signatureBackendName } from "../src/index.js";
 import {
   claimsFor,
   expectCode,

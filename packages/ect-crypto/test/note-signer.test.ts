@@ -1,5 +1,5 @@
 import { createPublicKey, verify } from "node:crypto";
-import { parseNoteVerifierKey } from "ect-core";
+import { parseNoteVerifierKey } from "ect-core/internal";
 import { describe, expect, it } from "vitest";
 import { createNoteSigner, generateNoteKey } from "../src/index.js";
 import { readTestdata } from "./support/testdata.js";

@@ -1,5 +1,5 @@
 // Ledger receipts (createJwsSigner, verifyReceipt; SPEC 7) and the audit-mode verifier (SPEC 5.11).
-import { base64urlDecode, RECEIPT_TYP } from "ect-core";
+import { base64urlDecode, RECEIPT_TYP } from "ect-core/internal";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   createAuditVerifier,

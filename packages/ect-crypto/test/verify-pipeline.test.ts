@@ -6,9 +6,9 @@ import {
   type Ledger,
   type LedgerEntry,
   type LedgerReceipt,
-  replayRecordExpiry,
   type VerificationContext,
 } from "ect-core";
+import { replayRecordExpiry } from "ect-core/internal";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   createEct,

@@ -1,7 +1,8 @@
 // Every refusal of SPEC 2, 3 and 5, through verifyEct, with its exact code. Hostile tokens are
 // built by hand and validly signed, so each one is refused for the rule it breaks and nothing else.
 import { createHmac, KeyObject } from "node:crypto";
-import { base64urlDecode, base64urlEncode, EctError, type KeyLookup } from "ect-core";
+import { EctError, type KeyLookup } from "ect-core";
+import { base64urlDecode, base64urlEncode } from "ect-core/internal";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   createEct,

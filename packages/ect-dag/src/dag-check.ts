@@ -2,10 +2,10 @@ import {
   type DagRuleOptions,
   EctError,
   type EctStore,
-  resolveDagRuleOptions,
   type VerificationCheck,
   type VerificationContext,
 } from "ect-core";
+import { resolveDagRuleOptions } from "ect-core/internal";
 import { runDagRules } from "./validate-dag.js";
 
 /** Options of {@link dagCheck}: the store to check against and the {@link DagRuleOptions}. */

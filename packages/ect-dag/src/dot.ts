@@ -1,4 +1,5 @@
-import { EctError, EctErrorCodes, ectKey } from "ect-core";
+import { EctError, EctErrorCodes } from "ect-core";
+import { ectKey } from "ect-core/internal";
 import type { EctGraph, GraphNode, NodeRef } from "./graph.js";
 import { checkLabelLength, cleanLabel, shortId } from "./label-text.js";
 

@@ -1,4 +1,5 @@
-import { EctErrorCodes as C, decodeEct, EctError, type EctErrorCode, ectKey } from "ect-core";
+import { EctErrorCodes as C, decodeEct, EctError, type EctErrorCode } from "ect-core";
+import { ectKey } from "ect-core/internal";
 
 /**
  * One item a graph is built from: a token (decoded, **not verified**), a claims object, or a stored

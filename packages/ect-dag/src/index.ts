@@ -8,9 +8,6 @@
  *
  * @packageDocumentation
  */
-
-/** Re-exported from `ect-core`, where every implementation of the rules shares it. */
-export { type ResolvedDagRuleOptions, resolveDagRuleOptions } from "ect-core";
 export { type AsciiOptions, toAscii } from "./ascii.js";
 export { type DagCheckOptions, dagCheck } from "./dag-check.js";
 export { type DotOptions, toDot } from "./dot.js";

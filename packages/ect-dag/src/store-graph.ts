@@ -1,4 +1,5 @@
-import { EctErrorCodes as C, Defaults, type EctStore, EctError, ectKey, type StoredEct } from "ect-core";
+import { EctErrorCodes as C, EctError, type EctStore, type StoredEct } from "ect-core";
+import { Defaults, ectKey } from "ect-core/internal";
 import { isStoredEctFor } from "./ancestor-walk.js";
 import {
   type BuildGraphOptions,

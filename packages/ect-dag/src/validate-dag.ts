@@ -3,14 +3,12 @@ import {
   type DagRuleOptions,
   type DagValidationResult,
   type DagValidator,
-  type EctStore,
   type EctClaims,
   EctError,
-  ectKey,
-  type ResolvedDagRuleOptions,
-  resolveDagRuleOptions,
+  type EctStore,
   type StoredEct,
 } from "ect-core";
+import { ectKey, type ResolvedDagRuleOptions, resolveDagRuleOptions } from "ect-core/internal";
 import { isStoredEctFor, type WalkStart, walkAncestors } from "./ancestor-walk.js";
 
 /** What the lookups found for one distinct `pred` entry. */

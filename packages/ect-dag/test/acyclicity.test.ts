@@ -1,4 +1,5 @@
-import { EctErrorCodes as C, type DagValidationResult, Defaults, type EctClaims } from "ect-core";
+import { EctErrorCodes as C, type DagValidationResult, type EctClaims } from "ect-core";
+import { Defaults } from "ect-core/internal";
 import { describe, expect, it } from "vitest";
 import { validateDag } from "../src/index.js";
 import { chain, ect, T0, TestStore, uuid } from "./fixtures/memory-store.js";

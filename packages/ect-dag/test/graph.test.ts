@@ -1,4 +1,5 @@
-import { base64urlEncode, EctErrorCodes as C, type EctClaims } from "ect-core";
+import { EctErrorCodes as C, type EctClaims } from "ect-core";
+import { base64urlEncode } from "ect-core/internal";
 import { describe, expect, it } from "vitest";
 import {
   ancestors,

@@ -2,13 +2,12 @@ import {
   decodeEct,
   EctError,
   EctErrorCodes,
-  err,
-  ok,
   parseExecutionContextHeader,
   type Result,
   sha256Base64url,
   type VerifiedEct,
 } from "ect-core";
+import { err, ok } from "ect-core/internal";
 import { BodyTooLargeError, DEFAULT_MAX_BODY_BYTES } from "./body.js";
 import { buildProblem, type EctHttpRefusal, type ProblemOptions, refusalFromError } from "./problem.js";
 import type { EctTokenVerifier } from "./token-verifier.js";

@@ -3,7 +3,8 @@
 import { once } from "node:events";
 import { createServer, type RequestListener, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { base64urlEncodeText, decodeEct, EctError, type EctErrorCode, type VerifiedEct } from "ect-core";
+import { decodeEct, EctError, type EctErrorCode, type VerifiedEct } from "ect-core";
+import { base64urlEncodeText } from "ect-core/internal";
 import type { EctTokenVerifier } from "../src/index.js";
 
 let counter = 0;

@@ -1,36 +1,38 @@
 import {
   type AppendOptions,
   type AppendResult,
-  type ChainVerification,
   type Clock,
   type ConflictRecord,
-  chainHash,
   type DagValidator,
   type DecodedEct,
-  Defaults,
   decodeEct,
   type EctClaims,
   EctError,
   EctErrorCodes,
+  isEctError,
+  type Ledger,
+  type LedgerEntry,
+  type LedgerReceipt,
+  type StoredEct,
+} from "ect-core";
+import {
+  type ChainVerification,
+  chainHash,
+  Defaults,
   ectKey,
   GENESIS_CHAIN_HASH,
   type ImportResult,
-  isEctError,
   issueReceipt,
   type JwsSigner,
-  type Ledger,
-  type LedgerEntry,
   type LedgerEntryRecord,
   type LedgerHead,
-  type LedgerReceipt,
   leafHash,
   ledgerEntryRecord,
   parseStrictJsonValue,
   type RangeOptions,
-  type StoredEct,
   unsignedReceipt,
   validateClaims,
-} from "ect-core";
+} from "ect-core/internal";
 import { deepFreeze } from "./deep-freeze.js";
 
 /** Options of {@link MemoryLedger}. */
@@ -327,12 +329,12 @@ export class MemoryLedger implements Ledger {
     return run;
   }
 
-  /** {@inheritDoc ect-core!EctStore.getEct} */
+  /** The stored ECT with this identity (`EctStore.getEct`), or `undefined`; UUIDs compare case-insensitively. */
   async getEct(wid: string | null | undefined, jti: string): Promise<StoredEct | undefined> {
     return this.get(wid, jti);
   }
 
-  /** {@inheritDoc ect-core!EctStore.findEctByJti} */
+  /** One stored ECT with this `jti` in any `wid` scope (`EctStore.findEctByJti`), the earliest stored, or `undefined`. */
   async findEctByJti(jti: string): Promise<StoredEct | undefined> {
     return typeof jti === "string" ? this.#byJti.get(jti.toLowerCase()) : undefined;
   }

@@ -1,15 +1,14 @@
+import { decodeEct, EctErrorCodes } from "ect-core";
 import {
   type AuditProblem,
   auditLedger,
   base64urlDecode,
   base64urlEncode,
   chainHash,
-  decodeEct,
-  EctErrorCodes,
   GENESIS_CHAIN_HASH,
   type LedgerEntryRecord,
   leafHash,
-} from "ect-core";
+} from "ect-core/internal";
 import {
   createAuditVerifier,
   createEct,

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
-import { EctError, EctErrorCodes, type JwsSigner, type LedgerEntryRecord } from "ect-core";
+import { EctError, EctErrorCodes } from "ect-core";
+import type { JwsSigner, LedgerEntryRecord } from "ect-core/internal";
 import { createEct, createJwsSigner, type EctKeyPair, generateEctKeyPair, verifyReceipt } from "ect-crypto";
 import { createDagValidator } from "ect-dag";
 import { KNOWN_ANSWER_EXPORT } from "ect-ledger-testkit";
@@ -271,7 +272,7 @@ describe("ect-ledger-memory runs anywhere", () => {
         .replace(/^\s*\/\/.*$/gm, "");
       expect(text, file).not.toMatch(/from\s+["']node:|require\(|import\(["']node:/);
       expect(text, file).not.toMatch(/\b(Buffer|process)\./);
-      expect(text, file).not.toMatch(/from\s+["'](?!ect-core["']|\.\/)/);
+      expect(text, file).not.toMatch(/from\s+["'](?!ect-core(\/internal)?["']|\.\/)/);
     }
   });
 });

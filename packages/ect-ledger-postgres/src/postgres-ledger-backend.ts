@@ -1,4 +1,5 @@
-import { decodeEct, type EctClaims, EctError, EctErrorCodes, ectKey } from "ect-core";
+import { decodeEct, type EctClaims, EctError, EctErrorCodes } from "ect-core";
+import { ectKey } from "ect-core/internal";
 import type {
   IntegrationCommit,
   LedgerBackend,

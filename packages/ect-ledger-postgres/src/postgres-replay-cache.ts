@@ -1,4 +1,5 @@
-import { EctError, EctErrorCodes, ectKey, type ReplayCache, type ReplayRecord } from "ect-core";
+import { EctError, EctErrorCodes, type ReplayCache, type ReplayRecord } from "ect-core";
+import { ectKey } from "ect-core/internal";
 import { PostgresConnection, type PostgresConnectionOptions } from "./postgres-connection.js";
 import type { MigrationResult } from "./schema.js";
 

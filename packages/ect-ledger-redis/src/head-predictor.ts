@@ -1,4 +1,4 @@
-import { chainHash, type LedgerHead } from "ect-core";
+import { chainHash, type LedgerHead } from "ect-core/internal";
 
 /** What one append was sent with. */
 export interface PredictionTicket {

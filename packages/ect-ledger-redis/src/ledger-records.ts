@@ -3,15 +3,8 @@
  *
  * @internal
  */
-import {
-  type ConflictRecord,
-  decodeEct,
-  EctError,
-  EctErrorCodes,
-  type LedgerEntry,
-  type LedgerEntryRecord,
-  type LedgerHead,
-} from "ect-core";
+import { type ConflictRecord, decodeEct, EctError, EctErrorCodes, type LedgerEntry } from "ect-core";
+import type { LedgerEntryRecord, LedgerHead } from "ect-core/internal";
 
 /** An entry as stored, before its token is decoded. */
 export interface RawEntry extends LedgerEntryRecord {

@@ -1,31 +1,33 @@
 import {
   type AppendOptions,
   type AppendResult,
-  type ChainVerification,
   type Clock,
   type ConflictRecord,
-  chainHash,
   type DagRuleOptions,
   decodeEct,
   EctError,
   EctErrorCodes,
+  type Ledger,
+  type LedgerEntry,
+  type LedgerReceipt,
+  type StoredEct,
+} from "ect-core";
+import {
+  type ChainVerification,
+  chainHash,
   ectKey,
   GENESIS_CHAIN_HASH,
   type ImportResult,
   issueReceipt,
   type JwsSigner,
-  type Ledger,
-  type LedgerEntry,
   type LedgerHead,
-  type LedgerReceipt,
   leafHash,
   parseStrictJsonValue,
   type RangeOptions,
   type ResolvedDagRuleOptions,
   resolveDagRuleOptions,
-  type StoredEct,
   validateClaims,
-} from "ect-core";
+} from "ect-core/internal";
 import { ErrorReply } from "redis";
 import { checkRedisDurability, type RedisDurabilityReport } from "./durability-check.js";
 import { HeadPredictor } from "./head-predictor.js";

@@ -1,4 +1,5 @@
-import { EctError, EctErrorCodes, ectKey, type ReplayCache, type ReplayRecord } from "ect-core";
+import { EctError, EctErrorCodes, type ReplayCache, type ReplayRecord } from "ect-core";
+import { ectKey } from "ect-core/internal";
 import { ErrorReply } from "redis";
 import { checkRedisDurability, type RedisDurabilityReport } from "./durability-check.js";
 import { type RedisClientLike, RedisConnection, type RedisConnectionOptions } from "./redis-connection.js";

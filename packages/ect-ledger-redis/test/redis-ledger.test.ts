@@ -1,4 +1,5 @@
-import { chainHash, EctErrorCodes, GENESIS_CHAIN_HASH, isEctError, leafHash, toHex } from "ect-core";
+import { EctErrorCodes, isEctError } from "ect-core";
+import { chainHash, GENESIS_CHAIN_HASH, leafHash, toHex } from "ect-core/internal";
 import fc from "fast-check";
 import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -1,4 +1,5 @@
-import type { Clock, DagRuleOptions, DagValidator, JwsSigner, Ledger, LedgerEntryRecord } from "ect-core";
+import type { Clock, DagRuleOptions, DagValidator, Ledger } from "ect-core";
+import type { JwsSigner, LedgerEntryRecord } from "ect-core/internal";
 
 /**
  * What the conformance suite hands a backend's {@link LedgerBackend.create} for one fresh ledger.

@@ -1,4 +1,5 @@
-import type { DagRuleOptions, JwsSigner, Ledger } from "ect-core";
+import type { DagRuleOptions, Ledger } from "ect-core";
+import type { JwsSigner } from "ect-core/internal";
 import type { LedgerTamperMutation } from "./backend.js";
 import type { TestClock } from "./test-clock.js";
 import type { TestTokenIssuer } from "./test-tokens.js";

@@ -1,4 +1,4 @@
-import type { LedgerEntryRecord } from "ect-core";
+import type { LedgerEntryRecord } from "ect-core/internal";
 
 /**
  * Known-answer values of the SPEC 7 hash chain: three fixed ES256 ECTs (the first two in one

@@ -1,4 +1,4 @@
-import type { JwsSigner } from "ect-core";
+import type { JwsSigner } from "ect-core/internal";
 import { createJwsSigner, type EctPublicKey, generateEctKeyPair } from "ect-crypto";
 
 /** A ledger receipt signer for tests and the public key its receipts verify with. */

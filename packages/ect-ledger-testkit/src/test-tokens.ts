@@ -1,4 +1,5 @@
-import { base64urlDecode, base64urlEncode, ECT_TYP } from "ect-core";
+import { ECT_TYP } from "ect-core";
+import { base64urlDecode, base64urlEncode } from "ect-core/internal";
 import { CompactSign, type CryptoKey, generateKeyPair } from "jose";
 
 /** Claims a {@link TestTokenIssuer} puts in a token; anything left out gets a fresh default. */

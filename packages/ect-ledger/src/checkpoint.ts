@@ -3,7 +3,8 @@
  * <base64 root>\n` (optional extension lines after it), signed as a C2SP signed note by the ledger's
  * note key, whose key name is the origin.
  */
-import { base64Decode, base64Encode, EctError, EctErrorCodes, type NoteSigner } from "ect-core";
+import { EctError, EctErrorCodes, type NoteSigner } from "ect-core";
+import { base64Decode, base64Encode } from "ect-core/internal";
 import { MERKLE_HASH_LENGTH } from "./merkle-hash.js";
 import { type NoteVerifier, parseSignedNote, signNote, verifySignedNote } from "./signed-note.js";
 

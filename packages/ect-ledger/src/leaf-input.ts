@@ -1,4 +1,5 @@
-import { EctError, EctErrorCodes, toHex } from "ect-core";
+import { EctError, EctErrorCodes } from "ect-core";
+import { toHex } from "ect-core/internal";
 import { hashLeaf } from "./merkle-hash.js";
 
 /** What a leaf commits to (profile §7 "Leaf input"). */

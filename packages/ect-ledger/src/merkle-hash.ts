@@ -3,7 +3,7 @@
  * `SHA-256(0x01 ‖ left ‖ right)`, and the empty tree's root is the SHA-256 of nothing. The distinct
  * prefixes keep a leaf from ever being read as an interior node (second-preimage resistance).
  */
-import { sha256Sync } from "ect-core";
+import { sha256Sync } from "ect-core/internal";
 
 /** Length in bytes of every hash in the tree (SHA-256). */
 export const MERKLE_HASH_LENGTH = 32;

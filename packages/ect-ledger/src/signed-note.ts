@@ -8,17 +8,15 @@
  * ignored; one that matches must verify, or the whole note is refused; at least one must verify.
  * Ed25519 verification uses WebCrypto, so it runs in browsers and edge runtimes.
  */
+import { EctError, EctErrorCodes, type NoteSigner } from "ect-core";
 import {
   base64Decode,
   base64Encode,
-  EctError,
-  EctErrorCodes,
   formatNoteKeyId,
   isValidNoteKeyName,
   isValidNoteText,
-  type NoteSigner,
   parseNoteVerifierKey,
-} from "ect-core";
+} from "ect-core/internal";
 
 /** Notes with more signature lines are refused (the spec asks verifiers to accept at least 16). */
 export const MAX_NOTE_SIGNATURES = 100;

@@ -4,7 +4,8 @@
  * back the token, its ingestion time and WIT), the index, the inclusion proof hashes and the signed
  * checkpoint they lead to.
  */
-import { base64Decode, base64Encode, EctError, EctErrorCodes } from "ect-core";
+import { EctError, EctErrorCodes } from "ect-core";
+import { base64Decode, base64Encode } from "ect-core/internal";
 import { verifyCheckpoint } from "./checkpoint.js";
 import { type LeafInputFields, leafInput, parseLeafInput } from "./leaf-input.js";
 import { hashLeaf, MERKLE_HASH_LENGTH } from "./merkle-hash.js";

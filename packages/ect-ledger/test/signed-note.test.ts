@@ -1,5 +1,6 @@
 import { createPublicKey, verify } from "node:crypto";
-import { type NoteSigner, parseNoteVerifierKey } from "ect-core";
+import type { NoteSigner } from "ect-core";
+import { parseNoteVerifierKey } from "ect-core/internal";
 import { createNoteSigner, generateNoteKey } from "ect-crypto";
 import { describe, expect, it } from "vitest";
 import { noteVerifierFromVkey, parseSignedNote, signNote, verifySignedNote } from "../src/index.js";

@@ -6,10 +6,10 @@ import {
   type EctClaims,
   EctError,
   EctErrorCodes,
-  isUuid,
   type JsonObject,
   type VerifiedEct,
 } from "ect-core";
+import { isUuid } from "ect-core/internal";
 import { createEct, type EctSigningKey } from "ect-crypto";
 import { assertHashClaim, untrustedClaims } from "./hash-binding.js";
 import { type ToolResultOutput, toolArgumentsHash, toolResultHash } from "./jcs-hash.js";

@@ -1,4 +1,5 @@
-import { EctError, type EctErrorCode, EctErrorCodes, isEctError, isEctErrorCode } from "ect-core";
+import { EctError, type EctErrorCode, EctErrorCodes, isEctError } from "ect-core";
+import { isEctErrorCode } from "ect-core/internal";
 
 /** JSON-RPC 2.0 "Invalid params": the request's ECT was refused (profile §10). */
 export const JSONRPC_INVALID_PARAMS = -32602;

@@ -10,7 +10,8 @@ import {
   type Tracer,
   trace,
 } from "@opentelemetry/api";
-import { decodeEct, type EctClaims, EctError, EctErrorCodes, validateClaims } from "ect-core";
+import { decodeEct, type EctClaims, EctError, EctErrorCodes } from "ect-core";
+import { validateClaims } from "ect-core/internal";
 import { EctSpanAttributeNames, type EctSpanSource, ectSpanAttributes } from "./span-attributes.js";
 import type { EctSpanRegistry } from "./span-registry.js";
 

@@ -1,5 +1,6 @@
 import type { SpanContext } from "@opentelemetry/api";
-import { EctError, EctErrorCodes, ectKey } from "ect-core";
+import { EctError, EctErrorCodes } from "ect-core";
+import { ectKey } from "ect-core/internal";
 
 /** Options of {@link EctSpanRegistry}. */
 export interface EctSpanRegistryOptions {

@@ -1,12 +1,5 @@
-import {
-  type EctConfig,
-  EctError,
-  EctErrorCodes,
-  err,
-  isEctError,
-  type Result,
-  type VerifiedEct,
-} from "ect-core";
+import { type EctConfig, EctError, EctErrorCodes, isEctError, type Result, type VerifiedEct } from "ect-core";
+import { err } from "ect-core/internal";
 import { createAuditVerifier } from "ect-crypto";
 import { checkTrustAnchors, type TrustAnchors } from "./trust-anchors.js";
 import { verifyWit } from "./wit.js";

@@ -1,4 +1,5 @@
-import { base64urlEncode, EctError, EctErrorCodes, sha256Base64url } from "ect-core";
+import { EctError, EctErrorCodes, sha256Base64url } from "ect-core";
+import { base64urlEncode } from "ect-core/internal";
 import { CompactSign } from "jose";
 import { targetUriWithoutQuery } from "./request.js";
 import { WPT_TYP } from "./wpt.js";

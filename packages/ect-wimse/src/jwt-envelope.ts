@@ -4,10 +4,9 @@ import {
   EctError,
   type EctErrorCode,
   isEctError,
-  isForbiddenAlgorithm,
-  normalizeTyp,
   SUPPORTED_ALGORITHMS,
 } from "ect-core";
+import { isForbiddenAlgorithm, normalizeTyp } from "ect-core/internal";
 import { verifyJwsSignature } from "ect-crypto";
 import type { JWK } from "jose";
 

@@ -1,4 +1,5 @@
-import { Defaults, EctError, EctErrorCodes, type JsonObject } from "ect-core";
+import { EctError, EctErrorCodes, type JsonObject } from "ect-core";
+import { Defaults } from "ect-core/internal";
 import { algorithmProfile, type ConfirmationKey } from "ect-crypto";
 import type { JWK } from "jose";
 import { decodeJwt, isSafeSeconds, nowSeconds, own, signatureVerifies } from "./jwt-envelope.js";

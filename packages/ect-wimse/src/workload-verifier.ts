@@ -2,13 +2,12 @@ import {
   type Clock,
   EctError,
   EctErrorCodes,
-  err,
   isEctError,
-  ok,
   type ReplayCache,
   type Result,
   type VerifiedEct,
 } from "ect-core";
+import { err, ok } from "ect-core/internal";
 import { createEctVerifier, MemoryReplayCache, type VerifyEctOptions } from "ect-crypto";
 import type { WorkloadRequest } from "./request.js";
 import { checkTrustAnchors, type TrustAnchors } from "./trust-anchors.js";

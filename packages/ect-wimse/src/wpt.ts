@@ -1,4 +1,5 @@
-import { Defaults, EctError, EctErrorCodes, isEctError, type ReplayCache, sha256Base64url } from "ect-core";
+import { EctError, EctErrorCodes, isEctError, type ReplayCache, sha256Base64url } from "ect-core";
+import { Defaults } from "ect-core/internal";
 import { decodeJwt, isSafeSeconds, nowSeconds, own, signatureVerifies } from "./jwt-envelope.js";
 import { bearerToken, fieldLines, targetUriWithoutQuery, type WorkloadRequest } from "./request.js";
 import type { VerifiedWit } from "./wit.js";

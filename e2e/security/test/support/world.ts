@@ -4,15 +4,8 @@
  * APIs an integrator uses.
  */
 import { randomUUID } from "node:crypto";
-import {
-  base64urlDecode,
-  base64urlEncode,
-  base64urlEncodeText,
-  type EctErrorCode,
-  EctErrorCodes,
-  isEctError,
-  isEctErrorCode,
-} from "ect-core";
+import { type EctErrorCode, EctErrorCodes, isEctError } from "ect-core";
+import { base64urlDecode, base64urlEncode, base64urlEncodeText, isEctErrorCode } from "ect-core/internal";
 import {
   createEct,
   createEctVerifier,

@@ -1,4 +1,5 @@
-import { decodeEct, isEctError, SUPPORTED_ALGORITHMS, validateClaims, validateHeader } from "ect-core";
+import { decodeEct, isEctError, SUPPORTED_ALGORITHMS } from "ect-core";
+import { validateClaims, validateHeader } from "ect-core/internal";
 import { ExitCode, type ExitStatus, failure } from "../cli-error.js";
 import { type Command, type CommandContext, flagOption, stringOption } from "../command-context.js";
 import type { CommandSpec, ParsedCommand } from "../command-spec.js";

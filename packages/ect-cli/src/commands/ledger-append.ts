@@ -1,4 +1,5 @@
-import { type AuditTokenVerifier, type EctError, isEctError } from "ect-core";
+import { type EctError, isEctError } from "ect-core";
+import type { AuditTokenVerifier } from "ect-core/internal";
 import { ExitCode, type ExitStatus, usageError } from "../cli-error.js";
 import { type Command, type CommandContext, flagOption, listOption } from "../command-context.js";
 import type { CommandSpec, ParsedCommand } from "../command-spec.js";

@@ -1,4 +1,5 @@
-import { type AuditProblem, type AuditTokenVerifier, auditLedger, type Ledger } from "ect-core";
+import type { Ledger } from "ect-core";
+import { type AuditProblem, type AuditTokenVerifier, auditLedger } from "ect-core/internal";
 import { ExitCode, type ExitStatus, usageError } from "../cli-error.js";
 import { type Command, type CommandContext, flagOption, listOption } from "../command-context.js";
 import type { CommandSpec, ParsedCommand } from "../command-spec.js";

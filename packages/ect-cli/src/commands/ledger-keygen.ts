@@ -1,4 +1,4 @@
-import { isValidNoteKeyName } from "ect-core";
+import { isValidNoteKeyName } from "ect-core/internal";
 import { ExitCode, type ExitStatus, usageError } from "../cli-error.js";
 import { type Command, type CommandContext, flagOption, stringOption } from "../command-context.js";
 import type { CommandSpec, ParsedCommand } from "../command-spec.js";

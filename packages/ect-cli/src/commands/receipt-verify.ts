@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
-import { EctError, isEctError, toHex } from "ect-core";
+import { EctError, isEctError } from "ect-core";
+import { toHex } from "ect-core/internal";
 import { ExitCode, type ExitStatus, usageError } from "../cli-error.js";
 import {
   type Command,

@@ -1,4 +1,5 @@
-import { decodeEct, EctError, isEctError, normalizeAudience } from "ect-core";
+import { decodeEct, EctError, isEctError } from "ect-core";
+import { normalizeAudience } from "ect-core/internal";
 import { ExitCode, type ExitStatus, usageError } from "../cli-error.js";
 import {
   type Command,

@@ -1,4 +1,5 @@
-import { base64urlDecode, EctError, EctErrorCodes, isCanonicalBase64url } from "ect-core";
+import { EctError, EctErrorCodes } from "ect-core";
+import { base64urlDecode, isCanonicalBase64url } from "ect-core/internal";
 import type { JWK } from "jose";
 import type { EctCurve } from "../algorithms.js";
 

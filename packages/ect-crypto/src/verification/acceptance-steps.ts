@@ -14,10 +14,10 @@ import {
   type Ledger,
   type LedgerReceipt,
   type ReplayCache,
-  replayRecordExpiry,
   type VerificationCheck,
   type VerificationContext,
 } from "ect-core";
+import { replayRecordExpiry } from "ect-core/internal";
 import type { Pipeline } from "./pipeline.js";
 import { configError } from "./pipeline.js";
 import { checkTimeRules } from "./time-rules.js";

@@ -12,11 +12,9 @@ import {
   EctErrorCodes,
   type EctHeader,
   isEctError,
-  normalizeAudience,
   SUPPORTED_ALGORITHMS,
-  validateClaims,
-  validateHeader,
 } from "ect-core";
+import { normalizeAudience, validateClaims, validateHeader } from "ect-core/internal";
 import { algorithmProfile } from "../algorithms.js";
 import { type ConfirmationKey, confirmedKey } from "../confirmation-key.js";
 import type { PublicKeyInput } from "../signature/public-key-checks.js";

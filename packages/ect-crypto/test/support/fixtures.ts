@@ -1,11 +1,6 @@
 import { KeyObject, sign as nodeSign } from "node:crypto";
-import {
-  base64urlEncode,
-  type EctClaimsInput,
-  EctError,
-  type EctErrorCode,
-  type ReplayCache,
-} from "ect-core";
+import { type EctClaimsInput, EctError, type EctErrorCode, type ReplayCache } from "ect-core";
+import { base64urlEncode } from "ect-core/internal";
 import { expect } from "vitest";
 import {
   createEct,

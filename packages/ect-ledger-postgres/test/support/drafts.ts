@@ -1,4 +1,4 @@
-import { ectKey } from "ect-core";
+import { ectKey } from "ect-core/internal";
 import { entryLeafHash, type LedgerEntryDraft } from "ect-ledger";
 
 /** A draft as ect-ledger would hand it to a backend, for a made-up token (backends never parse it). */

@@ -1,4 +1,5 @@
-import { decodeEct, type EctClaims, ectKey } from "ect-core";
+import { decodeEct, type EctClaims } from "ect-core";
+import { ectKey } from "ect-core/internal";
 import { createEct, generateEctKeyPair } from "ect-crypto";
 import { entryLeafHash, type LedgerEntryDraft } from "ect-ledger";
 

@@ -6,8 +6,8 @@ import {
   isEctError,
   type Ledger,
   type LedgerEntry,
-  type LedgerEntryRecord,
 } from "ect-core";
+import type { LedgerEntryRecord } from "ect-core/internal";
 
 type Appended = Extract<AppendResult, { status: "appended" }>;
 type Duplicate = Extract<AppendResult, { status: "duplicate" }>;

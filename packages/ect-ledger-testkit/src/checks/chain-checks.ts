@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { chainHash, GENESIS_CHAIN_HASH, leafHash } from "ect-core";
+import { chainHash, GENESIS_CHAIN_HASH, leafHash } from "ect-core/internal";
 import type { ConformanceCheck } from "../conformance-check.js";
 import { KNOWN_ANSWER_ENTRIES } from "../known-answers.js";
 import { assertEntryHolds, collect, expectAppended } from "./assertions.js";

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { chainHash, EctErrorCodes, type Ledger, type LedgerEntryRecord, leafHash } from "ect-core";
+import { EctErrorCodes, type Ledger } from "ect-core";
+import { chainHash, type LedgerEntryRecord, leafHash } from "ect-core/internal";
 import type { ConformanceCheck, ConformanceContext } from "../conformance-check.js";
 import { KNOWN_ANSWER_ENTRIES, KNOWN_ANSWER_EXPORT } from "../known-answers.js";
 import { assertEmpty, collect, expectAppended, expectEctError, recordOf } from "./assertions.js";

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { base64urlEncodeText, EctErrorCodes } from "ect-core";
+import { EctErrorCodes } from "ect-core";
+import { base64urlEncodeText } from "ect-core/internal";
 import type { ConformanceCheck } from "../conformance-check.js";
 import { reencodeEs256Signature } from "../test-tokens.js";
 import {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { type LedgerReceipt, RECEIPT_TYP } from "ect-core";
+import type { LedgerReceipt } from "ect-core";
+import { RECEIPT_TYP } from "ect-core/internal";
 import { type EctPublicKey, verifyReceipt } from "ect-crypto";
 import { compactVerify, decodeProtectedHeader } from "jose";
 import type { ConformanceCheck } from "../conformance-check.js";

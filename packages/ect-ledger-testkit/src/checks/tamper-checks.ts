@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { EctErrorCodes, isEctError, type Ledger, leafHash } from "ect-core";
+import { EctErrorCodes, isEctError, type Ledger } from "ect-core";
+import { leafHash } from "ect-core/internal";
 import type { ConformanceCheck, ConformanceContext } from "../conformance-check.js";
 import { expectAppended } from "./assertions.js";
 

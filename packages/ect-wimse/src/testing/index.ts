@@ -5,7 +5,8 @@
  *
  * @packageDocumentation
  */
-import { base64urlEncode, type Clock, type EctAlgorithm, EctError, EctErrorCodes } from "ect-core";
+import { type Clock, type EctAlgorithm, EctError, EctErrorCodes } from "ect-core";
+import { base64urlEncode } from "ect-core/internal";
 import { type EctKeyPair, exportPublicJwk, generateEctKeyPair, importEctKey } from "ect-crypto";
 import { CompactSign, type JWK } from "jose";
 import type { TrustAnchors } from "../trust-anchors.js";

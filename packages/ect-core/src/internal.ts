@@ -1,0 +1,76 @@
+/**
+ * **Internal: outside the semver promise.** `ect-core/internal` holds the helpers the `ect-*`
+ * packages of this repository share among themselves: canonical base64url, strict I-JSON parsing,
+ * the claim and header rules as functions, DAG option resolution, hashing internals, the ledger
+ * record and receipt helpers, and the audit. Anything here may change or disappear in any release,
+ * patch releases included. Applications and third-party packages should use the public entry
+ * `ect-core` (and `ect-crypto`, `ect-dag`, the ledgers), which is where the stable names live.
+ *
+ * @packageDocumentation
+ */
+export { base64Decode, base64Encode } from "./base64.js";
+export { base64urlDecode, base64urlEncode, base64urlEncodeText, isCanonicalBase64url } from "./base64url.js";
+export {
+  type ClaimRuleOptions,
+  type HeaderRuleOptions,
+  isForbiddenAlgorithm,
+  isSha256Base64url,
+  isValidClaims,
+  isValidHeader,
+  normalizeAudience,
+  normalizeTyp,
+  validateClaims,
+  validateHeader,
+} from "./claims.js";
+export { ENV_VARIABLES, replayRecordExpiry } from "./config.js";
+export {
+  ALLOWED_HEADER_MEMBERS,
+  ClaimNames,
+  DEFAULT_ALGORITHMS,
+  Defaults,
+  ECT_TYP_LEGACY,
+  FORBIDDEN_MEMBER_NAMES,
+  Limits,
+  POLICY_DECISIONS,
+  type PolicyDecision,
+  RECEIPT_TYP,
+  REQUIRED_CLAIMS,
+} from "./constants.js";
+export { type ResolvedDagRuleOptions, resolveDagRuleOptions } from "./dag-options.js";
+export { err, isEctErrorCode, ok } from "./errors.js";
+export { chainHash, fromHex, GENESIS_CHAIN_HASH, leafHash, sha256, toHex } from "./hash.js";
+export type {
+  AuditTokenVerifier,
+  ChainVerification,
+  ImportResult,
+  JwsSigner,
+  LedgerEntryRecord,
+  LedgerHead,
+  RangeOptions,
+} from "./interfaces.js";
+export {
+  type AuditLedgerOptions,
+  type AuditProblem,
+  type AuditReport,
+  type AuditUnresolvedPredecessor,
+  auditLedger,
+} from "./ledger-audit.js";
+export { issueReceipt, ledgerEntryRecord, unsignedReceipt } from "./ledger-record.js";
+export {
+  formatNoteKeyId,
+  formatNoteVerifierKey,
+  isValidNoteKeyName,
+  isValidNoteText,
+  NOTE_KEY_TYPE_ED25519,
+  type NoteVerifierKey,
+  noteKeyId,
+  parseNoteVerifierKey,
+} from "./note-key.js";
+export { sha256Sync } from "./sha256.js";
+export {
+  decodeUtf8Strict,
+  parseStrictJson,
+  parseStrictJsonValue,
+  type StrictJsonOptions,
+} from "./strict-json.js";
+export { ectKey, isUuid } from "./uuid.js";
