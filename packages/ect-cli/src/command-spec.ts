@@ -280,7 +280,8 @@ export function renderHelp(spec: CommandSpec, width = 100): string {
   const column = Math.min(34, Math.max(...labels.map((l) => l.length)) + 2);
   entries.forEach(([, option], i) => {
     const label = labels[i]!;
-    const description = wrap(option.description, width - column - 2, "").split("\n");
+    const text = option.required ? `${option.description} (required)` : option.description;
+    const description = wrap(text, width - column - 2, "").split("\n");
     if (label.length + 2 > column) {
       lines.push(`  ${label}`);
       for (const d of description) lines.push(`  ${" ".repeat(column)}${d}`);

@@ -10,7 +10,7 @@ import {
 
 /** `--ledger` and `--ledger-id`, shared by the ledger commands and `graph`. */
 export const LEDGER_OPTIONS: Readonly<Record<string, OptionSpec>> = {
-  ledger: { type: "string", value: "LEDGER", description: `${LEDGER_OPTION_HELP} (required)` },
+  ledger: { type: "string", value: "LEDGER", required: true, description: LEDGER_OPTION_HELP },
   "ledger-id": {
     type: "string",
     value: "ID",
