@@ -4,6 +4,7 @@ import type { CallToolRequest } from "@modelcontextprotocol/sdk/types.js";
 import {
   type Clock,
   type EctClaims,
+  EctConfigError,
   EctError,
   EctErrorCodes,
   type JsonObject,
@@ -73,10 +74,6 @@ export interface EctToolCallResult {
   readonly resultEct: VerifiedEct | undefined;
 }
 
-function configError(member: string, message: string): EctError {
-  return new EctError(EctErrorCodes.CONFIG_INVALID, `${member} ${message}`, { member });
-}
-
 function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value);
 }
@@ -139,35 +136,36 @@ export class EctMcpClient {
    *
    * @param client - a connected `Client` from `@modelcontextprotocol/sdk/client/index.js`.
    * @param options - the caller's identity, key and the server's id.
-   * @throws {@link EctError} `ECT_CONFIG_INVALID` for invalid options.
+   * @throws {@link EctConfigError} (`ECT_CONFIG_INVALID`) for invalid options.
    */
   constructor(client: McpToolCaller, options: EctMcpClientOptions) {
     if (!isObject(client) || typeof client.callTool !== "function") {
-      throw configError("client", "must be an MCP Client (callTool)");
+      throw new EctConfigError("client", "must be an MCP Client (callTool)");
     }
-    if (!isObject(options)) throw configError("options", "must be an object");
+    if (!isObject(options)) throw new EctConfigError("options", "must be an object");
     if (typeof options.issuer !== "string" || options.issuer === "") {
-      throw configError("issuer", "must be a non-empty string");
+      throw new EctConfigError("issuer", "must be a non-empty string");
     }
     if (options.key === null || typeof options.key !== "object")
-      throw configError("key", "must be a signing key");
+      throw new EctConfigError("key", "must be a signing key");
     const aud = options.audience;
     const audOk =
       (typeof aud === "string" && aud !== "") ||
       (Array.isArray(aud) && aud.length > 0 && aud.every((a) => typeof a === "string" && a !== ""));
-    if (!audOk) throw configError("audience", "must be a non-empty string or array of non-empty strings");
-    if (options.wid !== undefined && !isUuid(options.wid)) throw configError("wid", "must be a UUID");
+    if (!audOk)
+      throw new EctConfigError("audience", "must be a non-empty string or array of non-empty strings");
+    if (options.wid !== undefined && !isUuid(options.wid)) throw new EctConfigError("wid", "must be a UUID");
     if (options.currentTask !== undefined && typeof options.currentTask !== "function") {
-      throw configError("currentTask", "must be a function returning jti values");
+      throw new EctConfigError("currentTask", "must be a function returning jti values");
     }
     if (options.resultVerifier !== undefined && typeof options.resultVerifier?.verify !== "function") {
-      throw configError("resultVerifier", "must have a verify(token) method");
+      throw new EctConfigError("resultVerifier", "must have a verify(token) method");
     }
     if (options.requireResultEct === true && options.resultVerifier === undefined) {
-      throw configError("requireResultEct", "needs a resultVerifier to check the result ECT with");
+      throw new EctConfigError("requireResultEct", "needs a resultVerifier to check the result ECT with");
     }
     if (options.ledger !== undefined && typeof options.ledger?.append !== "function") {
-      throw configError("ledger", "must have an append(token) method");
+      throw new EctConfigError("ledger", "must have an append(token) method");
     }
     this.#client = client;
     this.#options = options;

@@ -1,6 +1,14 @@
 import type { Transport, TransportSendOptions } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { JSONRPCMessage, MessageExtraInfo, RequestId } from "@modelcontextprotocol/sdk/types.js";
-import { type Clock, type EctClaims, EctError, EctErrorCodes, isEctError, type VerifiedEct } from "ect-core";
+import {
+  type Clock,
+  type EctClaims,
+  EctConfigError,
+  EctError,
+  EctErrorCodes,
+  isEctError,
+  type VerifiedEct,
+} from "ect-core";
 import { createEct, type EctSigningKey } from "ect-crypto";
 import { assertHashClaim, untrustedClaims } from "./hash-binding.js";
 import { toolArgumentsHash, toolResultHash } from "./jcs-hash.js";
@@ -111,10 +119,6 @@ interface PendingCall {
    * no result ECT is signed for it (its `out_hash` would cover nothing the tool produced).
    */
   readonly taskAugmented: boolean;
-}
-
-function configError(member: string, message: string): EctError {
-  return new EctError(EctErrorCodes.CONFIG_INVALID, `${member} ${message}`, { member });
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -323,34 +327,34 @@ class ToolGate implements EctToolGuard {
   readonly #running = new Map<string, { ect: VerifiedEct; count: number }>();
 
   constructor(options: EctToolGuardOptions) {
-    if (!isObject(options)) throw configError("options", "must be an object");
+    if (!isObject(options)) throw new EctConfigError("options", "must be an object");
     const verifier = options.verifier as Partial<EctTokenVerifier & EctToolCallVerifier> | null;
     const verifies = typeof verifier?.verify === "function" || typeof verifier?.verifyToolCall === "function";
     if (!isObject(verifier) || !verifies) {
-      throw configError("verifier", "must have a verify(token) or verifyToolCall(call) method");
+      throw new EctConfigError("verifier", "must have a verify(token) or verifyToolCall(call) method");
     }
     const signing = options.resultSigning;
     if (signing !== undefined) {
-      if (!isObject(signing)) throw configError("resultSigning", "must be an object");
+      if (!isObject(signing)) throw new EctConfigError("resultSigning", "must be an object");
       if (typeof signing.issuer !== "string" || signing.issuer === "") {
-        throw configError("resultSigning.issuer", "must be a non-empty string");
+        throw new EctConfigError("resultSigning.issuer", "must be a non-empty string");
       }
       if (signing.key === null || typeof signing.key !== "object") {
-        throw configError("resultSigning.key", "must be a signing key");
+        throw new EctConfigError("resultSigning.key", "must be a signing key");
       }
       if (signing.execAct !== undefined && typeof signing.execAct !== "function") {
-        throw configError("resultSigning.execAct", "must be a function");
+        throw new EctConfigError("resultSigning.execAct", "must be a function");
       }
       if (signing.ledger !== undefined && typeof signing.ledger?.append !== "function") {
-        throw configError("resultSigning.ledger", "must have an append(token) method");
+        throw new EctConfigError("resultSigning.ledger", "must have an append(token) method");
       }
     }
     if (options.clock !== undefined && typeof options.clock !== "function") {
-      throw configError("clock", "must be a function returning milliseconds");
+      throw new EctConfigError("clock", "must be a function returning milliseconds");
     }
     const execAct = options.execActMatchesTool ?? true;
     if (typeof execAct !== "boolean" && typeof execAct !== "function") {
-      throw configError(
+      throw new EctConfigError(
         "execActMatchesTool",
         "must be a boolean or a function (execAct, toolName) => boolean",
       );
@@ -369,7 +373,7 @@ class ToolGate implements EctToolGuard {
       typeof transport.send !== "function" ||
       typeof transport.start !== "function"
     ) {
-      throw configError("transport", "must be an MCP Transport");
+      throw new EctConfigError("transport", "must be an MCP Transport");
     }
     return new GuardedTransport(transport, this);
   }
@@ -408,7 +412,7 @@ class ToolGate implements EctToolGuard {
   tool<A, X extends EctHandlerExtra, R>(
     handler: (args: A, extra: X, ect: VerifiedEct) => R,
   ): (args: A, extra: X) => R {
-    if (typeof handler !== "function") throw configError("handler", "must be a function");
+    if (typeof handler !== "function") throw new EctConfigError("handler", "must be a function");
     return (args, extra) => handler(args, extra, this.verifiedEct(extra));
   }
 }
@@ -435,7 +439,7 @@ class ToolGate implements EctToolGuard {
  *   guard.tool(async ({ q }, _extra, ect) => ({ content: [{ type: "text", text: q }] })));
  * await server.connect(guard.guard(new StdioServerTransport()));
  * ```
- * @throws {@link EctError} `ECT_CONFIG_INVALID` for invalid options.
+ * @throws {@link EctConfigError} (`ECT_CONFIG_INVALID`) for invalid options.
  */
 export function createEctToolGuard(options: EctToolGuardOptions): EctToolGuard {
   return new ToolGate(options);

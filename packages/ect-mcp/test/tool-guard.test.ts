@@ -81,7 +81,7 @@ describe("createEctToolGuard options", () => {
     ["execActMatchesTool", { verifier: { verify: async () => undefined }, execActMatchesTool: "yes" }],
   ])("refuses a bad %s with ECT_CONFIG_INVALID", (member, options) => {
     expect(() => createEctToolGuard(options as EctToolGuardOptions)).toThrow(
-      expect.objectContaining({ code: "ECT_CONFIG_INVALID", member }),
+      expect.objectContaining({ name: "EctConfigError", code: "ECT_CONFIG_INVALID", option: member }),
     );
   });
 
@@ -255,13 +255,13 @@ describe("EctMcpClient options", () => {
     ["ledger", { ledger: {} }],
   ])("refuses a bad %s with ECT_CONFIG_INVALID", (member, change) => {
     expect(() => new EctMcpClient(caller, { ...base(), ...change } as never)).toThrow(
-      expect.objectContaining({ code: "ECT_CONFIG_INVALID", member }),
+      expect.objectContaining({ name: "EctConfigError", code: "ECT_CONFIG_INVALID", option: member }),
     );
   });
 
   it("refuses something that is not a client", () => {
     expect(() => new EctMcpClient({} as never, base())).toThrow(
-      expect.objectContaining({ member: "client" }),
+      expect.objectContaining({ option: "client" }),
     );
   });
 

@@ -10,7 +10,7 @@ import {
   type Tracer,
   trace,
 } from "@opentelemetry/api";
-import { decodeEct, type EctClaims, EctError, EctErrorCodes } from "ect-core";
+import { decodeEct, type EctClaims, EctConfigError, type EctError } from "ect-core";
 import { validateClaims } from "ect-core/internal";
 import { EctSpanAttributeNames, type EctSpanSource, ectSpanAttributes } from "./span-attributes.js";
 import type { EctSpanRegistry } from "./span-registry.js";
@@ -60,7 +60,8 @@ function createdEct(token: string): EctSpanSource {
  * const span = startEctSpan(tracer, await verifier.verify(token), { registry, remoteParent: spanContextFromHeaders(req.headers) });
  * try { ... } finally { span.end(); }
  * ```
- * @throws {@link EctError} when a created token does not decode or breaks a claim rule.
+ * @throws {@link EctError} when a created token does not decode or breaks a claim rule;
+ *   {@link EctConfigError} when `ect` is neither.
  */
 export function startEctSpan(
   tracer: Tracer,
@@ -69,9 +70,7 @@ export function startEctSpan(
 ): Span {
   const source = typeof ect === "string" ? createdEct(ect) : ect;
   if (source === null || typeof source !== "object" || source.claims === undefined) {
-    throw new EctError(EctErrorCodes.CONFIG_INVALID, "startEctSpan takes a verified ECT or a token", {
-      member: "ect",
-    });
+    throw new EctConfigError("ect", "must be a verified ECT or a token");
   }
   const { claims } = source;
   const links: Link[] = [];

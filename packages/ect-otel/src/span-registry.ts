@@ -1,5 +1,5 @@
 import type { SpanContext } from "@opentelemetry/api";
-import { EctError, EctErrorCodes } from "ect-core";
+import { EctConfigError } from "ect-core";
 import { ectKey } from "ect-core/internal";
 
 /** Options of {@link EctSpanRegistry}. */
@@ -30,14 +30,12 @@ export class EctSpanRegistry {
    * Creates an empty registry.
    *
    * @param options - the bound.
-   * @throws {@link EctError} `ECT_CONFIG_INVALID` when `maxEntries` is not a positive safe integer.
+   * @throws {@link EctConfigError} (`ECT_CONFIG_INVALID`) when `maxEntries` is not a positive safe integer.
    */
   constructor(options: EctSpanRegistryOptions = {}) {
     const maxEntries = options.maxEntries ?? 10_000;
     if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) {
-      throw new EctError(EctErrorCodes.CONFIG_INVALID, "maxEntries must be a positive integer", {
-        member: "maxEntries",
-      });
+      throw new EctConfigError("maxEntries", "must be a positive integer", { received: maxEntries });
     }
     this.maxEntries = maxEntries;
   }

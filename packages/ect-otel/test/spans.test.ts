@@ -111,7 +111,7 @@ describe("EctSpanRegistry", () => {
   it("refuses a bound that is not a positive integer at construction", () => {
     for (const maxEntries of [0, -1, 1.5, Number.NaN]) {
       expect(() => new EctSpanRegistry({ maxEntries })).toThrow(
-        expect.objectContaining({ code: "ECT_CONFIG_INVALID" }),
+        expect.objectContaining({ name: "EctConfigError", code: "ECT_CONFIG_INVALID", option: "maxEntries" }),
       );
     }
   });
