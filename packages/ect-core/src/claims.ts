@@ -290,13 +290,18 @@ export function validateClaims(
       push(errors, C.AUD_INVALID, "aud", "aud must be a non-empty string or array of non-empty strings");
   }
 
+  // profile §3: times are integer seconds of magnitude at most 2^53 - 1 (the I-JSON safe range).
   if (has("iat") && !isIntegerSeconds(iat))
-    push(errors, C.IAT_INVALID, "iat", "iat must be finite integer seconds");
+    push(errors, C.IAT_INVALID, "iat", "iat must be integer seconds within +-(2^53 - 1)");
   if (has("exp")) {
-    if (!isIntegerSeconds(exp)) push(errors, C.EXP_INVALID, "exp", "exp must be finite integer seconds");
+    if (!isIntegerSeconds(exp))
+      push(errors, C.EXP_INVALID, "exp", "exp must be integer seconds within +-(2^53 - 1)");
     else if (isIntegerSeconds(iat) && exp <= iat)
       push(errors, C.EXP_INVALID, "exp", "exp must be later than iat");
   }
+  // profile §3: `nbf` is optional; its time comparison is profile §5.8's.
+  if (has("nbf") && !isIntegerSeconds(own(claims, "nbf")))
+    push(errors, C.NBF_INVALID, "nbf", "nbf must be integer seconds within +-(2^53 - 1)");
 
   if (has("jti") && !isUuid(jti)) push(errors, C.JTI_INVALID, "jti", "jti must be a UUID");
   if (has("wid") && !isUuid(wid)) push(errors, C.WID_INVALID, "wid", "wid must be a UUID");

@@ -52,10 +52,12 @@ export const EctErrorCodes = {
   ISS_INVALID: "ECT_ISS_INVALID",
   /** `aud` is not a non-empty string or non-empty array of non-empty strings (SPEC 3). */
   AUD_INVALID: "ECT_AUD_INVALID",
-  /** `iat` is not a finite integer (SPEC 3). */
+  /** `iat` is not integer seconds of magnitude at most 2^53 - 1 (profile §3). */
   IAT_INVALID: "ECT_IAT_INVALID",
-  /** `exp` is not a finite integer, or not after `iat` (SPEC 3). */
+  /** `exp` is not integer seconds of magnitude at most 2^53 - 1, or not after `iat` (profile §3). */
   EXP_INVALID: "ECT_EXP_INVALID",
+  /** `nbf` is present but not integer seconds within the safe range (profile §3). */
+  NBF_INVALID: "ECT_NBF_INVALID",
   /** `jti` is not a UUID (SPEC 3). */
   JTI_INVALID: "ECT_JTI_INVALID",
   /** `wid` is present but not a UUID (SPEC 3). */

@@ -380,9 +380,14 @@ class StrictJsonParser {
       if (!isDigit(t.charCodeAt(i))) this.fail(EctErrorCodes.JSON_INVALID, `bad number at offset ${start}`);
       while (isDigit(t.charCodeAt(i))) i++;
     }
+    const value = Number(t.slice(start, i));
+    // profile §5.3 (I-JSON): a number that overflows to infinity (1e400) is refused wherever it
+    // appears, header or claims, not only where a claim rule would look at it.
+    if (!Number.isFinite(value)) {
+      this.fail(EctErrorCodes.JSON_INVALID, `number at offset ${start} overflows to infinity`);
+    }
     this.pos = i;
-    // Same value JSON.parse gives: 1e400 becomes Infinity, which claim rules then refuse as non-finite.
-    return Number(t.slice(start, i));
+    return value;
   }
 }
 

@@ -35,6 +35,8 @@ export interface EctClaims {
   readonly iat: number;
   /** Expiry, integer seconds since the epoch, after `iat`. */
   readonly exp: number;
+  /** Not before, integer seconds since the epoch (optional, profile §3): refused before `nbf - skew`. */
+  readonly nbf?: number;
   /** Token id and task id: a UUID. */
   readonly jti: string;
   /** Workflow id: a UUID; scopes `jti` uniqueness and DAG checks. */

@@ -126,20 +126,26 @@ describe("validateClaims: iat and exp (ECT_IAT_INVALID, ECT_EXP_INVALID)", () =>
     expect(check(validClaims({ exp }))).toEqual([[C.EXP_INVALID, "exp"]]);
   });
 
-  it("iat 1e400 on the wire decodes to Infinity and is refused", () => {
-    const claims = decodeClaims(JSON.stringify(validClaims()).replace(`"iat":${IAT}`, '"iat":1e400'));
-    expect(claims["iat"]).toBe(Number.POSITIVE_INFINITY);
-    expect(check(claims)).toEqual([[C.IAT_INVALID, "iat"]]);
+  it("1e400 for iat or exp never reaches the claim rules: the strict parser refuses it (profile §5.3)", () => {
+    for (const [name, wire] of [
+      ["iat", "1e400"],
+      ["exp", "1e400"],
+      ["exp", "-1e400"],
+    ] as const) {
+      const value = name === "iat" ? IAT : IAT + 600;
+      const text = JSON.stringify(validClaims()).replace(`"${name}":${value}`, `"${name}":${wire}`);
+      expectEct(() => decodeClaims(text), C.JSON_INVALID, "claims");
+    }
   });
 
-  it("exp 1e400 on the wire decodes to Infinity and is refused", () => {
-    const claims = decodeClaims(JSON.stringify(validClaims()).replace(`"exp":${IAT + 600}`, '"exp":1e400'));
-    expect(check(claims)).toEqual([[C.EXP_INVALID, "exp"]]);
-  });
-
-  it("exp -1e400 (-Infinity) is refused", () => {
-    const claims = decodeClaims(JSON.stringify(validClaims()).replace(`"exp":${IAT + 600}`, '"exp":-1e400'));
-    expect(check(claims)).toEqual([[C.EXP_INVALID, "exp"]]);
+  it("accepts times of magnitude 2^53 - 1 and refuses 2^53 (profile §3 safe range)", () => {
+    const max = Number.MAX_SAFE_INTEGER;
+    expect(check(validClaims({ iat: -max, exp: max }))).toEqual([]);
+    expect(check(validClaims({ iat: -(max + 1) }))).toEqual([[C.IAT_INVALID, "iat"]]);
+    expect(check(validClaims({ exp: max + 1 }))).toEqual([[C.EXP_INVALID, "exp"]]);
+    // On the wire: 9007199254740992 parses to 2^53, outside the safe range.
+    const wire = JSON.stringify(validClaims()).replace(`"exp":${IAT + 600}`, '"exp":9007199254740992');
+    expect(check(decodeClaims(wire))).toEqual([[C.EXP_INVALID, "exp"]]);
   });
 
   it("iat written as 1767225600.0 or 1.7672256e9 is the integer it denotes", () => {
@@ -163,6 +169,34 @@ describe("validateClaims: iat and exp (ECT_IAT_INVALID, ECT_EXP_INVALID)", () =>
 
   it("does not compare exp with an invalid iat", () => {
     expect(check(validClaims({ iat: "x", exp: 5 }))).toEqual([[C.IAT_INVALID, "iat"]]);
+  });
+});
+
+describe("validateClaims: nbf, optional (ECT_NBF_INVALID, profile §3)", () => {
+  it("accepts a token without nbf, and nbf as integer seconds in the safe range", () => {
+    expect(check(validClaims())).toEqual([]);
+    for (const nbf of [IAT, IAT + 60, 0, -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER]) {
+      expect(check(validClaims({ nbf })), String(nbf)).toEqual([]);
+    }
+  });
+
+  it.each([
+    ["a fraction", IAT + 0.5],
+    ["a numeric string", String(IAT)],
+    ["NaN", Number.NaN],
+    ["Infinity", Number.POSITIVE_INFINITY],
+    ["an unsafe integer", 2 ** 53],
+    ["a negative unsafe integer", -(2 ** 53)],
+    ["null", null],
+    ["a boolean", false],
+    ["an object", { at: IAT }],
+  ])("refuses nbf as %s", (_label, nbf) => {
+    expect(check(validClaims({ nbf }))).toEqual([[C.NBF_INVALID, "nbf"]]);
+  });
+
+  it("refuses nbf 9007199254740992 on the wire", () => {
+    const wire = JSON.stringify(validClaims()).replace("{", '{"nbf":9007199254740992,');
+    expect(check(decodeClaims(wire))).toEqual([[C.NBF_INVALID, "nbf"]]);
   });
 });
 

@@ -268,6 +268,27 @@ describe("decodeEct: SPEC 5.3 JSON objects (ECT_JSON_NOT_OBJECT, ECT_JSON_INVALI
   });
 });
 
+describe("decodeEct: profile §5.3 I-JSON anywhere in header or claims (ECT_JSON_INVALID)", () => {
+  const claimsText = JSON.stringify(validClaims());
+  it.each([
+    ['{"x":{"n":1e400}}', "a nested claim overflowing to infinity"],
+    ['{"other":[1e400]}', "an unknown claim's array element"],
+    ['{"ect_ext":{"n":-1e400}}', "inside ect_ext"],
+    ['{"note":"\\ud800"}', "a lone surrogate escape in an unknown claim"],
+    ['{"note":"\\udc00\\ud800"}', "a reversed surrogate pair in an unknown claim"],
+  ])("refuses claims with %s (%s)", (extra) => {
+    const text = `${claimsText.slice(0, -1)},${extra.slice(1)}`;
+    expectEct(() => decodeEct(jws(undefined, text)), C.JSON_INVALID, "claims");
+  });
+
+  it.each([
+    ['{"alg":"ES256","typ":"exec+jwt","kid":"k","x":1e400}', "a header member overflowing to infinity"],
+    ['{"alg":"ES256","typ":"exec+jwt","kid":"\\ud800"}', "a lone surrogate in kid"],
+  ])("refuses a header with %s (%s) before any header rule", (header) => {
+    expectEct(() => decodeEct(jws(header)), C.JSON_INVALID, "header");
+  });
+});
+
 describe("decodeEct: SPEC 5.3 duplicate members at any depth (ECT_JSON_DUPLICATE_MEMBER)", () => {
   it("refuses a duplicate top-level claim", () => {
     expectEct(

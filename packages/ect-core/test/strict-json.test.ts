@@ -38,9 +38,17 @@ describe("parseStrictJsonValue: RFC 8259 grammar it accepts", () => {
     expect(parse(text)).toEqual(JSON.parse(text));
   });
 
-  it("parses 1e400 to Infinity, as JSON.parse does (claim rules then refuse it as non-finite)", () => {
-    expect(parse("1e400")).toBe(Number.POSITIVE_INFINITY);
-    expect(parse("-1e400")).toBe(Number.NEGATIVE_INFINITY);
+  it.each(["1e400", "-1e400", "1E309", `1${"0".repeat(309)}`, '{"x":{"n":1e400}}', '{"a":[1,2,-1e400]}'])(
+    "refuses %s: a number that overflows to infinity, anywhere (profile §5.3, I-JSON)",
+    (text) => {
+      expect(() => JSON.parse(text)).not.toThrow();
+      expectEct(() => parse(text), C.JSON_INVALID);
+    },
+  );
+
+  it("accepts the largest finite double and numbers that underflow to zero", () => {
+    expect(parse("1.7976931348623157e308")).toBe(Number.MAX_VALUE);
+    expect(parse("1e-400")).toBe(0);
   });
 
   it("allows exactly SP, HT, LF and CR as whitespace, around every token", () => {
@@ -160,7 +168,7 @@ describe("parseStrictJsonValue: what it refuses (ECT_JSON_INVALID)", () => {
   });
 });
 
-describe("parseStrictJsonValue: lone surrogates are refused (RFC 8259 8.2, I-JSON)", () => {
+describe("parseStrictJsonValue: lone and reversed surrogates are refused (RFC 8259 8.2, I-JSON, profile §5.3)", () => {
   // JSON.parse accepts all of these; another reader (Go: U+FFFD) would see a different string.
   it.each([
     ['"\\ud800"', "a lone high surrogate escape"],
@@ -169,6 +177,8 @@ describe("parseStrictJsonValue: lone surrogates are refused (RFC 8259 8.2, I-JSO
     ['"\\ud800x"', "a high surrogate followed by a character"],
     ['"\\ud800\\ud800"', "two high surrogates"],
     ['"\\ude00\\ud83d"', "a reversed pair"],
+    ['"\ude00\ud83d"', "a raw reversed pair in the text"],
+    ['{"a":{"b":["\\udfff"]}}', "a nested lone low surrogate escape"],
     ['"\\ud83d\ude00"', "an escaped high surrogate with a raw low one"],
     ['"\ud800"', "a raw lone high surrogate in the text"],
     ['"\udc00x"', "a raw lone low surrogate in the text"],
@@ -339,6 +349,13 @@ const anyUtf16Unit = fc.oneof(
 );
 const wsArb = fc.array(fc.constantFrom(" ", "\t", "\n", "\r", ""), { maxLength: 3 }).map((a) => a.join(""));
 
+/** True when a JSON.parse result holds a non-finite number anywhere. */
+function hasInfinity(value: unknown): boolean {
+  if (typeof value === "number") return !Number.isFinite(value);
+  if (value === null || typeof value !== "object") return false;
+  return Object.values(value).some(hasInfinity);
+}
+
 describe("properties: agreement with JSON.parse", () => {
   it("parses every fc.json() text like JSON.parse, unless it holds a forbidden name", () => {
     fc.assert(
@@ -413,6 +430,8 @@ describe("properties: agreement with JSON.parse", () => {
         if (!jsonOk)
           expect([C.JSON_INVALID, C.JSON_DUPLICATE_MEMBER, C.FORBIDDEN_MEMBER_NAME]).toContain(code);
         else if (code === undefined) expect(parse(mutated)).toEqual(expected);
+        // An inserted digit can push an exponent past 1e308: I-JSON refuses the infinity (profile §5.3).
+        else if (code === C.JSON_INVALID) expect(hasInfinity(expected)).toBe(true);
         else expect([C.JSON_DUPLICATE_MEMBER, C.FORBIDDEN_MEMBER_NAME]).toContain(code);
       }),
       { numRuns: 600 },

@@ -597,12 +597,12 @@ describe(`verify refusals [${signatureBackendName}]`, () => {
       );
     });
 
-    it("refuses exp of 1e400 (hand-built JSON, parsed as Infinity) with ECT_EXP_INVALID", async () => {
+    it("refuses exp of 1e400 (I-JSON, profile §5.3: ECT_JSON_INVALID) and exp beyond 2^53 - 1 (ECT_EXP_INVALID)", async () => {
       const text = JSON.stringify(fullClaims()).replace(/"exp":\d+/, `"exp":1e400`);
       expect(text).toContain(`"exp":1e400`);
       await expectCode(
         world.oneShot().verify(await handBuilt(world.keyA, { payload: text })),
-        "ECT_EXP_INVALID",
+        "ECT_JSON_INVALID",
       );
       const huge = JSON.stringify(fullClaims()).replace(/"exp":\d+/, `"exp":9007199254740993`);
       await expectCode(
