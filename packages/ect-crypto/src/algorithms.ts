@@ -1,4 +1,4 @@
-import { type EctAlgorithm, EctError, EctErrorCodes, SUPPORTED_ALGORITHMS } from "ect-core";
+import { type EctAlgorithm, EctConfigError, SUPPORTED_ALGORITHMS } from "ect-core";
 import { DEFAULT_ALGORITHMS, isForbiddenAlgorithm } from "ect-core/internal";
 
 /** The curve a signing algorithm works on (SPEC 2: only asymmetric algorithms). */
@@ -58,7 +58,7 @@ export function defaultAlgorithmForCurve(curve: EctCurve): EctAlgorithm {
  * supported asymmetric algorithms. `none` and every `HS*` algorithm are refused even when
  * configured, and so is anything this library cannot verify.
  *
- * @throws {@link EctError} `ECT_CONFIG_INVALID`
+ * @throws {@link EctConfigError} naming the option path, e.g. `algorithms[0]`.
  */
 export function resolveAlgorithmAllowlist(
   algorithms: readonly string[] | undefined,
@@ -66,25 +66,21 @@ export function resolveAlgorithmAllowlist(
 ): readonly EctAlgorithm[] {
   if (algorithms === undefined) return DEFAULT_ALGORITHMS;
   if (!Array.isArray(algorithms) || algorithms.length === 0) {
-    throw new EctError(EctErrorCodes.CONFIG_INVALID, `${option} must be a non-empty array`, {
-      member: option,
-    });
+    throw new EctConfigError(option, "must be a non-empty array", { received: algorithms });
   }
-  for (const alg of algorithms) {
+  algorithms.forEach((alg, index) => {
     if (typeof alg !== "string" || isForbiddenAlgorithm(alg)) {
-      throw new EctError(
-        EctErrorCodes.CONFIG_INVALID,
-        `${option} must not contain ${JSON.stringify(alg)}: none and symmetric (HS*) algorithms are never accepted (SPEC 2)`,
-        { member: option },
+      throw new EctConfigError(
+        `${option}[${index}]`,
+        "must not be none or a symmetric (HS*) algorithm: they are never accepted (profile §2)",
+        { received: alg },
       );
     }
     if (!isSupportedAlgorithm(alg)) {
-      throw new EctError(
-        EctErrorCodes.CONFIG_INVALID,
-        `${option} contains ${JSON.stringify(alg)}; supported: ${SUPPORTED_ALGORITHMS.join(", ")}`,
-        { member: option },
-      );
+      throw new EctConfigError(`${option}[${index}]`, `must be one of ${SUPPORTED_ALGORITHMS.join(", ")}`, {
+        received: alg,
+      });
     }
-  }
+  });
   return Object.freeze([...new Set(algorithms as EctAlgorithm[])]);
 }

@@ -3,12 +3,13 @@ import {
   type EctAlgorithm,
   type EctClaims,
   type EctConfig,
-  type EctError,
+  type EctConfigError,
+  EctError,
+  EctErrorCodes,
   type EctHeader,
   isEctError,
   type ReplayCache,
   type Result,
-  resolveConfig,
   type VerifiedEct,
 } from "ect-core";
 import { err, normalizeAudience, ok } from "ect-core/internal";
@@ -18,6 +19,7 @@ import { beginVerification, endVerification } from "./signature/verify-signature
 import { checksStep, ledgerStep, replayStep, timeStep } from "./verification/acceptance-steps.js";
 import {
   buildPipeline,
+  checkConfig,
   checkKeySource,
   checkMinLevel,
   configError,
@@ -113,10 +115,7 @@ function checkConfirmation(
     return confirmation;
   }
   if (confirmation !== undefined) {
-    throw configError(
-      "confirmationKey",
-      'confirmationKey needs a verifier built with keyBinding "confirmation"',
-    );
+    throw configError("confirmationKey", 'needs a verifier built with keyBinding "confirmation"');
   }
   return undefined;
 }
@@ -217,9 +216,9 @@ function safely<T>(promise: Promise<T>): Promise<Result<T, EctError>> {
  * const verifier = createEctVerifier({ verifierId: "spiffe://example.org/agent-b", keys });
  * const { claims } = await verifier.verify(token);
  * ```
- * @throws {@link EctError} `ECT_CONFIG_INVALID` for invalid options: no `verifierId`, `none`/`HS*`
- *   in `algorithms`, `minLevel` 3 without a ledger, no replay cache possible without
- *   `allowNoReplayCheck`.
+ * @throws {@link EctConfigError} (a `TypeError`, code `ECT_CONFIG_INVALID`) for invalid options: no
+ *   `verifierId`, `none`/`HS*` in `algorithms`, `minLevel` 3 without a ledger, no replay cache
+ *   possible without `allowNoReplayCheck`. A misconfigured verifier never reaches a token.
  */
 export function createEctVerifier(options: VerifyEctOptions): EctVerifier {
   const pipeline = buildPipeline(options, true);
@@ -255,7 +254,8 @@ export function createEctVerifier(options: VerifyEctOptions): EctVerifier {
  * console.log(claims.exec_act); // "plan"
  * ```
  *
- * @throws {@link EctError} with the code of the first failed step, or `ECT_CONFIG_INVALID`.
+ * @throws {@link EctError} with the code of the first failed step; {@link EctConfigError} for
+ *   invalid options (a programming error, not a refusal).
  */
 export async function verifyEct(token: string, options: VerifyEctOptions): Promise<VerifiedEct> {
   return runPipeline(buildPipeline(options, false), token);
@@ -263,13 +263,15 @@ export async function verifyEct(token: string, options: VerifyEctOptions): Promi
 
 /**
  * {@link verifyEct} returning a `Result`: `{ ok: true, value }` or `{ ok: false, error }` with the
- * `EctError` (also for invalid options).
+ * `EctError` of a refused token. Invalid options are not a refusal: the promise rejects with an
+ * {@link EctConfigError} (profile §5).
  */
 export async function safeVerifyEct(
   token: string,
   options: VerifyEctOptions,
 ): Promise<Result<VerifiedEct, EctError>> {
-  return safely(Promise.resolve().then(() => verifyEct(token, options)));
+  const pipeline = buildPipeline(options, false);
+  return safely(runPipeline(pipeline, token));
 }
 
 /**
@@ -282,7 +284,7 @@ export async function safeVerifyEct(
  */
 export function createAuditVerifier(options: AuditVerifierOptions): EctAuditVerifier {
   if (options === null || typeof options !== "object") {
-    throw configError("options", "audit verifier options are required");
+    throw configError("options", "is required: the audit verifier's options object");
   }
   const { keys, algorithms } = checkKeySource(options);
   const pipeline: Pipeline = {
@@ -291,7 +293,7 @@ export function createAuditVerifier(options: AuditVerifierOptions): EctAuditVeri
     algorithms,
     minLevel: checkMinLevel(options.minLevel, [1, 2]),
     clock: Date.now,
-    config: resolveConfig(options.config),
+    config: checkConfig(options.config),
     replayCache: undefined,
     checks: [],
     ledger: undefined,
@@ -300,7 +302,14 @@ export function createAuditVerifier(options: AuditVerifierOptions): EctAuditVeri
     const ingestedAt = context?.ingestedAt;
     try {
       if (typeof ingestedAt !== "number" || !Number.isFinite(ingestedAt)) {
-        throw configError("ingestedAt", "ingestedAt must be finite milliseconds since the epoch");
+        // A stored record's time, not an option: the audit reports it like any broken record.
+        throw new EctError(
+          EctErrorCodes.CONFIG_INVALID,
+          "ingestedAt must be finite milliseconds since the epoch",
+          {
+            member: "ingestedAt",
+          },
+        );
       }
       const confirmation = checkConfirmation(pipeline, context);
       const { decoded, header, claims } = await validToken(pipeline, token, confirmation); // §5.1-5.7

@@ -2,6 +2,7 @@
 // verifier's configuration rules (SPEC 2, 4).
 import {
   type AppendResult,
+  EctConfigError,
   EctError,
   type Ledger,
   type LedgerEntry,
@@ -193,9 +194,11 @@ describe(`verify pipeline [${signatureBackendName}]`, () => {
       await expectCode(at(NOW_MS).verify(oldAndNbf), "ECT_IAT_TOO_OLD");
     });
 
-    it("refuses to run with a clock that does not return a finite number", async () => {
+    it("throws EctConfigError, never a refusal, for a clock that does not return a finite number", async () => {
       const token = await world.token();
-      await expectCode(world.verifier({ clock: () => Number.NaN }).verify(token), "ECT_CONFIG_INVALID");
+      const broken = world.verifier({ clock: () => Number.NaN });
+      await expect(broken.verify(token)).rejects.toBeInstanceOf(EctConfigError);
+      await expect(broken.safeVerify(token)).rejects.toMatchObject({ option: "clock" });
     });
   });
 
@@ -581,6 +584,25 @@ describe(`verify pipeline [${signatureBackendName}]`, () => {
     const configError = (fn: () => unknown) =>
       expect(fn).toThrow(expect.objectContaining({ code: "ECT_CONFIG_INVALID" }));
 
+    it("throws an EctConfigError (a TypeError) at construction for algorithms: ['none']", () => {
+      let thrown: unknown;
+      try {
+        createEctVerifier({ verifierId: VERIFIER, keys: keys(), algorithms: ["none" as never] });
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(EctConfigError);
+      expect(thrown).toBeInstanceOf(TypeError);
+      expect(thrown).not.toBeInstanceOf(EctError);
+      expect(thrown).toMatchObject({ option: "algorithms[0]", code: "ECT_CONFIG_INVALID" });
+    });
+
+    it("names the option path of a bad config value", () => {
+      expect(() =>
+        createEctVerifier({ verifierId: VERIFIER, keys: keys(), config: { iatMaxAgeMinutes: -1 } }),
+      ).toThrow(expect.objectContaining({ option: "config.iatMaxAgeMinutes" }));
+    });
+
     it("refuses a verifier without verifierId", () => {
       configError(() => createEctVerifier({ keys: keys() } as never));
       configError(() => createEctVerifier({ verifierId: "", keys: keys() }));
@@ -642,7 +664,7 @@ describe(`verify pipeline [${signatureBackendName}]`, () => {
 
     it("verifyEct requires a replay cache or allowNoReplayCheck (it keeps nothing between calls)", async () => {
       const token = await world.token();
-      await expectCode(verifyEct(token, options()), "ECT_CONFIG_INVALID");
+      await expect(verifyEct(token, options())).rejects.toMatchObject({ option: "replayCache" });
       const replayCache = new MemoryReplayCache({ capacity: 10 });
       await expect(verifyEct(token, { ...options(), replayCache })).resolves.toMatchObject({ level: 2 });
       await expectCode(verifyEct(token, { ...options(), replayCache }), "ECT_REPLAY");
@@ -655,8 +677,13 @@ describe(`verify pipeline [${signatureBackendName}]`, () => {
       expect(good.ok && good.value.claims.iss).toBe(ISSUER_A);
       const bad = await safeVerifyEct("x.y", { ...options(), allowNoReplayCheck: true });
       expect(!bad.ok && bad.error.code).toBe("ECT_MALFORMED");
-      const misconfigured = await safeVerifyEct(token, { ...options(), verifierId: "" });
-      expect(!misconfigured.ok && misconfigured.error.code).toBe("ECT_CONFIG_INVALID");
+      // A misconfigured verifier is a programming error, never a token refusal (profile §5).
+      await expect(safeVerifyEct(token, { ...options(), verifierId: "" })).rejects.toBeInstanceOf(
+        EctConfigError,
+      );
+      await expect(
+        safeVerifyEct(token, { ...options(), allowNoReplayCheck: true, algorithms: ["HS256" as never] }),
+      ).rejects.toMatchObject({ option: "algorithms[0]" });
       const verifier = world.verifier();
       expect((await verifier.safeVerify(token)).ok).toBe(true);
       const replay = await verifier.safeVerify(token);

@@ -38,7 +38,7 @@ export interface Instant {
 export function timeStep(pipeline: Pipeline, claims: EctClaims): Instant {
   const ms = pipeline.clock();
   if (typeof ms !== "number" || !Number.isFinite(ms)) {
-    throw configError("clock", "clock must return finite milliseconds since the epoch");
+    throw configError("clock", "must return finite milliseconds since the epoch");
   }
   const seconds = ms / 1000;
   checkTimeRules(claims, seconds, pipeline.config);

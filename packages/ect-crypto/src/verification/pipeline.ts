@@ -10,8 +10,8 @@ import {
   DEFAULT_CONFIG,
   type EctAlgorithm,
   type EctConfig,
-  EctError,
-  EctErrorCodes,
+  EctConfigError,
+  isEctError,
   type Ledger,
   type ReplayCache,
   resolveConfig,
@@ -97,15 +97,30 @@ export interface VerifyEctOptions {
   readonly ledger?: Ledger;
 }
 
-/** A configuration mistake, thrown at construction. */
-export function configError(option: string, message: string): EctError {
-  return new EctError(EctErrorCodes.CONFIG_INVALID, message, { member: option });
+/**
+ * A configuration mistake (profile §5: a programming error, never a token refusal): thrown at
+ * construction, or by `verify` for a per-call option or a clock that breaks its contract.
+ */
+export function configError(option: string, requirement: string): EctConfigError {
+  return new EctConfigError(option, requirement);
+}
+
+/** Profile §4 settings, a bad one reported as the option path `config.<name>`. */
+export function checkConfig(config: Partial<EctConfig> | undefined): EctConfig {
+  try {
+    return resolveConfig(config);
+  } catch (error) {
+    if (isEctError(error) && error.code === "ECT_CONFIG_INVALID") {
+      throw new EctConfigError(`config.${error.member ?? "?"}`, error.message, { cause: error });
+    }
+    throw error;
+  }
 }
 
 /** Profile §5.5: the resolver is an object with `resolve({ kid, iss, alg })`. */
 export function checkKeyResolver(keys: unknown): EctKeyResolver {
   if (keys === null || typeof keys !== "object" || typeof (keys as EctKeyResolver).resolve !== "function") {
-    throw configError("keys", "keys must be a key resolver (an object with resolve({ kid, iss, alg }))");
+    throw configError("keys", "must be a key resolver (an object with resolve({ kid, iss, alg }))");
   }
   return keys as EctKeyResolver;
 }
@@ -127,18 +142,15 @@ export function checkKeySource(options: {
     };
   }
   if (binding !== "confirmation") {
-    throw configError("keyBinding", 'keyBinding must be "resolver" or "confirmation"');
+    throw configError("keyBinding", 'must be "resolver" or "confirmation"');
   }
   if (options.keys !== undefined) {
-    throw configError(
-      "keys",
-      'keys does not apply with keyBinding "confirmation": the key comes with each call',
-    );
+    throw configError("keys", 'does not apply with keyBinding "confirmation": the key comes with each call');
   }
   if (options.algorithms !== undefined) {
     throw configError(
       "algorithms",
-      'algorithms does not apply with keyBinding "confirmation": the confirmation key\'s alg decides (profile §9.2)',
+      'does not apply with keyBinding "confirmation": the confirmation key\'s alg decides (profile §9.2)',
     );
   }
   return { keys: undefined, algorithms: [] };
@@ -148,7 +160,7 @@ export function checkKeySource(options: {
 export function checkMinLevel(minLevel: unknown, allowed: readonly number[]): 1 | 2 | 3 {
   const level = minLevel ?? 2;
   if (!allowed.includes(level as number)) {
-    throw configError("minLevel", `minLevel must be one of ${allowed.join(", ")}`);
+    throw configError("minLevel", `must be one of ${allowed.join(", ")}`);
   }
   return level as 1 | 2 | 3;
 }
@@ -176,7 +188,7 @@ function checkReplayCache(
   const given = options.replayCache;
   if (given !== undefined) {
     if (given === null || typeof given.checkAndRecord !== "function" || typeof given.release !== "function") {
-      throw configError("replayCache", "replayCache must implement ReplayCache (checkAndRecord, release)");
+      throw configError("replayCache", "must implement ReplayCache (checkAndRecord, release)");
     }
     return given;
   }
@@ -198,35 +210,31 @@ function checkReplayCache(
  */
 export function buildPipeline(options: VerifyEctOptions, ownsReplayCache: boolean): Pipeline {
   if (options === null || typeof options !== "object") {
-    throw configError("options", "verifier options are required");
+    throw configError("options", "is required: the verifier's options object");
   }
   const { verifierId } = options;
   if (typeof verifierId !== "string" || verifierId.length === 0) {
     throw configError(
       "verifierId",
-      "verifierId is required: a verifier without an id cannot check aud (profile §5.7); use createAuditVerifier for audits",
+      "is required: a verifier without an id cannot check aud (profile §5.7); use createAuditVerifier for audits",
     );
   }
   const { keys, algorithms } = checkKeySource(options);
   // verifyEct builds its pipeline on every call: the defaults need no resolving.
-  const config = options.config === undefined ? DEFAULT_CONFIG : resolveConfig(options.config);
+  const config = options.config === undefined ? DEFAULT_CONFIG : checkConfig(options.config);
   const minLevel = checkMinLevel(options.minLevel, [1, 2, 3]);
   const ledger = options.ledger;
   if (ledger !== undefined && (ledger === null || typeof ledger.append !== "function")) {
-    throw configError("ledger", "ledger must implement Ledger (append)");
+    throw configError("ledger", "must implement Ledger (append)");
   }
   if (minLevel === 3 && ledger === undefined) {
-    throw configError(
-      "minLevel",
-      "minLevel 3 requires a ledger: L3 means the token was appended to one (profile §1)",
-    );
+    throw configError("minLevel", "3 requires a ledger: L3 means the token was appended to one (profile §1)");
   }
   const clock = options.clock ?? Date.now;
-  if (typeof clock !== "function")
-    throw configError("clock", "clock must be a function returning milliseconds");
+  if (typeof clock !== "function") throw configError("clock", "must be a function returning milliseconds");
   const checks = options.checks ?? [];
   if (!Array.isArray(checks) || !checks.every((c) => typeof c === "function")) {
-    throw configError("checks", "checks must be an array of functions");
+    throw configError("checks", "must be an array of functions");
   }
   const replayCache = checkReplayCache(options, config, ownsReplayCache);
   return {
