@@ -2,6 +2,7 @@ import { EctError, EctErrorCodes, EXECUTION_CONTEXT_HEADER, formatExecutionConte
 import { checkDeclaredLength, DEFAULT_MAX_BODY_BYTES, readStreamLimited } from "./body.js";
 import type { EctHttpRefusal } from "./problem.js";
 import { refusalHeaders } from "./problem.js";
+import type { InitWithExecutionContext, WithHeadersInit } from "./request-init.js";
 import {
   checkExecutionContextOptions,
   type ExecutionContextOptions,
@@ -116,18 +117,6 @@ export function createEctFetchHandler(
     return handler(request, received.value);
   };
 }
-
-/** Anything with an optional `headers` member, like `RequestInit` and `ResponseInit`. */
-export interface WithHeadersInit {
-  /** Headers in any form the `Headers` constructor accepts. */
-  headers?: HeadersInit;
-}
-
-/** A `RequestInit` / `ResponseInit` whose headers are a `Headers` object carrying `Execution-Context`. */
-export type InitWithExecutionContext<T> = Omit<T, "headers"> & {
-  /** The original headers plus `Execution-Context`. */
-  headers: Headers;
-};
 
 /**
  * Returns a copy of a `RequestInit` or `ResponseInit` whose headers carry the ECT(s) in

@@ -13,10 +13,8 @@ export {
   createEctFetchHandler,
   type EctFetchHandler,
   executionContextHeaders,
-  type InitWithExecutionContext,
   problemResponse,
   readExecutionContext,
-  type WithHeadersInit,
   withExecutionContext,
 } from "./fetch.js";
 export {
@@ -29,6 +27,7 @@ export {
   refusalHeaders,
   statusForEctErrorCode,
 } from "./problem.js";
+export type { InitWithExecutionContext, WithHeadersInit } from "./request-init.js";
 export type { EctTokenVerifier } from "./token-verifier.js";
 export {
   type BodyHashClaim,

@@ -5,7 +5,7 @@ import {
   formatExecutionContextHeader,
   type VerifiedEct,
 } from "ect-core";
-import type { InitWithExecutionContext, WithHeadersInit } from "./fetch.js";
+import type { InitWithExecutionContext, WithHeadersInit } from "./request-init.js";
 
 /** The header field carrying the sender's WIT (draft-ietf-wimse-workload-creds, profile §9). */
 export const WORKLOAD_IDENTITY_TOKEN_HEADER = "Workload-Identity-Token";
