@@ -163,10 +163,10 @@ export class Agent {
     this.say("issue", `signed ECT ${short(jti)} exec_act=${claims.exec_act} pred=[${predText}]`, jti);
     this.say(
       "ledger",
-      `appended as #${result.receipt.seq}, chain ${short(result.receipt.chainHash, 12)}…`,
+      `appended as #${result.receipt.index + 1}, leaf ${short(result.receipt.leafHash, 12)}…`,
       jti,
     );
-    return { token, jti, seq: result.receipt.seq };
+    return { token, jti, seq: result.receipt.index + 1 };
   }
 
   /** Sends `body` to another agent with the ECT(s) in `Execution-Context` (SPEC 8). */

@@ -1,14 +1,15 @@
 // The attacks a reviewer asks about, each run against the live agents (or, for the last one, the
 // ledger) and each expected to be refused with a precise error code.
 import { randomUUID } from "node:crypto";
-import { decodeEct, type Ledger } from "ect-core";
-import { auditLedger, base64urlDecode, base64urlEncodeText } from "ect-core/internal";
+import { decodeEct } from "ect-core";
+import { base64urlDecode, base64urlEncodeText } from "ect-core/internal";
 import { createAuditVerifier, createEct } from "ect-crypto";
 import { prepareBody, withExecutionContext } from "ect-http";
+import { auditLedger } from "ect-ledger";
 import type { Agent } from "./agent-node.js";
 import type { AttackOutcome, StepLog } from "./demo-report.js";
 import { short } from "./demo-report.js";
-import type { LedgerBackend } from "./ledger-backend.js";
+import { type LedgerBackend, verifyLog } from "./ledger-backend.js";
 import type { LoanWorkflow } from "./loan-workflow.js";
 
 interface Attempt {
@@ -51,7 +52,7 @@ interface AttackDefinition {
 export interface TamperResult {
   /** The entry that was altered. */
   readonly seq: number;
-  /** `verifyChain()` after it. */
+  /** The log check (Merkle tree and checkpoints) after it. */
   readonly chain: {
     readonly valid: boolean;
     readonly brokenAt: number | undefined;
@@ -76,7 +77,7 @@ export async function runAttacks(options: {
 }): Promise<{ outcomes: AttackOutcome[]; tamper: TamperResult | undefined }> {
   const { workflow, backend, wid, log } = options;
   const a = workflow.agents;
-  const ledger: Ledger = backend.ledger;
+  const ledger = backend.ledger;
   const captured = a.intake.sent.find((s) => s.to === a.credit.spec.name);
   if (captured === undefined) throw new Error("intake sent nothing to credit-check");
   const intakeToken = captured.tokens[0]!;
@@ -233,9 +234,9 @@ export async function runAttacks(options: {
       id: "ledger-tampered",
       title: "Ledger entry tampered",
       description:
-        "An insider rewrites the stored credit-check ECT so its out_hash points at a score of 850. The audit recomputes the hash chain.",
+        "An insider rewrites the stored credit-check ECT so its out_hash points at a score of 850. The audit recomputes its leaf and compares the Merkle tree with the signed checkpoint.",
       target: "auditor",
-      expected: { status: undefined, code: "ECT_LEDGER_CHAIN_BROKEN" },
+      expected: { status: undefined, code: "ECT_LEDGER_TREE_MISMATCH" },
       run: async () => {
         await options.beforeTamper?.();
         const entries = await ledger.listWorkflow(wid);
@@ -244,34 +245,41 @@ export async function runAttacks(options: {
         const [h, p, s] = victim.token.split(".") as [string, string, string];
         const claims = JSON.parse(new TextDecoder().decode(base64urlDecode(p))) as Record<string, unknown>;
         claims.out_hash = (await prepareBody(JSON.stringify({ applicationId: "A-1042", score: 850 }))).hash;
-        await backend.tamperToken(victim.seq, `${h}.${base64urlEncodeText(JSON.stringify(claims))}.${s}`);
+        await backend.tamperToken(
+          victim.index + 1,
+          `${h}.${base64urlEncodeText(JSON.stringify(claims))}.${s}`,
+        );
         log.add(
           "attacker",
           "send",
-          `rewrites ledger entry #${victim.seq} (credit_check ${short(victim.jti)}) in storage`,
+          `rewrites ledger entry #${victim.index + 1} (credit_check ${short(victim.jti)}) in storage`,
         );
-        const chain = await ledger.verifyChain();
+        const chain = await verifyLog(ledger);
         const full = await auditLedger({
           ledger,
           verifyToken: createAuditVerifier({ keys: workflow.keys }),
           dag: {},
         });
-        const problems = full.problems.map((pr) => ({ seq: pr.seq, code: pr.code, message: pr.message }));
+        const problems = full.problems.map((pr) => ({
+          seq: pr.index + 1,
+          code: pr.code,
+          message: pr.message,
+        }));
         tamper = chain.valid
-          ? { seq: victim.seq, chain: { valid: true, brokenAt: undefined, code: undefined }, problems }
+          ? { seq: victim.index + 1, chain: { valid: true, brokenAt: undefined, code: undefined }, problems }
           : {
-              seq: victim.seq,
+              seq: victim.index + 1,
               chain: { valid: false, brokenAt: chain.brokenAt, code: chain.error.code },
               problems,
             };
         if (chain.valid) {
-          log.add("auditor", "info", "verifyChain: valid — the tampering went unnoticed");
-          return { status: undefined, code: undefined, detail: "verifyChain reported a valid chain" };
+          log.add("auditor", "info", "log check: valid — the tampering went unnoticed");
+          return { status: undefined, code: undefined, detail: "the log check reported a valid log" };
         }
         log.add(
           "auditor",
           "refuse",
-          `verifyChain: broken at #${chain.brokenAt} ${chain.error.code}: ${chain.error.message}`,
+          `log check: broken at #${chain.brokenAt} ${chain.error.code}: ${chain.error.message}`,
         );
         for (const pr of problems)
           log.add("auditor", "refuse", `full audit: #${pr.seq} ${pr.code}: ${pr.message}`);

@@ -69,7 +69,6 @@ export interface AuditRow {
   /** Leaf hash (hex). */
   readonly leafHash: string;
   /** Chain hash (hex). */
-  readonly chainHash: string;
   /** Set when the entry was altered by the tampering attack. */
   readonly tampered: boolean;
 }
@@ -119,9 +118,9 @@ export interface DemoReport {
   /** The ledger, after the tampering attack. */
   readonly audit: {
     readonly entries: readonly AuditRow[];
-    /** `verifyChain()` before the tampering. */
+    /** The log check (Merkle tree and checkpoints) before the tampering. */
     readonly chainBefore: { readonly valid: boolean; readonly entries: number };
-    /** `verifyChain()` after it. */
+    /** The log check after it. */
     readonly chainAfter: {
       readonly valid: boolean;
       readonly brokenAt: number | undefined;

@@ -98,7 +98,7 @@ export function renderHtmlReport(report: DemoReport): string {
   const audit = report.audit.entries
     .map(
       (e) =>
-        `<tr class="${e.tampered ? "fail" : ""}"><td>${e.seq}</td><td>${escapeHtml(e.agent)}</td><td>${escapeHtml(e.execAct)}</td><td><code title="${escapeHtml(e.jti)}">${escapeHtml(taskIdLabel(e.jti))}</code></td><td><code>${e.pred.length === 0 ? "—" : e.pred.map((p) => escapeHtml(taskIdLabel(p))).join(", ")}</code></td><td><code title="${escapeHtml(e.chainHash)}">${escapeHtml(short(e.chainHash, 16))}</code>${e.tampered ? ' <span class="badge bad">tampered: detected</span>' : ""}</td></tr>`,
+        `<tr class="${e.tampered ? "fail" : ""}"><td>${e.seq}</td><td>${escapeHtml(e.agent)}</td><td>${escapeHtml(e.execAct)}</td><td><code title="${escapeHtml(e.jti)}">${escapeHtml(taskIdLabel(e.jti))}</code></td><td><code>${e.pred.length === 0 ? "—" : e.pred.map((p) => escapeHtml(taskIdLabel(p))).join(", ")}</code></td><td><code title="${escapeHtml(e.leafHash)}">${escapeHtml(short(e.leafHash, 16))}</code>${e.tampered ? ' <span class="badge bad">tampered: detected</span>' : ""}</td></tr>`,
     )
     .join("\n");
   const steps = report.steps
@@ -205,11 +205,11 @@ ${attacks}
 
 <h2>Audit trail</h2>
 <div class="card"><table>
-<thead><tr><th>seq</th><th>agent</th><th>exec_act</th><th>jti</th><th>pred</th><th>chain hash</th></tr></thead>
+<thead><tr><th>seq</th><th>agent</th><th>exec_act</th><th>jti</th><th>pred</th><th>leaf hash</th></tr></thead>
 <tbody>
 ${audit}
 </tbody></table>
-<p class="muted">verifyChain before tampering: ${report.audit.chainBefore.valid ? "valid" : "broken"} (${report.audit.chainBefore.entries} entries). After: ${after.valid ? "valid" : `broken at #${escapeHtml(after.brokenAt ?? "?")} with <code>${escapeHtml(after.code ?? "")}</code>`}.</p>
+<p class="muted">log check before tampering: ${report.audit.chainBefore.valid ? "valid" : "broken"} (${report.audit.chainBefore.entries} entries). After: ${after.valid ? "valid" : `broken at #${escapeHtml(after.brokenAt ?? "?")} with <code>${escapeHtml(after.code ?? "")}</code>`}.</p>
 ${fullAudit === "" ? "" : `<p class="muted">Full audit (tokens re-verified at ingestion time):</p><ul>${fullAudit}</ul>`}
 </div>
 

@@ -1,15 +1,14 @@
 // The audit ledger: in memory by default, Redis with `--ledger redis://host:port`. Both need a way
 // to tamper with a stored entry for the demo's last attack, which the library's API never offers.
 import { randomUUID } from "node:crypto";
-import type { Ledger } from "ect-core";
-import { createDagValidator } from "ect-dag";
+import { auditLedger, type TransparencyLedger } from "ect-ledger";
 import { MemoryLedger } from "ect-ledger-memory";
 import { tamperMemoryLedger } from "ect-ledger-memory/testing";
 
 /** A ledger and the demo's hooks around it. */
 export interface LedgerBackend {
   /** The ledger the agents append to. */
-  readonly ledger: Ledger;
+  readonly ledger: TransparencyLedger;
   /** `memory` or `redis`. */
   readonly kind: "memory" | "redis";
   /** Where it lives, for people (no password). */
@@ -20,14 +19,42 @@ export interface LedgerBackend {
   close(): Promise<void>;
 }
 
-/** The in-memory ledger, with the DAG rules run atomically with every append (SPEC 6). */
+/** What checking the log against itself found (profile §7 audit without tokens and DAG). */
+export type LogVerification =
+  | { readonly valid: true; readonly entries: number }
+  | {
+      readonly valid: false;
+      readonly brokenAt: number;
+      readonly error: { readonly code: string; readonly message: string };
+    };
+
+/**
+ * Integrates what is pending, then rebuilds the Merkle tree from the stored tokens and compares it
+ * with every signed checkpoint (profile §7); `brokenAt` is the first bad entry's seq (index + 1).
+ */
+export async function verifyLog(ledger: TransparencyLedger): Promise<LogVerification> {
+  await ledger.integrate();
+  const report = await auditLedger({ ledger, dag: false });
+  const first = report.problems[0];
+  if (first === undefined) return { valid: true, entries: report.entries };
+  return {
+    valid: false,
+    brokenAt: (report.firstBadIndex ?? first.index) + 1,
+    error: { code: first.code, message: first.message },
+  };
+}
+
+/** The in-memory ledger; it runs the DAG rules atomically with every append by default (profile §6). */
 export function memoryBackend(): LedgerBackend {
-  const ledger = new MemoryLedger({ dag: createDagValidator() });
+  const ledger = new MemoryLedger({ origin: "ect-demo.invalid/ledger" });
   return {
     ledger,
     kind: "memory",
     location: "in-process",
-    tamperToken: async (seq, token) => tamperMemoryLedger(ledger, seq, { token }),
+    tamperToken: async (seq, token) =>
+      tamperMemoryLedger(ledger, (entries) => {
+        entries[seq - 1] = { ...entries[seq - 1]!, token };
+      }),
     close: async () => undefined,
   };
 }
@@ -65,14 +92,14 @@ export async function redisBackend(
     const reason = error instanceof Error ? error.message : String(error);
     throw new Error(`cannot reach the Redis ledger at ${redactUrl(url)}: ${reason}`);
   }
-  const ledger = new RedisLedger({ url, ledgerId, dag: {}, onWarning });
+  const ledger = new RedisLedger({ url, ledgerId, origin: "ect-demo.invalid/ledger", onWarning });
   const keys = redisLedgerKeys(ledgerId);
   return {
     ledger,
     kind: "redis",
     location: `${redactUrl(url)} ledger ${ledgerId}`,
     tamperToken: async (seq, token) => {
-      await raw.hSet(keys.entry(seq), "t", token);
+      await raw.hSet(keys.entry(seq - 1), "t", token);
     },
     close: async () => {
       try {

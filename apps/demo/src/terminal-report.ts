@@ -105,9 +105,9 @@ function auditTable(entries: readonly AuditRow[], style: Style): string {
     terminalSafe(e.execAct),
     short(e.jti),
     e.pred.length === 0 ? "—" : e.pred.map((p) => short(p)).join(","),
-    short(e.chainHash, 12) + (e.tampered ? " ⚠ tampered" : ""),
+    short(e.leafHash, 12) + (e.tampered ? " ⚠ tampered" : ""),
   ]);
-  const text = table(["seq", "agent", "exec_act", "jti", "pred", "chain hash"], rows, style);
+  const text = table(["seq", "agent", "exec_act", "jti", "pred", "leaf hash"], rows, style);
   // Colour after layout, so escape codes do not disturb the column widths.
   return style.enabled ? text.replace(/⚠ tampered/g, style.red("⚠ tampered")) : text;
 }
@@ -142,8 +142,8 @@ export function formatSummary(report: DemoReport, style: Style): string {
   const after = report.audit.chainAfter;
   out.push(
     "",
-    `verifyChain before tampering: ${report.audit.chainBefore.valid ? style.green("valid") : style.red("BROKEN")} (${report.audit.chainBefore.entries} entries)`,
-    `verifyChain after tampering:  ${after.valid ? style.red("valid (tampering missed!)") : style.yellow(`broken at #${after.brokenAt} ${after.code ?? ""}`)}`,
+    `log check before tampering: ${report.audit.chainBefore.valid ? style.green("valid") : style.red("BROKEN")} (${report.audit.chainBefore.entries} entries)`,
+    `log check after tampering:  ${after.valid ? style.red("valid (tampering missed!)") : style.yellow(`broken at #${after.brokenAt} ${after.code ?? ""}`)}`,
   );
   for (const p of report.audit.fullAudit) {
     out.push(

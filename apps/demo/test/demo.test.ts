@@ -19,7 +19,7 @@ const EXPECTED_REFUSALS: Record<string, { status: number | undefined; code: stri
   "forged-predecessor": { status: 403, code: "ECT_DAG_PRED_MISSING" },
   expired: { status: 403, code: "ECT_EXPIRED" },
   "missing-header": { status: 401, code: "ECT_HEADER_MISSING" },
-  "ledger-tampered": { status: undefined, code: "ECT_LEDGER_CHAIN_BROKEN" },
+  "ledger-tampered": { status: undefined, code: "ECT_LEDGER_TREE_MISMATCH" },
 };
 
 const tmp = mkdtempSync(join(tmpdir(), "ect-demo-test-"));
@@ -71,13 +71,13 @@ function assertReport(report: DemoReport, kind: "memory" | "redis"): void {
   expect(report.audit.chainAfter).toEqual({
     valid: false,
     brokenAt: tampered[0]!.seq,
-    code: "ECT_LEDGER_CHAIN_BROKEN",
+    code: "ECT_LEDGER_TREE_MISMATCH",
   });
   expect(report.audit.fullAudit).toContainEqual(
     expect.objectContaining({ seq: tampered[0]!.seq, code: "ECT_SIGNATURE_INVALID" }),
   );
   for (const e of entries) {
-    expect(e.chainHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(e.leafHash).toMatch(/^[0-9a-f]{64}$/);
     expect(e.leafHash).toMatch(/^[0-9a-f]{64}$/);
   }
 
@@ -182,7 +182,7 @@ describe("ect-demo for people", () => {
     expect(run.code).toBe(0);
     expect(run.stdout).not.toContain("\x1b[");
     expect(run.stdout).toMatch(/All \d+ expected outcomes happened/);
-    expect(run.stdout).toMatch(/seq\s+agent\s+exec_act\s+jti\s+pred\s+chain hash/);
+    expect(run.stdout).toMatch(/seq\s+agent\s+exec_act\s+jti\s+pred\s+leaf hash/);
     expect(run.stdout).toContain("┌");
     expect(run.stdout).toContain("refused 403 ECT_REPLAY");
     expect(run.stdout).toContain("detected — ECT_LEDGER_CHAIN_BROKEN");

@@ -39,7 +39,6 @@ function report(overrides: Partial<DemoReport> = {}, text = HOSTILE): DemoReport
           jti: HOSTILE,
           pred: [HOSTILE],
           leafHash: HOSTILE,
-          chainHash: HOSTILE,
           tampered: true,
         },
       ],

@@ -65,9 +65,9 @@ describe("a la carte installs from tarballs", () => {
     });
   });
 
-  it("adding ect-dag + ect-ledger-memory validates a fork-and-join workflow into a ledger", () => {
-    install("ect-dag", "ect-ledger-memory");
-    expect(ours()).toEqual(["ect-core", "ect-crypto", "ect-dag", "ect-ledger-memory"]);
+  it("adding ect-dag + ect-ledger + ect-ledger-memory validates a fork-and-join workflow into a ledger", () => {
+    install("ect-dag", "ect-ledger", "ect-ledger-memory");
+    expect(ours()).toEqual(["ect-core", "ect-crypto", "ect-dag", "ect-ledger", "ect-ledger-memory"]);
     expect(checkAndRun("workflow.ts", [])).toEqual({
       level: 3,
       head: 4,
@@ -89,7 +89,14 @@ describe("a la carte installs from tarballs", () => {
   it("adding ect-ledger-redis appends to a private redis-server", async () => {
     install("ect-ledger-redis");
     run("npm", ["install", "--no-audit", "--no-fund", "@types/node@^20"], project);
-    expect(ours()).toEqual(["ect-core", "ect-crypto", "ect-dag", "ect-ledger-memory", "ect-ledger-redis"]);
+    expect(ours()).toEqual([
+      "ect-core",
+      "ect-crypto",
+      "ect-dag",
+      "ect-ledger",
+      "ect-ledger-memory",
+      "ect-ledger-redis",
+    ]);
     const server = await startRedisServer();
     try {
       const result = checkAndRun("redis-ledger.ts", ["node"], { ...process.env, REDIS_URL: server.url });

@@ -8,6 +8,7 @@ import { base64urlEncodeText } from "ect-core/internal";
 import { createEct, createEctVerifier, staticKeyResolver } from "ect-crypto";
 import { dagCheck } from "ect-dag";
 import { verifyExecutionContext } from "ect-http";
+import { importLedgerJsonl, LEDGER_EXPORT_FORMAT } from "ect-ledger";
 import { MemoryLedger } from "ect-ledger-memory";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
@@ -81,20 +82,19 @@ describe("2 MB of dots and other long strings", () => {
 
   it("are refused as an import line and as a header value", async () => {
     const ledger = new MemoryLedger();
-    await expectRefused(ledger.importJsonl([dots]), C.LEDGER_IMPORT_INVALID);
-    await expectRefused(ledger.importJsonl(["[".repeat(2 * 1024 * 1024)]), C.LEDGER_IMPORT_INVALID);
+    await expectRefused(importLedgerJsonl(ledger, [dots]), C.LEDGER_IMPORT_INVALID);
+    await expectRefused(importLedgerJsonl(ledger, ["[".repeat(2 * 1024 * 1024)]), C.LEDGER_IMPORT_INVALID);
+    const header = JSON.stringify({ format: LEDGER_EXPORT_FORMAT, origin: ledger.origin, vkey: null });
     const line = JSON.stringify({
-      seq: 1,
+      type: "entry",
+      index: 0,
       token: dots,
-      jti: "x",
-      wid: null,
-      iss: "x",
       ingestedAt: 0,
+      wit: null,
       leafHash: "0".repeat(64),
-      chainHash: "0".repeat(64),
     });
-    await expectRefused(ledger.importJsonl([line]), C.LEDGER_IMPORT_INVALID);
-    expect(ledger.size).toBe(0);
+    await expectRefused(importLedgerJsonl(ledger, [header, line]), C.LEDGER_IMPORT_INVALID);
+    expect(await ledger.size()).toBe(0);
     const result = await verifyExecutionContext({
       verifier: countingVerifier(),
       header: dots,
@@ -146,7 +146,7 @@ describe("nesting 10000 deep inside validly encoded, validly signed segments", (
   it("an import line nested 10000 deep is refused as an import error", async () => {
     const ledger = new MemoryLedger();
     await expectRefused(
-      ledger.importJsonl([`{"seq":${"[".repeat(10_000)}${"]".repeat(10_000)}}`]),
+      importLedgerJsonl(ledger, [`{"seq":${"[".repeat(10_000)}${"]".repeat(10_000)}}`]),
       C.LEDGER_IMPORT_INVALID,
     );
   });

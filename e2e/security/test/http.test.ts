@@ -256,7 +256,7 @@ describe("several tokens with an L3 verifier", () => {
       body: new Uint8Array(),
     });
     expect(!result.ok && [result.error.status, result.error.code]).toEqual([403, C.AUD_MISMATCH]);
-    expect(ledger.size).toBe(1);
+    expect(await ledger.size()).toBe(1);
     const retry = await verifyExecutionContext({ verifier, header: good, body: new Uint8Array() });
     expect(!retry.ok && retry.error.code).toBe(C.REPLAY);
   });

@@ -4,7 +4,7 @@
  * MemoryLedger, refuses tampered exports of another backend without importing anything, and keeps
  * raced cycles out with its in-script DAG rules.
  */
-import { createDagValidator } from "ect-dag";
+import { exportLedgerJsonl, importLedgerJsonl } from "ect-ledger";
 import { MemoryLedger } from "ect-ledger-memory";
 import { RedisLedger, RedisReplayCache } from "ect-ledger-redis";
 import { type RedisServerHandle, startRedisServer } from "ect-ledger-redis/testing";
@@ -101,7 +101,8 @@ describe("RedisLedger answers like MemoryLedger", () => {
     expect(await statuses(memory)).toEqual(expected);
     expect(await statuses(redis)).toEqual(expected);
     expect((await redis.conflicts()).length).toBe((await memory.conflicts()).length);
-    expect((await redis.head()).chainHash).toBe((await memory.head()).chainHash);
+    const leaves = async (l: MemoryLedger | RedisLedger) => (await l.range()).map((e) => e.leafHash);
+    expect(await leaves(redis)).toEqual(await leaves(memory));
   });
 
   it("refuses garbage appends with the memory ledger's codes, writing nothing", async () => {
@@ -119,7 +120,7 @@ describe("RedisLedger answers like MemoryLedger", () => {
         await refusalCode(memory.append(garbage, { now: T0_MS })),
       );
     }
-    expect((await redis.head()).seq).toBe(0);
+    expect(await redis.size()).toBe(0);
   });
 });
 
@@ -134,8 +135,9 @@ describe("tampered exports across backends", () => {
       await memory.append(t, { now: T0_MS + i });
       pred = [JSON.parse(claimsTextOf(t)).jti];
     }
+    await memory.integrate();
     lines = [];
-    for await (const line of memory.exportJsonl()) lines.push(line);
+    for await (const line of exportLedgerJsonl(memory)) lines.push(line);
   });
 
   const edits: [string, (ls: string[]) => string[]][] = [
@@ -146,18 +148,28 @@ describe("tampered exports across backends", () => {
           i === 1 ? l.replace(/"token":"(.)/, (_m, c) => `"token":"${c === "e" ? "f" : "e"}`) : l,
         ),
     ],
-    ["a chain hash", (ls) => ls.map((l, i) => (i === 2 ? l.replace(/"chainHash":"./, '"chainHash":"0') : l))],
-    ["two lines swapped", (ls) => [ls[0]!, ls[2]!, ls[1]!, ls[3]!]],
-    ["a middle line dropped", (ls) => [ls[0]!, ls[2]!, ls[3]!]],
+    [
+      "a leaf hash",
+      (ls) =>
+        ls.map((l, i) =>
+          i === 2 ? l.replace(/"leafHash":"(.)/, (_m, c) => `"leafHash":"${c === "0" ? "1" : "0"}`) : l,
+        ),
+    ],
+    [
+      "an ingestion time",
+      (ls) => ls.map((l, i) => (i === 2 ? l.replace(/"ingestedAt":(\d)/, '"ingestedAt":9$1') : l)),
+    ],
+    ["two entry lines swapped", (ls) => [ls[0]!, ls[2]!, ls[1]!, ...ls.slice(3)]],
+    ["a middle entry dropped", (ls) => [ls[0]!, ls[1]!, ...ls.slice(3)]],
     ["a line duplicated", (ls) => [...ls.slice(0, 2), ls[1]!, ...ls.slice(2)]],
     ["a garbage line at the end", (ls) => [...ls, "{not json"]],
   ];
 
   it.each(edits)("%s: LEDGER_IMPORT_INVALID and an empty Redis ledger", async (_label, edit) => {
     const redis = ledger();
-    expect(await refusalCode(redis.importJsonl(edit(lines)))).toBe(C.LEDGER_IMPORT_INVALID);
-    expect((await redis.head()).seq).toBe(0);
-    expect(await redis.getBySeq(1)).toBeUndefined();
+    expect(await refusalCode(importLedgerJsonl(redis, edit(lines)))).toBe(C.LEDGER_IMPORT_INVALID);
+    expect(await redis.size()).toBe(0);
+    expect(await redis.getByIndex(0)).toBeUndefined();
   });
 
   // Fixed in ect-ledger-redis (found by this suite): import lines were parsed with JSON.parse,
@@ -166,25 +178,26 @@ describe("tampered exports across backends", () => {
   it("a line with a duplicate member is refused by both backends", async () => {
     const decoy = await mint(w.keyA, { exec_act: "what a first-wins reader sees" });
     const smuggled = lines.map((l, i) =>
-      i === 0 ? l.replace('"token":', `"token":${JSON.stringify(decoy)},"token":`) : l,
+      i === 1 ? l.replace('"token":', `"token":${JSON.stringify(decoy)},"token":`) : l,
     );
-    expect(await refusalCode(new MemoryLedger().importJsonl(smuggled))).toBe(C.LEDGER_IMPORT_INVALID);
+    expect(await refusalCode(importLedgerJsonl(new MemoryLedger(), smuggled))).toBe(C.LEDGER_IMPORT_INVALID);
     const redis = ledger();
-    expect(await refusalCode(redis.importJsonl(smuggled))).toBe(C.LEDGER_IMPORT_INVALID);
-    expect((await redis.head()).seq).toBe(0);
+    expect(await refusalCode(importLedgerJsonl(redis, smuggled))).toBe(C.LEDGER_IMPORT_INVALID);
+    expect(await redis.size()).toBe(0);
   });
 
-  it("the untouched export imports with the same head, and Redis's export imports back into memory", async () => {
+  it("the untouched export imports, and Redis's export is the same lines and imports back into memory", async () => {
     const redis = ledger();
-    const { head } = await redis.importJsonl(lines);
+    expect((await importLedgerJsonl(redis, lines)).entries).toBe(4);
     const back: string[] = [];
-    for await (const line of redis.exportJsonl()) back.push(line);
+    for await (const line of exportLedgerJsonl(redis)) back.push(line);
+    expect(back).toEqual(lines);
     const memory = new MemoryLedger();
-    expect((await memory.importJsonl(back)).head).toEqual(head);
+    expect((await importLedgerJsonl(memory, back)).entries).toBe(4);
   });
 });
 
-describe("raced cycles against the in-script DAG rules", () => {
+describe("raced cycles against the DAG rules (atomic under the Redis ledger lock)", () => {
   it("two tokens naming each other, appended concurrently by two verifiers: exactly one stored", async () => {
     const redis = ledger({ unresolvedPredecessors: "allow" });
     const wid = randomUUID();
@@ -196,16 +209,16 @@ describe("raced cycles against the in-script DAG rules", () => {
       w.verifier({ ledger: redis }).safeVerify(ty),
     ]);
     expect([rx, ry].map((r) => (r.ok ? "ok" : r.error.code)).sort()).toEqual([C.DAG_CYCLE, "ok"].sort());
-    expect((await redis.head()).seq).toBe(1);
+    expect(await redis.size()).toBe(1);
     // The memory ledger with ect-dag's validator agrees on the cycle.
-    const memory = new MemoryLedger({ dag: createDagValidator({ unresolvedPredecessors: "allow" }) });
+    const memory = new MemoryLedger({ dag: { unresolvedPredecessors: "allow" } });
     await memory.append(rx.ok ? tx : ty, { now: T0_MS });
     const second = await memory.append(rx.ok ? ty : tx, { now: T0_MS });
     expect(second.status === "rejected" && second.violations[0]?.code).toBe(C.DAG_CYCLE);
   });
 });
 
-describe("differential fuzzing: RedisLedger's in-script DAG rules against ect-dag on MemoryLedger", () => {
+describe("differential fuzzing: RedisLedger against MemoryLedger (one definition of the DAG rules, two backends)", () => {
   it("random append sequences (ids in mixed case, two workflows, policies, skewed iat) get the same outcomes", async () => {
     const ids = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
     const wids = [randomUUID(), randomUUID()];
@@ -227,7 +240,7 @@ describe("differential fuzzing: RedisLedger's in-script DAG rules against ect-da
     });
     await fc.assert(
       fc.asyncProperty(rulesArb, fc.array(step, { minLength: 1, maxLength: 8 }), async (rules, steps) => {
-        const memory = new MemoryLedger({ dag: createDagValidator(rules) });
+        const memory = new MemoryLedger({ dag: rules });
         const redis = ledger(rules);
         let previous: string | undefined;
         for (const s of steps) {
@@ -255,7 +268,9 @@ describe("differential fuzzing: RedisLedger's in-script DAG rules against ect-da
           const r = outcome(await redis.append(sent, { now: T0_MS }));
           expect(r).toBe(m);
         }
-        expect((await redis.head()).chainHash).toBe((await memory.head()).chainHash);
+        expect((await redis.range()).map((e) => e.leafHash)).toEqual(
+          (await memory.range()).map((e) => e.leafHash),
+        );
       }),
       { numRuns: 80 },
     );

@@ -1,5 +1,6 @@
 import { stat } from "node:fs/promises";
-import { isEctError, type Ledger } from "ect-core";
+import { isEctError } from "ect-core";
+import type { TransparencyLedger } from "ect-ledger";
 import { failure, usageError } from "./cli-error.js";
 import type { CliIo } from "./cli-io.js";
 import { lockFile, replaceFileAtomically } from "./file-writes.js";
@@ -46,6 +47,12 @@ export function ledgerArguments(location: LedgerLocation): string {
 export const LEDGER_OPTION_HELP =
   "a file path, e.g. ledger.jsonl (a JSON Lines file, loaded at start and rewritten atomically; memory:PATH says the same) " +
   "or redis://[user:password@]HOST:PORT[/DB] (or rediss://)";
+
+/**
+ * The origin (checkpoint first line, profile §7) of the ledgers the CLI opens: one name, so an
+ * export moves between a file and Redis.
+ */
+export const CLI_LEDGER_ORIGIN = "ect-cli.invalid/ledger";
 
 /** The ledger id used on Redis when `--ledger-id` is not given. */
 export const DEFAULT_LEDGER_ID = "default";
@@ -111,18 +118,19 @@ const REDIS_RETRY_BUDGET_MS = 5_000;
 
 /**
  * A Redis ledger (node-redis is loaded only now, so the other commands start faster). With `dag`,
- * the profile §6 rules run inside its append script.
+ * the profile §6 rules run in its atomic sequencing step.
  */
 export async function openRedisLedger(
   location: Extract<LedgerLocation, { kind: "redis" }>,
   warn: (message: string) => void,
   dag: boolean,
-): Promise<Ledger & { close(): Promise<void> }> {
+): Promise<TransparencyLedger> {
   const { RedisLedger } = await import("ect-ledger-redis");
   return new RedisLedger({
     url: location.url,
     ledgerId: location.ledgerId,
-    ...(dag ? { dag: {} } : {}),
+    origin: CLI_LEDGER_ORIGIN,
+    dag: dag ? {} : false,
     connectTimeoutMs: 2_000,
     retryBudgetMs: REDIS_RETRY_BUDGET_MS,
     startupCheck: "warn",
@@ -133,7 +141,7 @@ export async function openRedisLedger(
 /** An opened ledger: use it, `save` what was written (memory files), then `close`. */
 export interface OpenLedger {
   /** The ledger. */
-  readonly ledger: Ledger;
+  readonly ledger: TransparencyLedger;
   /** Where it lives. */
   readonly location: LedgerLocation;
   /** Writes a memory ledger back to its file (atomically); nothing for Redis. */
@@ -164,10 +172,9 @@ async function fileExists(path: string): Promise<boolean> {
 }
 
 /**
- * Opens a ledger. A memory ledger is a `MemoryLedger` with the profile §6 DAG rules
- * (`createDagValidator`), loaded from its file with `importJsonl` (which checks every hash, so a
- * tampered file refuses to load: `ect ledger audit` then lists every problem). A Redis ledger runs
- * the DAG rules inside its append script.
+ * Opens a ledger. A memory ledger is a `MemoryLedger` (profile §6 DAG rules on by default), loaded
+ * from its file with `importLedgerJsonl` (which verifies everything, so a tampered file refuses to
+ * load: `ect ledger audit` then lists every problem). A Redis ledger runs the same rules.
  */
 export async function openLedger(
   io: CliIo,
@@ -196,16 +203,16 @@ export async function openLedger(
         "check the path; 'ect ledger append' creates it",
       );
     }
-    const [{ MemoryLedger }, { createDagValidator }] = await Promise.all([
+    const [{ MemoryLedger }, { importLedgerJsonl }] = await Promise.all([
       import("ect-ledger-memory"),
-      import("ect-dag"),
+      import("ect-ledger"),
     ]);
-    const ledger = new MemoryLedger({ dag: createDagValidator() });
+    const ledger = new MemoryLedger({ origin: CLI_LEDGER_ORIGIN });
     if (exists) {
       const lines = fileLines(io, path, "ledger file");
       const counted = options.progress ? tickEach(lines, options.progress) : lines;
       try {
-        await ledger.importJsonl(counted);
+        await importLedgerJsonl(ledger, counted);
       } catch (error) {
         if (isEctError(error)) {
           throw failure(
@@ -223,7 +230,9 @@ export async function openLedger(
       ledger,
       location,
       save: async () => {
-        await replaceFileAtomically(path, jsonlChunks(ledger), { mode: 0o644, keepExistingMode: true });
+        // The file carries a checkpoint covering every entry (profile §7).
+        await ledger.integrate();
+        await replaceFileAtomically(path, await jsonlChunks(ledger), { mode: 0o644, keepExistingMode: true });
       },
       close: release,
     };
@@ -240,6 +249,9 @@ async function* tickEach(lines: AsyncIterable<string>, progress: Progress): Asyn
   }
 }
 
-async function* jsonlChunks(ledger: Ledger): AsyncGenerator<string> {
-  for await (const line of ledger.exportJsonl()) yield `${line}\n`;
+async function jsonlChunks(ledger: TransparencyLedger): Promise<AsyncGenerator<string>> {
+  const { exportLedgerJsonl } = await import("ect-ledger");
+  return (async function* () {
+    for await (const line of exportLedgerJsonl(ledger)) yield `${line}\n`;
+  })();
 }

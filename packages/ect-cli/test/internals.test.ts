@@ -1,10 +1,11 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { exportLedgerJsonl } from "ect-ledger";
 import { MemoryLedger } from "ect-ledger-memory";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CommandSpec, closest, parseCommand } from "../src/command-spec.js";
 import { ExitCode, runCli } from "../src/index.js";
-import { parseLedgerLocation } from "../src/ledger-location.js";
+import { CLI_LEDGER_ORIGIN, parseLedgerLocation } from "../src/ledger-location.js";
 import { createProgress } from "../src/progress.js";
 import { displayText, durationText, relativeTime, safeJson } from "../src/terminal-text.js";
 import { parsePositiveSeconds, parseTimeInput } from "../src/time-input.js";
@@ -158,10 +159,11 @@ describe("progress of ect ledger audit and import (runCli in-process)", () => {
   beforeAll(async () => {
     const { key } = await writeKeyFiles(dir, "a");
     const tokens = await workflowTokens(key);
-    const ledger = new MemoryLedger();
+    const ledger = new MemoryLedger({ origin: CLI_LEDGER_ORIGIN });
     for (const token of [tokens.plan, tokens.search, tokens.book]) await ledger.append(token);
+    await ledger.integrate();
     const lines: string[] = [];
-    for await (const line of ledger.exportJsonl()) lines.push(line);
+    for await (const line of exportLedgerJsonl(ledger)) lines.push(line);
     jsonl = `${lines.join("\n")}\n`;
     writeFileSync(join(dir, "l.jsonl"), jsonl);
   });

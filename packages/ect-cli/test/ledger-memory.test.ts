@@ -13,6 +13,8 @@ let other: Awaited<ReturnType<typeof writeKeyFiles>>;
 let tokens: Awaited<ReturnType<typeof workflowTokens>>;
 const trust = () => ["--trust", `${ISSUER}=${keys.jwksFile}`];
 const lines = (file: string) => readFileSync(join(dir, file), "utf8").trim().split("\n");
+/** The entry lines of an export (profile §7: header, entries, conflicts, checkpoints). */
+const entryLines = (file: string) => lines(file).filter((l) => l.includes('"type":"entry"'));
 
 /** The ledger every test reads: plan, search, book appended by the CLI (seq 1-3). */
 const LEDGER = "memory:main.jsonl";
@@ -74,7 +76,7 @@ describe.concurrent("ect ledger append", () => {
     expect(run.stdout).toContain(
       `token 3: CONFLICT: seq 1 holds a different token with the same (wid, jti ${JTI.plan})`,
     );
-    expect(lines(copy)).toHaveLength(3);
+    expect(entryLines(copy)).toHaveLength(3);
 
     const unchecked = await ect(["ledger", "append", "--ledger", `memory:${copy}`, "--no-verify", foreign], {
       cwd: dir,
@@ -98,7 +100,7 @@ describe.concurrent("ect ledger append", () => {
     unlinkSync(lock);
     const run = await running.result;
     expect(run.code, run.stderr).toBe(0);
-    expect(lines("locked.jsonl")).toHaveLength(1);
+    expect(entryLines("locked.jsonl")).toHaveLength(1);
     expect(existsSync(lock)).toBe(false);
 
     // A holder that keeps it: the append gives up after its wait, writing nothing (exit 1).
@@ -153,8 +155,9 @@ describe.concurrent("ect ledger head, show, export, import, graph", () => {
     expect(plain.stdout).toBe(prefixed.stdout);
   });
 
-  it("head prints seq and chain hash; show prints entries by seq and wid", async () => {
-    const last = JSON.parse(lines("main.jsonl")[2]!) as { chainHash: string };
+  it("head prints seq and the latest checkpoint; show prints entries by seq and wid", async () => {
+    const last = JSON.parse(lines("main.jsonl").at(-1)!) as { type: string; size: number; root: string };
+    expect(last).toMatchObject({ type: "checkpoint", size: 3 });
     const [head, headJson, seq, wid, missing] = await Promise.all([
       ect(["ledger", "head", "--ledger", LEDGER], { cwd: dir }),
       ect(["ledger", "head", "--ledger", LEDGER, "--json"], { cwd: dir }),
@@ -162,8 +165,8 @@ describe.concurrent("ect ledger head, show, export, import, graph", () => {
       ect(["ledger", "show", "--ledger", LEDGER, "--wid", WID, "--json"], { cwd: dir }),
       ect(["ledger", "show", "--ledger", LEDGER, "--seq", "9"], { cwd: dir }),
     ]);
-    expect(head.stdout).toBe(`seq 3\nchainHash ${last.chainHash}\n`);
-    expect(JSON.parse(headJson.stdout)).toEqual({ seq: 3, chainHash: last.chainHash });
+    expect(head.stdout).toBe(`seq 3\ncheckpoint 3 ${last.root}\n`);
+    expect(JSON.parse(headJson.stdout)).toEqual({ seq: 3, checkpointSize: 3, root: last.root });
     expect(seq.stdout).toContain(`seq 2  ingested`);
     expect(seq.stdout).toContain(`jti       ${JTI.search}`);
     expect(seq.stdout).toContain("exec_act  search-flights");
@@ -249,7 +252,7 @@ describe.concurrent("ect ledger audit", () => {
       ect(["ledger", "audit", "--ledger", LEDGER, "--no-verify", "--json"], { cwd: dir }),
     ]);
     expect(human.code).toBe(0);
-    expect(human.stdout).toContain("audit of memory:main.jsonl: 3 entries, head seq 3");
+    expect(human.stdout).toContain("audit of memory:main.jsonl: 3 entries, latest checkpoint covers 3");
     expect(human.stdout).toContain("signatures: re-verified with");
     expect(human.stdout).toContain("OK: no problem found");
     expect(JSON.parse(json.stdout)).toMatchObject({
@@ -263,7 +266,7 @@ describe.concurrent("ect ledger audit", () => {
   it("an edited token in the file: exit 1, the entry named by seq and jti, other commands refuse the file", async () => {
     const file = "tampered-token.jsonl";
     const records = lines("main.jsonl").map((l) => JSON.parse(l) as Record<string, unknown>);
-    records[1]!["token"] = tamperClaims(records[1]!["token"] as string, {
+    records[2]!["token"] = tamperClaims(records[2]!["token"] as string, {
       exec_act: "search-and-book-first-class",
     });
     writeFileSync(join(dir, file), `${records.map((r) => JSON.stringify(r)).join("\n")}\n`);
@@ -273,58 +276,65 @@ describe.concurrent("ect ledger audit", () => {
       ect(["ledger", "head", "--ledger", `memory:${file}`], { cwd: dir }),
     ]);
     expect(audit.code).toBe(1);
-    expect(audit.stdout).toContain("FAILED: 2 problems");
     expect(audit.stdout).toContain(
-      `seq 2 jti ${JTI.search}: ECT_LEDGER_CHAIN_BROKEN: leafHash does not match the stored token`,
+      `seq 2 jti ${JTI.search}: ECT_LEDGER_TREE_MISMATCH: the leaf hash does not match the stored token`,
     );
     expect(audit.stdout).toContain(`seq 2 jti ${JTI.search}: ECT_SIGNATURE_INVALID (signature)`);
-    const report = JSON.parse(json.stdout) as { valid: boolean; problems: { seq: number; code: string }[] };
+    const report = JSON.parse(json.stdout) as {
+      valid: boolean;
+      firstBadIndex: number;
+      problems: { index: number; code: string }[];
+    };
     expect(report.valid).toBe(false);
-    expect(report.problems.map((p) => [p.seq, p.code])).toEqual([
-      [2, "ECT_LEDGER_CHAIN_BROKEN"],
-      [2, "ECT_SIGNATURE_INVALID"],
-    ]);
+    expect(report.firstBadIndex).toBe(1);
+    expect(report.problems.filter((p) => p.index === 1).map((p) => p.code)).toEqual(
+      expect.arrayContaining(["ECT_LEDGER_TREE_MISMATCH", "ECT_SIGNATURE_INVALID"]),
+    );
+    expect(report.problems.every((p) => p.index >= 1)).toBe(true);
     expect(head.code).toBe(1);
-    expect(head.stderr).toContain("cannot be loaded: import line 2: leafHash does not match the token");
+    expect(head.stderr).toContain("cannot be loaded: import line 3: leafHash does not match");
     expect(head.stderr).toContain(`run 'ect ledger audit --ledger memory:${file}'`);
   });
 
   it("an edited hash and an unreadable line are each reported with their entry", async () => {
     const file = "tampered-hash.jsonl";
     const records = lines("main.jsonl").map((l) => JSON.parse(l) as Record<string, unknown>);
-    records[2]!["chainHash"] = "0".repeat(64);
+    records[3]!["leafHash"] = "0".repeat(64);
     writeFileSync(join(dir, file), `${records.map((r) => JSON.stringify(r)).join("\n")}\nnot json at all\n`);
     const run = await ect(["ledger", "audit", "--ledger", file, "--no-verify"], { cwd: dir });
     expect(run.code).toBe(1);
     expect(run.stdout).toContain("signatures: NOT verified (--no-verify)");
     expect(run.stdout).toContain(
-      `seq 3 jti ${JTI.book}: ECT_LEDGER_CHAIN_BROKEN: chainHash does not follow from the previous entry`,
+      `seq 3 jti ${JTI.book}: ECT_LEDGER_TREE_MISMATCH: the leaf hash does not match the stored token`,
     );
-    expect(run.stdout).toContain("seq 4: ECT_LEDGER_IMPORT_INVALID: line 4 is not strict JSON");
+    expect(run.stdout).toMatch(/seq 4: ECT_LEDGER_IMPORT_INVALID: line \d+: is not strict JSON/);
   });
 
   it("a removed entry: every later line is named, and the audit reads each line once", async () => {
-    writeFileSync(join(dir, "removed.jsonl"), `${lines("main.jsonl").slice(1).join("\n")}\n`);
+    const all = lines("main.jsonl");
+    writeFileSync(join(dir, "removed.jsonl"), `${[all[0], ...all.slice(2)].join("\n")}\n`);
     const run = await ect(["ledger", "audit", "--ledger", "memory:removed.jsonl", ...trust(), "--json"], {
       cwd: dir,
     });
     expect(run.code).toBe(1);
     const report = JSON.parse(run.stdout) as {
       entries: number;
-      problems: { seq: number; jti: string; code: string; message: string }[];
+      firstBadIndex: number;
+      problems: { index: number; jti: string; code: string; message: string }[];
     };
     expect(report.entries).toBe(2);
+    expect(report.firstBadIndex).toBe(0);
     expect(report.problems).toEqual(
       expect.arrayContaining([
         expect.objectContaining({
-          seq: 1,
+          index: 0,
           jti: JTI.search,
           code: "ECT_LEDGER_IMPORT_INVALID",
-          message: "line 1 has seq 2 but is entry 1 of the file: an entry was removed, added or moved",
+          message: "line 2: index 1 is entry 0 of the export: an entry was removed, added or moved",
         }),
-        expect.objectContaining({ seq: 1, jti: JTI.search, code: "ECT_LEDGER_CHAIN_BROKEN" }),
-        expect.objectContaining({ seq: 1, jti: JTI.search, code: "ECT_DAG_PRED_MISSING" }),
-        expect.objectContaining({ seq: 2, jti: JTI.book, code: "ECT_LEDGER_IMPORT_INVALID" }),
+        expect.objectContaining({ index: 0, jti: JTI.search, code: "ECT_DAG_PRED_MISSING" }),
+        expect.objectContaining({ index: 1, jti: JTI.book, code: "ECT_LEDGER_IMPORT_INVALID" }),
+        expect.objectContaining({ code: "ECT_LEDGER_TREE_MISMATCH" }),
       ]),
     );
   });

@@ -115,9 +115,17 @@ export const EctErrorCodes = {
   LEDGER_CONFLICT: "ECT_LEDGER_CONFLICT",
   /** The ledger refused or failed the append (SPEC 5.12). */
   LEDGER_APPEND_FAILED: "ECT_LEDGER_APPEND_FAILED",
-  /** A recomputed hash does not match the stored one (SPEC 7). */
-  LEDGER_CHAIN_BROKEN: "ECT_LEDGER_CHAIN_BROKEN",
-  /** An import line is malformed or does not continue the chain (SPEC 7). */
+  /**
+   * The stored log does not match itself (profile §7 audit): an entry's recomputed leaf hash, the
+   * rebuilt tree's root, or an entry's fields differ from what is stored or signed.
+   */
+  LEDGER_TREE_MISMATCH: "ECT_LEDGER_TREE_MISMATCH",
+  /**
+   * Two checkpoints of one log are inconsistent: same size with different roots, or a later one that
+   * does not extend an earlier one (profile §7 "never signs two inconsistent checkpoints").
+   */
+  LEDGER_CHECKPOINT_INCONSISTENT: "ECT_LEDGER_CHECKPOINT_INCONSISTENT",
+  /** An import is malformed or does not verify (profile §7 export/import). */
   LEDGER_IMPORT_INVALID: "ECT_LEDGER_IMPORT_INVALID",
   /** The ledger backend is unavailable (connection refused, timed out). */
   LEDGER_UNAVAILABLE: "ECT_LEDGER_UNAVAILABLE",

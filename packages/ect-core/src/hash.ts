@@ -3,9 +3,6 @@ import { sha256Sync } from "./sha256.js";
 
 const encoder = new TextEncoder();
 
-/** The chain hash before the first ledger entry: 32 zero bytes, hex (SPEC 7). */
-export const GENESIS_CHAIN_HASH = "0".repeat(64);
-
 function toBytes(input: Uint8Array | string): Uint8Array {
   return typeof input === "string" ? encoder.encode(input) : input;
 }
@@ -47,28 +44,4 @@ export async function sha256(input: Uint8Array | string): Promise<Uint8Array> {
  */
 export async function sha256Base64url(input: Uint8Array | string): Promise<string> {
   return base64urlEncode(await sha256(input));
-}
-
-/** `leafHash = SHA-256(0x00 ‖ token bytes)` as lower-case hex (SPEC 7). */
-export async function leafHash(token: string): Promise<string> {
-  const tokenBytes = encoder.encode(token);
-  const buf = new Uint8Array(1 + tokenBytes.length);
-  buf[0] = 0x00;
-  buf.set(tokenBytes, 1);
-  return toHex(buf.length <= SYNC_HASH_MAX_BYTES ? sha256Sync(buf) : await sha256(buf));
-}
-
-/**
- * `chainHash = SHA-256(0x01 ‖ previous chainHash ‖ leafHash)` over the raw 32-byte values, as
- * lower-case hex; the previous chain hash of the first entry is {@link GENESIS_CHAIN_HASH} (SPEC 7).
- */
-export async function chainHash(previousChainHash: string, leaf: string): Promise<string> {
-  const prev = fromHex(previousChainHash);
-  const l = fromHex(leaf);
-  if (prev.length !== 32 || l.length !== 32) throw new TypeError("chainHash takes two 32-byte hex hashes");
-  const buf = new Uint8Array(65);
-  buf[0] = 0x01;
-  buf.set(prev, 1);
-  buf.set(l, 33);
-  return toHex(sha256Sync(buf));
 }

@@ -187,45 +187,43 @@ export type DagValidator = (claims: EctClaims, store: EctStore) => Promise<DagVa
 // ---------------------------------------------------------------------------------------------
 // Ledger (SPEC 7)
 
-/** One ledger entry (SPEC 7). Returned entries are frozen. */
+/** One ledger entry (profile §7). Returned entries are frozen. */
 export interface LedgerEntry extends StoredEct {
-  /** Sequence number: 1, 2, 3, ... contiguous. */
-  readonly seq: number;
+  /** Position of the entry's leaf in the log: 0, 1, 2, ... contiguous (tools may show `index + 1`). */
+  readonly index: number;
   /** The token's `jti`, as in its claims. */
   readonly jti: string;
   /** The token's `wid`, or `null`. */
   readonly wid: string | null;
   /** The token's `iss`. */
   readonly iss: string;
-  /** Ingestion time, milliseconds since the epoch. */
+  /** Ingestion time, integer milliseconds since the epoch (covered by the leaf). */
   readonly ingestedAt: number;
-  /** `SHA-256(0x00 ‖ token bytes)`, lower-case hex. */
+  /** The WIT the token was accepted on (profile §9), or `null` (covered by the leaf). */
+  readonly wit: string | null;
+  /** `SHA-256(0x00 ‖ leaf input)` (profile §7 "Leaf input"), lower-case hex. */
   readonly leafHash: string;
-  /** `SHA-256(0x01 ‖ previous chainHash ‖ leafHash)`, lower-case hex. */
-  readonly chainHash: string;
 }
 
-/** A receipt for an appended (or already present) entry (SPEC 7). */
+/** A receipt for an appended (or already present) entry (profile §7 "Sequencing"). */
 export interface LedgerReceipt {
-  /** The entry's sequence number. */
-  readonly seq: number;
+  /** The entry's index. */
+  readonly index: number;
+  /** The entry's leaf hash (hex). */
+  readonly leafHash: string;
+  /** The entry's ingestion time, milliseconds since the epoch. */
+  readonly ingestedAt: number;
   /** The entry's `jti`. */
   readonly jti: string;
   /** The entry's `wid`, or `null`. */
   readonly wid: string | null;
-  /** The entry's leaf hash (hex). */
-  readonly leafHash: string;
-  /** The entry's chain hash (hex). */
-  readonly chainHash: string;
-  /** When the entry was appended, milliseconds since the epoch. */
-  readonly appendedAt: number;
   /** The receipt signed by the ledger's key, a JWS with `typ: ect-receipt+jwt`, when the ledger signs. */
   readonly jws?: string;
 }
 
-/** A conflicting token kept as evidence (SPEC 7: "nothing is overwritten"). */
+/** A conflicting token kept as evidence (profile §7 "Identity": nothing is overwritten). */
 export interface ConflictRecord {
-  /** 1, 2, 3, ... in the order conflicts were recorded. */
+  /** 0, 1, 2, ... in the order conflicts were recorded. */
   readonly id: number;
   /** The identity both tokens share. */
   readonly wid: string | null;
@@ -233,8 +231,10 @@ export interface ConflictRecord {
   readonly jti: string;
   /** The conflicting token, exactly as received. */
   readonly token: string;
-  /** Sequence number of the stored entry it conflicts with. */
-  readonly existingSeq: number;
+  /** The WIT it arrived on, or `null`. */
+  readonly wit: string | null;
+  /** Index of the stored entry it conflicts with. */
+  readonly existingIndex: number;
   /** When the conflicting token was received, milliseconds since the epoch. */
   readonly receivedAt: number;
 }
@@ -268,7 +268,7 @@ export type AppendResult =
       readonly evidence: ConflictRecord;
     }
   | {
-      /** The ledger's DAG rules (SPEC 6) refused the token; nothing was written. */
+      /** The ledger's DAG rules (profile §6) refused the token; nothing was written. */
       readonly status: "rejected";
       /** Every DAG rule the token violates, each with its `ECT_DAG_*` code. */
       readonly violations: readonly EctError[];
@@ -276,66 +276,47 @@ export type AppendResult =
 
 /** Options of {@link Ledger.append}. */
 export interface AppendOptions {
-  /** Ingestion time in milliseconds since the epoch; defaults to the ledger's clock. */
+  /** Ingestion time in integer milliseconds since the epoch; defaults to the ledger's clock. */
   readonly now?: number;
-  /** The WIT the token was accepted on (WIT-bound mode), kept with the entry (profile §7, §9.4). */
+  /**
+   * The verifier's decoded header and claims of exactly this token (profile §5 steps 3-7), so the
+   * ledger does not decode it again. Pass only what the verifier decoded from `token` itself.
+   */
+  readonly decoded?: {
+    /** The decoded header (`undefined` for L1). */
+    readonly header?: EctHeader | undefined;
+    /** The validated claims. */
+    readonly claims: EctClaims;
+  };
+  /** The WIT the token was accepted on (profile §9): stored with the entry and covered by its leaf. */
   readonly wit?: string;
 }
 
-/** The head of a ledger. */
-export interface LedgerHead {
-  /** Last sequence number, 0 when empty. */
-  readonly seq: number;
-  /** Last chain hash, `GENESIS_CHAIN_HASH` when empty. */
-  readonly chainHash: string;
-}
-
-/** Outcome of {@link Ledger.verifyChain}. */
-export type ChainVerification =
-  | {
-      /** Every hash recomputes and the chain is unbroken. */
-      readonly valid: true;
-      /** The head the chain ends at. */
-      readonly head: LedgerHead;
-      /** Number of entries checked. */
-      readonly entries: number;
-    }
-  | {
-      /** A hash does not recompute or the chain is broken. */
-      readonly valid: false;
-      /** Sequence number of the first broken entry. */
-      readonly brokenAt: number;
-      /** What is wrong there. */
-      readonly error: EctError;
-    };
-
 /** Options of {@link Ledger.range}. */
 export interface RangeOptions {
-  /** First sequence number, inclusive (default 1). */
-  readonly fromSeq?: number;
-  /** Last sequence number, inclusive (default: the head). */
-  readonly toSeq?: number;
+  /** First index, inclusive (default 0). */
+  readonly start?: number;
+  /** Last index, exclusive (default: the size). */
+  readonly end?: number;
   /** Most entries to return. */
   readonly limit?: number;
 }
 
-/** Outcome of {@link Ledger.importJsonl}. */
-export interface ImportResult {
-  /** Entries imported. */
-  readonly imported: number;
-  /** The head after the import. */
-  readonly head: LedgerHead;
-}
-
 /**
- * An append-only, tamper-evident audit ledger (SPEC 7). Every backend passes the
- * `ect-ledger-testkit` conformance suite.
+ * An append-only audit ledger (profile §7), as the verifier and the DAG rules see it. `ect-ledger`'s
+ * `TransparencyLedger` (memory, Redis and PostgreSQL backends) implements it and adds checkpoints,
+ * proofs, export and audit.
  */
 export interface Ledger extends EctStore {
   /**
+   * True when `append` runs the DAG rules (profile §6) in its atomic step; a verifier then skips
+   * its own DAG check (they run once).
+   */
+  readonly enforcesDagRules: boolean;
+  /**
    * Appends a token, keyed by `(wid or "", jti)`. A byte-identical decoded header and claims is a
-   * `duplicate` (with the existing receipt), different ones a `conflict` (kept as evidence); with
-   * DAG rules configured, a violation is `rejected`. The caller verifies the token first.
+   * `duplicate` (with the existing receipt), different ones a `conflict` (kept as evidence); a DAG
+   * rule violation is `rejected`. The caller verifies the token first.
    *
    * @throws {@link EctError} `ECT_MALFORMED` etc. when the token cannot be decoded,
    *   `ECT_LEDGER_UNAVAILABLE` when the backend cannot be reached.
@@ -343,47 +324,16 @@ export interface Ledger extends EctStore {
   append(token: string, options?: AppendOptions): Promise<AppendResult>;
   /** The entry with this identity, or `undefined`. */
   get(wid: string | null | undefined, jti: string): Promise<LedgerEntry | undefined>;
-  /** The entry with this sequence number, or `undefined`. */
-  getBySeq(seq: number): Promise<LedgerEntry | undefined>;
-  /** All entries of one workflow (`null` = tokens without `wid`), in sequence order. */
+  /** The entry at this index, or `undefined`. */
+  getByIndex(index: number): Promise<LedgerEntry | undefined>;
+  /** All entries of one workflow (`null` = tokens without `wid`), in index order. */
   listWorkflow(wid: string | null | undefined): Promise<readonly LedgerEntry[]>;
-  /** Entries by sequence range, in order. */
+  /** Entries by index range, in order. */
   range(options?: RangeOptions): Promise<readonly LedgerEntry[]>;
-  /** The last sequence number and chain hash. */
-  head(): Promise<LedgerHead>;
-  /** Recomputes every hash and reports the first broken entry (SPEC 7). */
-  verifyChain(): Promise<ChainVerification>;
+  /** The number of entries (the next index). */
+  size(): Promise<number>;
   /** The conflicting tokens kept as evidence. */
   conflicts(): Promise<readonly ConflictRecord[]>;
-  /** Exports every entry as JSON Lines (one `LedgerEntryRecord` JSON per line, no trailing newline). */
-  exportJsonl(): AsyncIterable<string>;
-  /**
-   * Imports JSON Lines produced by `exportJsonl` into an empty ledger, checking that every line's
-   * hashes recompute and the chain continues.
-   *
-   * @throws {@link EctError} `ECT_LEDGER_IMPORT_INVALID`
-   */
-  importJsonl(lines: AsyncIterable<string> | Iterable<string>): Promise<ImportResult>;
-}
-
-/** The JSON form of one exported ledger entry (one JSON Lines line). Claims are re-derived from `token`. */
-export interface LedgerEntryRecord {
-  /** Sequence number. */
-  readonly seq: number;
-  /** The token exactly as received. */
-  readonly token: string;
-  /** The token's `jti`. */
-  readonly jti: string;
-  /** The token's `wid`, or `null`. */
-  readonly wid: string | null;
-  /** The token's `iss`. */
-  readonly iss: string;
-  /** Ingestion time, milliseconds since the epoch. */
-  readonly ingestedAt: number;
-  /** `SHA-256(0x00 ‖ token bytes)`, lower-case hex. */
-  readonly leafHash: string;
-  /** `SHA-256(0x01 ‖ previous chainHash ‖ leafHash)`, lower-case hex. */
-  readonly chainHash: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -419,5 +369,10 @@ export interface NoteSigner {
  */
 export type AuditTokenVerifier = (
   token: string,
-  context: { readonly ingestedAt: number },
+  context: {
+    /** When the ledger ingested the token, milliseconds since the epoch: the audit's "now". */
+    readonly ingestedAt: number;
+    /** The WIT the entry was accepted on (profile §9 step 4), or `null`/absent. */
+    readonly wit?: string | null;
+  },
 ) => Promise<Result<VerifiedEct, EctError>>;

@@ -38,24 +38,8 @@ export {
 } from "./constants.js";
 export { type ResolvedDagRuleOptions, resolveDagRuleOptions } from "./dag-options.js";
 export { err, isEctErrorCode, ok } from "./errors.js";
-export { chainHash, fromHex, GENESIS_CHAIN_HASH, leafHash, sha256, toHex } from "./hash.js";
-export type {
-  AuditTokenVerifier,
-  ChainVerification,
-  ImportResult,
-  JwsSigner,
-  LedgerEntryRecord,
-  LedgerHead,
-  RangeOptions,
-} from "./interfaces.js";
-export {
-  type AuditLedgerOptions,
-  type AuditProblem,
-  type AuditReport,
-  type AuditUnresolvedPredecessor,
-  auditLedger,
-} from "./ledger-audit.js";
-export { issueReceipt, ledgerEntryRecord, unsignedReceipt } from "./ledger-record.js";
+export { fromHex, sha256, toHex } from "./hash.js";
+export type { AuditTokenVerifier, JwsSigner, RangeOptions } from "./interfaces.js";
 export {
   formatNoteKeyId,
   formatNoteVerifierKey,

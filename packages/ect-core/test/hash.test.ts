@@ -1,12 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { sha256Base64url } from "../src/index.js";
-import { chainHash, fromHex, GENESIS_CHAIN_HASH, leafHash, sha256, toHex } from "../src/internal.js";
+import { fromHex, sha256, toHex } from "../src/internal.js";
 
 // Known answers computed outside JavaScript with OpenSSL; each command is next to its vector.
-
-/** RFC 7515 appendix A.3 compact JWS (also in testdata/rfc7515/a3_es256.json). */
-const RFC7515_A3 =
-  "eyJhbGciOiJFUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.DtEhU3ljbEg8L38VWAfUAqOyKAM6-Xx-F4GawxaepmXFCgfTjDxw5djxLa8ISlSApmWQxfKTUJqPP3-Kg6NU1Q";
 
 describe("sha256Base64url (SPEC 3 inp_hash/out_hash helper)", () => {
   it("hashes the empty input", async () => {
@@ -46,71 +42,6 @@ describe("sha256Base64url (SPEC 3 inp_hash/out_hash helper)", () => {
     expect(digest).toHaveLength(32);
     // printf 'abc' | openssl dgst -sha256 -r
     expect(toHex(digest)).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-  });
-});
-
-describe("leafHash (SPEC 7: SHA-256(0x00 ‖ token bytes), hex)", () => {
-  it("hashes the RFC 7515 A.3 token with the 0x00 prefix", async () => {
-    // printf '\x00%s' "$TOKEN" | openssl dgst -sha256 -r     (TOKEN = the RFC 7515 A.3 compact JWS)
-    expect(await leafHash(RFC7515_A3)).toBe(
-      "5b3b4ab9b120b86b1cbd7186257b157975ed768c13978adb7ccd9d02749c4c3e",
-    );
-  });
-
-  it("hashes a short token", async () => {
-    // printf '\x00%s' 'abc' | openssl dgst -sha256 -r
-    expect(await leafHash("abc")).toBe("609f6e36d2405585188d5cfd761f407c7cc46a7d3f314c88270469dde315fcd1");
-  });
-
-  it("hashes the empty token as the single byte 0x00", async () => {
-    // printf '\x00' | openssl dgst -sha256 -r
-    expect(await leafHash("")).toBe("6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d");
-  });
-
-  it("differs from the plain SHA-256 of the token (domain separation)", async () => {
-    expect(await leafHash("abc")).not.toBe(toHex(await sha256("abc")));
-  });
-});
-
-describe("chainHash (SPEC 7: SHA-256(0x01 ‖ previous ‖ leaf), hex)", () => {
-  const leaf1 = "5b3b4ab9b120b86b1cbd7186257b157975ed768c13978adb7ccd9d02749c4c3e";
-  const leaf2 = "609f6e36d2405585188d5cfd761f407c7cc46a7d3f314c88270469dde315fcd1";
-  // L7=<leaf1>; { printf '\x01'; printf '%064d' 0 | xxd -r -p; printf '%s' "$L7" | xxd -r -p; } | openssl dgst -sha256 -r
-  const chain1 = "de1e810ce26ed677c9c104c852b5654d3436b5a6a3724cebf7374b17417b7a22";
-  // C1=<chain1>; L8=<leaf2>; { printf '\x01'; printf '%s' "$C1" | xxd -r -p; printf '%s' "$L8" | xxd -r -p; } | openssl dgst -sha256 -r
-  const chain2 = "49ea63644d1ce27e447a9f54b3f20dfe16b6cf65a096f67afd453b9a0ee32195";
-
-  it("starts from 32 zero bytes", async () => {
-    // printf '%064d' 0
-    expect(GENESIS_CHAIN_HASH).toBe("0000000000000000000000000000000000000000000000000000000000000000");
-    expect(await chainHash(GENESIS_CHAIN_HASH, leaf1)).toBe(chain1);
-  });
-
-  it("links the next entry to the previous chain hash", async () => {
-    expect(await chainHash(chain1, leaf2)).toBe(chain2);
-  });
-
-  it("links a ledger of two tokens end to end", async () => {
-    const c1 = await chainHash(GENESIS_CHAIN_HASH, await leafHash(RFC7515_A3));
-    const c2 = await chainHash(c1, await leafHash("abc"));
-    expect([c1, c2]).toEqual([chain1, chain2]);
-  });
-
-  it("accepts upper-case hex and always answers lower-case", async () => {
-    expect(await chainHash(GENESIS_CHAIN_HASH, leaf1.toUpperCase())).toBe(chain1);
-  });
-
-  it("order matters: swapping previous and leaf changes the hash", async () => {
-    expect(await chainHash(leaf2, chain1)).not.toBe(chain2);
-  });
-
-  it.each([
-    ["a short previous hash", "00", leaf1],
-    ["a long leaf", GENESIS_CHAIN_HASH, `${leaf1}00`],
-    ["non-hex", "zz".repeat(32), leaf1],
-    ["odd length", GENESIS_CHAIN_HASH, leaf1.slice(1)],
-  ])("refuses %s with a TypeError", async (_label, prev, leaf) => {
-    await expect(chainHash(prev, leaf)).rejects.toBeInstanceOf(TypeError);
   });
 });
 

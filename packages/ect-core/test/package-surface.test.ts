@@ -65,8 +65,6 @@ describe("ect-core package surface", () => {
     const helpers = [
       "base64urlDecode",
       "base64urlEncode",
-      "issueReceipt",
-      "ledgerEntryRecord",
       "parseStrictJson",
       "parseStrictJsonValue",
       "resolveDagRuleOptions",

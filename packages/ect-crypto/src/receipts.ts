@@ -81,7 +81,7 @@ function receiptError(member: string, message: string): EctError {
 /**
  * Verifies a ledger receipt JWS (SPEC 7) with the ledger's public key: strict decoding, header
  * exactly `{ alg, typ: "ect-receipt+jwt", kid }` (when the key has a `kid`, it must match),
- * signature, and the receipt fields `seq`, `jti`, `wid`, `leafHash`, `chainHash`, `appendedAt`.
+ * signature, and the receipt fields `index`, `leafHash`, `ingestedAt`, `jti`, `wid` (profile §7).
  *
  * @throws {@link EctError} `ECT_MALFORMED`/`ECT_BASE64URL_INVALID`/`ECT_JSON_*` for a malformed
  *   JWS, `ECT_ALG_NOT_ALLOWED`, `ECT_TYP_INVALID`, `ECT_KID_INVALID`, `ECT_HEADER_MEMBER_FORBIDDEN`,
@@ -144,18 +144,16 @@ export async function verifyReceipt(
       member: "signature",
     });
 
-  const { seq, jti, wid, leafHash, chainHash, appendedAt } = decoded.claims;
-  if (typeof seq !== "number" || !Number.isSafeInteger(seq) || seq < 1)
-    throw receiptError("seq", "seq must be a positive integer");
+  const { index, jti, wid, leafHash, ingestedAt } = decoded.claims;
+  if (typeof index !== "number" || !Number.isSafeInteger(index) || index < 0)
+    throw receiptError("index", "index must be a non-negative integer");
   if (typeof jti !== "string" || jti.length === 0) throw receiptError("jti", "jti must be a string");
   if (wid !== undefined && wid !== null && typeof wid !== "string") {
     throw receiptError("wid", "wid must be a string or null");
   }
   if (typeof leafHash !== "string" || !HEX64.test(leafHash))
     throw receiptError("leafHash", "leafHash must be 64 hex digits");
-  if (typeof chainHash !== "string" || !HEX64.test(chainHash))
-    throw receiptError("chainHash", "chainHash must be 64 hex digits");
-  if (typeof appendedAt !== "number" || !Number.isFinite(appendedAt))
-    throw receiptError("appendedAt", "appendedAt must be a number");
-  return Object.freeze({ seq, jti, wid: wid ?? null, leafHash, chainHash, appendedAt });
+  if (typeof ingestedAt !== "number" || !Number.isSafeInteger(ingestedAt) || ingestedAt < 0)
+    throw receiptError("ingestedAt", "ingestedAt must be a non-negative integer");
+  return Object.freeze({ index, leafHash, ingestedAt, jti, wid: wid ?? null });
 }

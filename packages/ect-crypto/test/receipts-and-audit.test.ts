@@ -34,12 +34,11 @@ beforeAll(async () => {
 });
 
 const receiptPayload = () => ({
-  seq: 3,
+  index: 3,
+  leafHash: "a".repeat(64),
+  ingestedAt: NOW_MS,
   jti: crypto.randomUUID(),
   wid: null,
-  leafHash: "a".repeat(64),
-  chainHash: "b".repeat(64),
-  appendedAt: NOW_MS,
 });
 
 describe(`receipts [${signatureBackendName}]`, () => {
@@ -59,7 +58,7 @@ describe(`receipts [${signatureBackendName}]`, () => {
   it("works with Ed25519 ledger keys", async () => {
     const ledgerKey = await generateEctKeyPair({ alg: "EdDSA" });
     const jws = await createJwsSigner(ledgerKey).sign(receiptPayload(), RECEIPT_TYP);
-    await expect(verifyReceipt(jws, ledgerKey)).resolves.toMatchObject({ seq: 3 });
+    await expect(verifyReceipt(jws, ledgerKey)).resolves.toMatchObject({ index: 3 });
   });
 
   it("refuses to sign with an ECT typ, so a receipt key never mints an ECT", async () => {
@@ -105,11 +104,12 @@ describe(`receipts [${signatureBackendName}]`, () => {
     const ledgerKey = await generateEctKeyPair({ kid: "ledger-1" });
     const signer = createJwsSigner(ledgerKey);
     for (const bad of [
-      { seq: 0 },
-      { seq: "1" },
+      { index: -1 },
+      { index: "1" },
       { leafHash: "xyz" },
-      { chainHash: "A".repeat(64) },
-      { appendedAt: null },
+      { leafHash: "A".repeat(64) },
+      { ingestedAt: null },
+      { ingestedAt: 1.5 },
       { wid: 5 },
     ]) {
       const jws = await signer.sign({ ...receiptPayload(), ...bad }, RECEIPT_TYP);

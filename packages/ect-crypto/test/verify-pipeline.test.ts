@@ -41,12 +41,11 @@ beforeAll(async () => {
 });
 
 const receipt = (jti: string): LedgerReceipt => ({
-  seq: 1,
+  index: 0,
+  leafHash: "0".repeat(64),
+  ingestedAt: NOW_MS,
   jti,
   wid: null,
-  leafHash: "0".repeat(64),
-  chainHash: "1".repeat(64),
-  appendedAt: NOW_MS,
 });
 
 /** A ledger answering every append with `answer` (only append is used by the verifier). */
@@ -418,7 +417,7 @@ describe(`verify pipeline [${signatureBackendName}]`, () => {
       let status: "conflict" | "appended" = "conflict";
       const ledger = fakeLedger((t) =>
         status === "conflict"
-          ? ({ status, existing: { seq: 7 } as LedgerEntry, evidence: {} } as unknown as AppendResult)
+          ? ({ status, existing: { index: 7 } as LedgerEntry, evidence: {} } as unknown as AppendResult)
           : { status, entry: {} as LedgerEntry, receipt: receipt(jtiOf(t)), unresolvedPredecessors: [] },
       );
       const cache = spyReplayCache(new MemoryReplayCache({ capacity: 10 }));

@@ -1,8 +1,8 @@
 /**
- * `ect-ledger-memory`: an in-memory, append-only, hash-chained ECT audit ledger (SPEC 7) with
- * receipts (optionally signed) and JSON Lines export/import. It imports only `ect-core` and runs
- * in any JavaScript runtime.
+ * `ect-ledger-memory`: the in-memory backend of the ECT audit ledger (profile §7): storage and
+ * atomicity only, under `ect-ledger`'s transparency log (tree, checkpoints, proofs, audit, DAG
+ * rules). Runs in any JavaScript runtime.
  *
  * @packageDocumentation
  */
-export { MemoryLedger, type MemoryLedgerOptions } from "./memory-ledger.js";
+export { MemoryLedger, MemoryLedgerBackend, type MemoryLedgerOptions } from "./memory-ledger.js";

@@ -4,4 +4,4 @@
  *
  * @packageDocumentation
  */
-export { type MemoryLedgerTamperMutation, tamperMemoryLedger } from "./memory-ledger.js";
+export { tamperMemoryLedger } from "./memory-ledger.js";

@@ -1,10 +1,19 @@
-import { describeLedgerConformance } from "ect-ledger-testkit";
+import { describeDagVectors, describeLedgerConformance, loadDagVectors } from "ect-ledger-testkit";
 import { MemoryLedger } from "../src/index.js";
 import { tamperMemoryLedger } from "../src/testing.js";
 
-// SPEC 7: the memory ledger passes the whole ledger conformance suite.
+// profile §7: the memory backend passes the whole ledger conformance suite.
 describeLedgerConformance("MemoryLedger", {
-  create: ({ clock, dag, receiptSigner }) =>
-    new MemoryLedger({ clock, ...(dag ? { dag } : {}), ...(receiptSigner ? { receiptSigner } : {}) }),
-  tamper: (ledger, seq, mutation) => tamperMemoryLedger(ledger, seq, mutation),
+  create: (options) => new MemoryLedger(options),
+  tamper: (ledger, change) => tamperMemoryLedger(ledger, change),
 });
+
+// profile §6: the shared DAG vectors through the memory ledger's append and through the audit.
+describeDagVectors(
+  "MemoryLedger",
+  {
+    create: (options) => new MemoryLedger(options),
+    tamper: (ledger, change) => tamperMemoryLedger(ledger, change),
+  },
+  loadDagVectors(new URL("../../../testdata/ect/dag/", import.meta.url)),
+);

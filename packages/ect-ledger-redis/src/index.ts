@@ -1,7 +1,8 @@
 /**
- * `ect-ledger-redis`: the ECT audit ledger (SPEC 7) and a shared replay cache (SPEC 5.10) on
- * Redis, with node-redis v5. Every append is one atomic server-side script; all keys of a ledger
- * share one hash tag, so it runs unchanged on Redis Cluster.
+ * `ect-ledger-redis`: the Redis backend of the ECT audit ledger (profile §7: storage and atomicity
+ * under `ect-ledger`'s transparency log) and a shared replay cache (profile §5 step 10), with
+ * node-redis v5. Every sequencing step is one atomic server-side script; all keys of a ledger share
+ * one hash tag, so it runs unchanged on Redis Cluster.
  *
  * @packageDocumentation
  */
@@ -20,5 +21,11 @@ export type {
   RedisConnectionOptions,
   RedisStandaloneClientLike,
 } from "./redis-connection.js";
-export { RedisLedger, type RedisLedgerOptions, type StartupCheckMode } from "./redis-ledger.js";
+export {
+  RedisLedger,
+  RedisLedgerBackend,
+  type RedisLedgerBackendOptions,
+  type RedisLedgerOptions,
+  type StartupCheckMode,
+} from "./redis-ledger.js";
 export { RedisReplayCache, type RedisReplayCacheOptions } from "./redis-replay-cache.js";

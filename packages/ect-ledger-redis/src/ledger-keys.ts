@@ -3,34 +3,45 @@ import { EctError, EctErrorCodes } from "ect-core";
 /**
  * The Redis keys of one ledger. Every key starts with `ect:{<ledgerId>}:`, so they all share one
  * hash tag, live in one Cluster slot, and one server-side script can touch them atomically
- * (SPEC 7: "all keys of one ledger share one hash tag").
+ * (profile §7: "all keys of one ledger share one hash tag").
  *
  * | key | type | content |
  * |---|---|---|
- * | `head` | hash | `s`: last sequence number, `c`: last chain hash |
- * | `e:<seq>` | hash | one entry (`t` token, `j` jti, `w` wid, `i` iss, `a` ingestedAt, `l` leafHash, `c` chainHash, `n` append nonce, `ia` iat, `p` pred, `pd` policy decision, `u` unresolved predecessors) |
- * | `k` | hash | identity `(wid or "", jti)` lower-cased (`ectKey`) -> seq |
- * | `j` | hash | jti lower-cased -> seq of the earliest entry with it, in any workflow |
- * | `w:<wid>` | list | seqs of one workflow in order (`w:` for tokens without `wid`) |
- * | `x` | list | conflict evidence records (JSON), id = position + 1 |
- * | `xn` | hash | append nonce -> conflict id (a retried conflicting append records once) |
+ * | `head` | none | the routing key every script is sent with (never written) |
+ * | `n` | string | number of sequenced entries (the next index) |
+ * | `e:<index>` | hash | one entry (`x` index, `t` token, `j` jti, `w` wid, `i` iss, `a` ingestedAt, `v` WIT, `l` leafHash, `n` append nonce) |
+ * | `k` | hash | identity `(wid or "", jti)` lower-cased (`ectKey`) -> index |
+ * | `j` | hash | jti lower-cased -> index of the earliest entry with it, in any workflow |
+ * | `w:<wid>` | list | indexes of one workflow in order (`w:` for tokens without `wid`) |
+ * | `x` | list | conflict evidence records (JSON), id = position |
+ * | `xk` | hash | identity key ‖ NUL ‖ token -> conflict id (a conflicting token is recorded once) |
+ * | `t:<level>` | hash | tree node index -> hash (hex), level 0 = leaf hashes as integrated |
+ * | `c` | list | stored checkpoints (JSON `{size, root, note}`), ascending size |
+ * | `cs` | string | integrated size (the latest checkpoint's), the compare-and-set value |
+ * | `lock` | string | the ledger lock (appends under `unresolvedPredecessors: "allow"`) |
  */
 export interface RedisLedgerKeys {
   /** The common prefix `ect:{<ledgerId>}:`. */
   readonly prefix: string;
-  /** The head hash (the key every script is routed by). */
+  /** The routing key every script is sent with. */
   readonly head: string;
+  /** The entry counter. */
+  readonly size: string;
   /** The identity index. */
   readonly identity: string;
   /** The jti index (any workflow). */
   readonly jti: string;
   /** The conflict evidence list. */
   readonly conflicts: string;
-  /** The conflict nonce index. */
-  readonly conflictNonces: string;
-  /** The hash of entry `seq`. */
-  entry(seq: number): string;
-  /** The list of one workflow's seqs (`null`/`undefined`: tokens without `wid`). */
+  /** The checkpoint list. */
+  readonly checkpoints: string;
+  /** The ledger lock. */
+  readonly lock: string;
+  /** The hash of entry `index`. */
+  entry(index: number): string;
+  /** The hash of tree nodes of `level`. */
+  nodes(level: number): string;
+  /** The list of one workflow's indexes (`null`/`undefined`: tokens without `wid`). */
   workflow(wid: string | null | undefined): string;
 }
 
@@ -70,11 +81,14 @@ export function redisLedgerKeys(ledgerId: string): RedisLedgerKeys {
   return Object.freeze({
     prefix,
     head: `${prefix}head`,
+    size: `${prefix}n`,
     identity: `${prefix}k`,
     jti: `${prefix}j`,
     conflicts: `${prefix}x`,
-    conflictNonces: `${prefix}xn`,
-    entry: (seq: number) => `${prefix}e:${seq}`,
+    checkpoints: `${prefix}c`,
+    lock: `${prefix}lock`,
+    entry: (index: number) => `${prefix}e:${index}`,
+    nodes: (level: number) => `${prefix}t:${level}`,
     workflow: (wid: string | null | undefined) => `${prefix}w:${(wid ?? "").toLowerCase()}`,
   });
 }

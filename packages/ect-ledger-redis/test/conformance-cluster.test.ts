@@ -1,10 +1,11 @@
-import { describeLedgerConformance, type LedgerTamperMutation } from "ect-ledger-testkit";
+import { describeLedgerConformance } from "ect-ledger-testkit";
 import { createCluster } from "redis";
 import { afterAll, beforeAll } from "vitest";
 import { RedisLedger } from "../src/index.js";
 import { type RedisClusterHandle, startRedisCluster } from "../src/testing/index.js";
+import { tamperRedisLedger } from "./support/tamper.js";
 
-// SPEC 7 "also on Redis Cluster": the same suite against a local 3-master cluster. Every ledger
+// profile §7 "also on Redis Cluster": the same suite against a local 3-master cluster. Every ledger
 // gets its own id, so the ledgers of the suite land in different slots (and on different masters).
 let cluster: RedisClusterHandle;
 let admin: ReturnType<typeof createCluster>;
@@ -21,20 +22,12 @@ afterAll(async () => {
 });
 
 describeLedgerConformance("RedisLedger (3-master cluster)", {
-  create: ({ clock, dagOptions, receiptSigner }) =>
+  create: (options) =>
     new RedisLedger({
       cluster: { rootNodes: cluster.rootNodes },
       ledgerId: `conformance-${globalThis.crypto.randomUUID()}`,
-      clock,
-      ...(dagOptions ? { dag: dagOptions } : {}),
-      ...(receiptSigner ? { receiptSigner } : {}),
+      ...options,
     }),
-  tamper: async (ledger, seq, mutation: LedgerTamperMutation) => {
-    const fields: Record<string, string> = {};
-    if (mutation.token !== undefined) fields["t"] = mutation.token;
-    if (mutation.leafHash !== undefined) fields["l"] = mutation.leafHash;
-    if (mutation.chainHash !== undefined) fields["c"] = mutation.chainHash;
-    await admin.hSet(ledger.keys.entry(seq), fields);
-  },
+  tamper: (ledger, change) => tamperRedisLedger(admin, ledger, change),
   dispose: (ledger) => ledger.close(),
 });

@@ -1,10 +1,11 @@
-import { describeLedgerConformance, type LedgerTamperMutation } from "ect-ledger-testkit";
+import { describeLedgerConformance } from "ect-ledger-testkit";
 import { createClient } from "redis";
 import { afterAll, beforeAll } from "vitest";
 import { RedisLedger } from "../src/index.js";
 import { type RedisServerHandle, startRedisServer } from "../src/testing/index.js";
+import { tamperRedisLedger } from "./support/tamper.js";
 
-// SPEC 7: the Redis ledger passes the whole ledger conformance suite against a private server.
+// profile §7: the Redis ledger passes the whole ledger conformance suite against a private server.
 let server: RedisServerHandle;
 let admin: ReturnType<typeof createClient>;
 
@@ -20,21 +21,12 @@ afterAll(async () => {
 });
 
 describeLedgerConformance("RedisLedger (standalone)", {
-  create: ({ clock, dagOptions, receiptSigner }) =>
+  create: (options) =>
     new RedisLedger({
       url: server.url,
       ledgerId: `conformance-${globalThis.crypto.randomUUID()}`,
-      clock,
-      ...(dagOptions ? { dag: dagOptions } : {}),
-      ...(receiptSigner ? { receiptSigner } : {}),
+      ...options,
     }),
-  // The way an attacker with raw Redis access would: overwrite fields of the stored entry hash.
-  tamper: async (ledger, seq, mutation: LedgerTamperMutation) => {
-    const fields: Record<string, string> = {};
-    if (mutation.token !== undefined) fields["t"] = mutation.token;
-    if (mutation.leafHash !== undefined) fields["l"] = mutation.leafHash;
-    if (mutation.chainHash !== undefined) fields["c"] = mutation.chainHash;
-    await admin.hSet(ledger.keys.entry(seq), fields);
-  },
+  tamper: (ledger, change) => tamperRedisLedger(admin, ledger, change),
   dispose: (ledger) => ledger.close(),
 });

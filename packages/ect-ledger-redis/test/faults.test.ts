@@ -38,7 +38,8 @@ function checkerFor(ledger: RedisLedger, url: string): RedisLedger {
 }
 
 afterAll(async () => {
-  for (const ledger of ledgers) await ledger.close();
+  // Some ledgers point at servers their test stopped: a final checkpoint cannot be written there.
+  await Promise.all(ledgers.map((ledger) => ledger.close().catch(() => undefined)));
 });
 
 describe("lost replies and resets (TCP proxy)", () => {
@@ -62,7 +63,7 @@ describe("lost replies and resets (TCP proxy)", () => {
       const result = await ledger.append(second!);
       await lost; // the reply really was dropped after the command ran
       expect(result.status).toBe("appended");
-      if (result.status === "appended") expect(result.entry.seq).toBe(2);
+      if (result.status === "appended") expect(result.entry.index).toBe(1);
       const outcomes = { acknowledged: [first!, second!], unknown: [] };
       await assertLedgerInvariants(checkerFor(ledger, server.url), outcomes);
       await assertLedgerInvariants(ledger, outcomes);
@@ -96,7 +97,7 @@ describe("lost replies and resets (TCP proxy)", () => {
     const result = await ledger.append(await issuer.issue({ wid, jti, exec_act: "b" }));
     await lost;
     expect(result.status).toBe("conflict");
-    expect((await ledger.conflicts()).map((c) => c.id)).toEqual([1]);
+    expect((await ledger.conflicts()).map((c) => c.id)).toEqual([0]);
     await assertLedgerInvariants(checkerFor(ledger, server.url), { acknowledged: [original], unknown: [] });
   }, 20_000);
 
@@ -193,7 +194,7 @@ describe("server faults", () => {
     const error = await ledger.append(token!).catch((e: unknown) => e);
     expect(isEctError(error) && error.code).toBe(EctErrorCodes.LEDGER_UNAVAILABLE);
     expect((error as Error).message).toMatch(/nothing was written/);
-    const readError = await ledger.head().catch((e: unknown) => e);
+    const readError = await ledger.size().catch((e: unknown) => e);
     expect(isEctError(readError) && readError.code).toBe(EctErrorCodes.LEDGER_UNAVAILABLE);
   }, 10_000);
 
@@ -222,23 +223,25 @@ describe("server faults", () => {
       expect((refused as Error).message).toMatch(/OOM/);
       expect((refused as Error).message).toMatch(/nothing was written/);
       expect(acknowledged.length).toBeGreaterThan(0);
-      // Reads still work when the server is full (the read script is flagged no-writes).
-      await assertLedgerInvariants(ledger, { acknowledged, unknown: [] });
-      const head = await ledger.head();
-      expect(head.seq).toBe(acknowledged.length);
+      // Reads still work when the server is full (the read script is flagged no-writes); a
+      // checkpoint cannot be written now, so the invariants are checked without integrating.
+      await assertLedgerInvariants(ledger, { acknowledged, unknown: [] }, { integrate: false });
+      const size = await ledger.size();
+      expect(size).toBe(acknowledged.length);
       const jti = String(JSON.parse(Buffer.from(refusedToken.split(".")[1]!, "base64url").toString())["jti"]);
       expect(await ledger.get(wid, jti)).toBeUndefined();
       // No trace of the refused append in any structure.
       const keys = ledger.keys;
-      expect(await server.command("EXISTS", keys.entry(head.seq + 1))).toBe(":0\r\n");
-      expect(await server.command("HLEN", keys.identity)).toBe(`:${head.seq}\r\n`);
-      expect(await server.command("HLEN", keys.jti)).toBe(`:${head.seq}\r\n`);
-      expect(await server.command("LLEN", keys.workflow(wid))).toBe(`:${head.seq}\r\n`);
+      expect(await server.command("EXISTS", keys.entry(size))).toBe(":0\r\n");
+      expect(await server.command("HLEN", keys.identity)).toBe(`:${size}\r\n`);
+      expect(await server.command("HLEN", keys.jti)).toBe(`:${size}\r\n`);
+      expect(await server.command("LLEN", keys.workflow(wid))).toBe(`:${size}\r\n`);
       expect(await server.command("LLEN", keys.conflicts)).toBe(":0\r\n");
       // With room again, the same token appends and the chain continues.
       await server.command("CONFIG", "SET", "maxmemory", "0");
       expect((await ledger.append(refusedToken)).status).toBe("appended");
       await assertLedgerInvariants(ledger, { acknowledged: [...acknowledged, refusedToken], unknown: [] });
+      await ledger.close();
     } finally {
       await server.stop();
     }
@@ -253,7 +256,7 @@ describe("server faults", () => {
       expect(await server.command("SCRIPT", "FLUSH")).toContain("OK");
       expect((await ledger.append(tokens[3]!)).status).toBe("appended");
       expect(await server.command("SCRIPT", "FLUSH")).toContain("OK");
-      expect((await ledger.head()).seq).toBe(4);
+      expect(await ledger.size()).toBe(4);
       expect(await server.command("SCRIPT", "FLUSH")).toContain("OK");
       const results = await Promise.all(tokens.slice(4).map((t) => ledger.append(t)));
       expect(results.map((r) => r.status)).toEqual(["appended", "appended"]);

@@ -1,15 +1,20 @@
-import type { DagRuleOptions, Ledger } from "ect-core";
-import type { JwsSigner } from "ect-core/internal";
-import type { LedgerTamperMutation } from "./backend.js";
+import type { DagRuleOptions, JwsSigner } from "ect-core";
+import type { LedgerBackendEntry, TransparencyLedger } from "ect-ledger";
 import type { TestClock } from "./test-clock.js";
+import type { TestNoteSigner } from "./test-note-signer.js";
+import type { TestScheduler } from "./test-scheduler.js";
 import type { TestTokenIssuer } from "./test-tokens.js";
 
 /** Options of {@link ConformanceContext.newLedger}. */
 export interface NewLedgerOptions {
   /** Give the ledger this receipt signer. */
   readonly receiptSigner?: JwsSigner;
-  /** Give the ledger DAG rules with these options (both as a validator and as data). */
-  readonly dagOptions?: DagRuleOptions;
+  /** The DAG rules: options (default `{}`, the profile's defaults) or `false` to turn them off. */
+  readonly dag?: DagRuleOptions | false;
+  /** Entries per checkpoint (default 256). */
+  readonly checkpointBatch?: number;
+  /** Checkpoint interval in milliseconds (default 1000), fired through `scheduler`. */
+  readonly checkpointInterval?: number;
 }
 
 /** What a {@link ConformanceCheck} runs with. Every ledger it makes is disposed after the check. */
@@ -18,10 +23,14 @@ export interface ConformanceContext {
   readonly clock: TestClock;
   /** An ES256 issuer of test tokens. */
   readonly issuer: TestTokenIssuer;
+  /** The checkpoint timer of every ledger of this check: `fire()` stands for "the interval passed". */
+  readonly scheduler: TestScheduler;
+  /** The Ed25519 note signer of every ledger of this check (its public key checks signatures). */
+  readonly noteSigner: TestNoteSigner;
   /** A fresh, empty ledger of the backend under test. */
-  newLedger(options?: NewLedgerOptions): Promise<Ledger>;
+  newLedger(options?: NewLedgerOptions): Promise<TransparencyLedger>;
   /** The backend's tamper hook for a ledger made by `newLedger`. */
-  tamper(ledger: Ledger, seq: number, mutation: LedgerTamperMutation): Promise<void>;
+  tamper(ledger: TransparencyLedger, change: (entries: LedgerBackendEntry[]) => void): Promise<void>;
 }
 
 /**
@@ -31,7 +40,7 @@ export interface ConformanceContext {
 export interface ConformanceCheck {
   /** Stable id, e.g. `"identity.duplicate-same-token"`. */
   readonly id: string;
-  /** The group it is reported under, e.g. `"identity (SPEC 7)"`. */
+  /** The group it is reported under, e.g. `"identity (profile §7)"`. */
   readonly group: string;
   /** What it asserts, in one sentence. */
   readonly title: string;

@@ -1,6 +1,6 @@
-import type { Ledger } from "ect-core";
+import type { TransparencyLedger } from "ect-ledger";
 import { describe, it } from "vitest";
-import type { LedgerBackend } from "./backend.js";
+import type { LedgerHarness } from "./backend.js";
 import { LEDGER_CONFORMANCE_CHECKS } from "./checks/index.js";
 import { type RunConformanceOptions, runConformanceCheck } from "./run-conformance.js";
 
@@ -11,26 +11,27 @@ export interface DescribeConformanceOptions extends RunConformanceOptions {
 }
 
 /**
- * Registers the ledger conformance suite (SPEC 7, and SPEC 6 atomicity) as vitest tests: one
+ * Registers the ledger conformance suite (profile §7, and profile §6 atomicity) as vitest tests: one
  * `describe` per group, one `it` per check. Call it at the top level of a test file.
  *
  * @param name - Shown in the report, e.g. `"MemoryLedger"`.
- * @param backend - How to create, tamper with and dispose ledgers of the backend under test.
+ * @param harness - How to create, tamper with and dispose ledgers of the backend under test.
  *
  * @example
  * ```ts
  * import { describeLedgerConformance } from "ect-ledger-testkit";
- * import { MemoryLedger, tamperMemoryLedger } from "ect-ledger-memory";
+ * import { MemoryLedger } from "ect-ledger-memory";
+ * import { tamperMemoryLedger } from "ect-ledger-memory/testing";
  *
  * describeLedgerConformance("MemoryLedger", {
- *   create: ({ clock, dag, receiptSigner }) => new MemoryLedger({ clock, dag, receiptSigner }),
- *   tamper: tamperMemoryLedger,
+ *   create: (options) => new MemoryLedger(options),
+ *   tamper: (ledger, change) => tamperMemoryLedger(ledger, change),
  * });
  * ```
  */
-export function describeLedgerConformance<L extends Ledger>(
+export function describeLedgerConformance<L extends TransparencyLedger>(
   name: string,
-  backend: LedgerBackend<L>,
+  harness: LedgerHarness<L>,
   options: DescribeConformanceOptions = {},
 ): void {
   const timeout = options.timeout ?? 30_000;
@@ -43,7 +44,7 @@ export function describeLedgerConformance<L extends Ledger>(
     for (const [group, checks] of groups) {
       describe(group, () => {
         for (const check of checks) {
-          it(`${check.title} [${check.id}]`, () => runConformanceCheck(check, backend, options), timeout);
+          it(`${check.title} [${check.id}]`, () => runConformanceCheck(check, harness, options), timeout);
         }
       });
     }

@@ -1,19 +1,18 @@
-import type { DagRuleOptions, DagValidator, Ledger } from "ect-core";
-import { createDagValidator } from "ect-dag";
-import type { LedgerBackend, LedgerFactoryOptions } from "./backend.js";
+import type { TransparencyLedger } from "ect-ledger";
+import type { LedgerFactoryOptions, LedgerHarness } from "./backend.js";
 import { LEDGER_CONFORMANCE_CHECKS } from "./checks/index.js";
 import type { ConformanceCheck, ConformanceContext, NewLedgerOptions } from "./conformance-check.js";
 import { createTestClock } from "./test-clock.js";
+import { createTestNoteSigner } from "./test-note-signer.js";
+import { createTestScheduler } from "./test-scheduler.js";
 import { createTestTokenIssuer } from "./test-tokens.js";
+
+/** The origin of every ledger the suite makes. */
+export const CONFORMANCE_ORIGIN = "ect-ledger-testkit.example/conformance";
 
 /** Options of {@link runLedgerConformance} and {@link runConformanceCheck}. */
 export interface RunConformanceOptions {
-  /**
-   * Builds the DAG validator handed to `create` as `dag` (default: `ect-dag`'s
-   * `createDagValidator`). Tests of the suite itself swap it.
-   */
-  readonly createDagValidator?: (options: DagRuleOptions) => DagValidator;
-  /** Run only the checks whose id passes this filter. */
+  /** Run only the checks this filter passes. */
   readonly filter?: (check: ConformanceCheck) => boolean;
 }
 
@@ -45,40 +44,45 @@ export interface ConformanceReport {
  *
  * @throws whatever the check throws when the backend does not conform.
  */
-export async function runConformanceCheck<L extends Ledger>(
+export async function runConformanceCheck<L extends TransparencyLedger>(
   check: ConformanceCheck,
-  backend: LedgerBackend<L>,
-  options: RunConformanceOptions = {},
+  harness: LedgerHarness<L>,
+  _options: RunConformanceOptions = {},
 ): Promise<void> {
   const clock = createTestClock();
   const issuer = await createTestTokenIssuer({ now: () => Math.floor(clock() / 1000) });
-  const makeDag = options.createDagValidator ?? createDagValidator;
+  const scheduler = createTestScheduler();
+  const noteSigner = await createTestNoteSigner(CONFORMANCE_ORIGIN);
   const made: L[] = [];
   const context: ConformanceContext = {
     clock,
     issuer,
+    scheduler,
+    noteSigner,
     async newLedger(ledgerOptions: NewLedgerOptions = {}) {
-      const factoryOptions: { -readonly [K in keyof LedgerFactoryOptions]: LedgerFactoryOptions[K] } = {
+      const factoryOptions: LedgerFactoryOptions = Object.freeze({
         clock,
-      };
-      if (ledgerOptions.receiptSigner) factoryOptions.receiptSigner = ledgerOptions.receiptSigner;
-      if (ledgerOptions.dagOptions) {
-        factoryOptions.dagOptions = Object.freeze({ ...ledgerOptions.dagOptions });
-        factoryOptions.dag = makeDag(ledgerOptions.dagOptions);
-      }
-      const ledger = await backend.create(Object.freeze(factoryOptions));
+        origin: CONFORMANCE_ORIGIN,
+        noteSigner,
+        dag: ledgerOptions.dag === undefined ? {} : ledgerOptions.dag,
+        checkpointBatch: ledgerOptions.checkpointBatch ?? 256,
+        checkpointInterval: ledgerOptions.checkpointInterval ?? 1000,
+        scheduler,
+        ...(ledgerOptions.receiptSigner ? { receiptSigner: ledgerOptions.receiptSigner } : {}),
+      });
+      const ledger = await harness.create(factoryOptions);
       made.push(ledger);
       return ledger;
     },
-    async tamper(ledger, seq, mutation) {
+    async tamper(ledger, change) {
       if (!made.includes(ledger as L)) throw new Error("tamper: not a ledger made by this check");
-      await backend.tamper(ledger as L, seq, mutation);
+      await harness.tamper(ledger as L, change);
     },
   };
   try {
     await check.run(context);
   } finally {
-    if (backend.dispose) for (const ledger of made) await backend.dispose(ledger);
+    if (harness.dispose) for (const ledger of made) await harness.dispose(ledger);
   }
 }
 
@@ -88,19 +92,19 @@ export async function runConformanceCheck<L extends Ledger>(
  *
  * @example
  * ```ts
- * const report = await runLedgerConformance(backend);
+ * const report = await runLedgerConformance(harness);
  * if (!report.passed) console.error(report.failed);
  * ```
  */
-export async function runLedgerConformance<L extends Ledger>(
-  backend: LedgerBackend<L>,
+export async function runLedgerConformance<L extends TransparencyLedger>(
+  harness: LedgerHarness<L>,
   options: RunConformanceOptions = {},
 ): Promise<ConformanceReport> {
   const results: ConformanceCheckResult[] = [];
   for (const check of LEDGER_CONFORMANCE_CHECKS) {
     if (options.filter && !options.filter(check)) continue;
     try {
-      await runConformanceCheck(check, backend, options);
+      await runConformanceCheck(check, harness, options);
       results.push({ id: check.id, title: check.title, passed: true });
     } catch (error) {
       results.push({ id: check.id, title: check.title, passed: false, error });

@@ -25,7 +25,9 @@ describe("README", () => {
   });
 
   it("documents every group of checks", () => {
-    const groups = new Set(LEDGER_CONFORMANCE_CHECKS.map((c) => c.group.replace(/ \(SPEC [^)]*\)$/, "")));
+    const groups = new Set(
+      LEDGER_CONFORMANCE_CHECKS.map((c) => c.group.replace(/ \((SPEC|profile) [^)]*\)$/, "")),
+    );
     const table = /## What it checks([\s\S]*?)\n## /.exec(readme)?.[1] ?? "";
     const rows = new Set([...table.matchAll(/^\| ([^|]+?) \|/gm)].map((m) => m[1]!.trim()));
     for (const group of groups) expect(rows, group).toContain(group);

@@ -1,6 +1,6 @@
 import { describeLedgerConformance } from "../src/index.js";
-import { referenceBackend } from "./fixtures/reference-backend.js";
+import { referenceHarness } from "./fixtures/reference-ledger.js";
 
 // The suite passes a conforming backend written independently of ect-ledger-memory: its checks
-// assert the SPEC, not one implementation's quirks.
-describeLedgerConformance("ReferenceLedger (testkit fixture)", referenceBackend());
+// assert the profile, not one implementation's quirks.
+describeLedgerConformance("ReferenceBackend (testkit fixture)", referenceHarness());

@@ -99,6 +99,7 @@ export type SequenceOutcome =
   | {
       /** The entry is stored at `entry.index` (the next contiguous index). */
       readonly status: "appended";
+      /** The stored entry. */
       readonly entry: LedgerBackendEntry;
       /** What `check.run` reported as allowed while unresolved (empty without a check). */
       readonly unresolvedPredecessors: readonly string[];
@@ -110,11 +111,13 @@ export type SequenceOutcome =
        * with {@link LedgerBackend.recordConflict}.
        */
       readonly status: "exists";
+      /** The entry stored under that key. */
       readonly entry: LedgerBackendEntry;
     }
   | {
       /** `check.run` found violations; nothing was written. */
       readonly status: "rejected";
+      /** The DAG rules' result, with every violation. */
       readonly result: DagValidationResult;
     };
 
@@ -144,11 +147,12 @@ export interface LedgerBackendConflict extends Omit<LedgerConflictDraft, "key"> 
 
 /**
  * A perfect subtree of the RFC 9162 tree: the hash over leaves `[index·2^level, (index+1)·2^level)`.
- * Once all its leaves exist the value never changes, so storing one twice is harmless. Level 0
- * (the leaf hashes) is not stored as nodes: it is each entry's `leafHash`.
+ * Level 0 are the leaf hashes as integrated (a copy of each entry's `leafHash` taken when it was
+ * integrated, so an audit can tell which entry changed afterwards). Once all its leaves exist a
+ * node never changes, so storing one twice is harmless.
  */
 export interface TreeNodeId {
-  /** Height above the leaves, >= 1. */
+  /** Height above the leaves, >= 0. */
   readonly level: number;
   /** Position among the subtrees of that height, from 0. */
   readonly index: number;

@@ -37,6 +37,22 @@ export {
   type ParsedLeafInput,
   parseLeafInput,
 } from "./leaf-input.js";
+export {
+  type AuditLedgerOptions,
+  type AuditProblem,
+  type AuditReport,
+  type AuditUnresolvedPredecessor,
+  auditLedger,
+} from "./ledger-audit.js";
+export {
+  exportLedgerJsonl,
+  type ImportLedgerOptions,
+  importLedgerJsonl,
+  LEDGER_EXPORT_FORMAT,
+  type LedgerExportHeader,
+  type LedgerImportResult,
+} from "./ledger-export.js";
+export { issueReceipt, unsignedReceipt } from "./ledger-receipt.js";
 export { emptyTreeRoot, hashChildren, hashLeaf, MERKLE_HASH_LENGTH, merkleTreeHash } from "./merkle-hash.js";
 export { verifyConsistency, verifyInclusion } from "./merkle-proof.js";
 export {
@@ -71,3 +87,14 @@ export {
   type TlogProofVerification,
   verifyTlogProof,
 } from "./tlog-proof.js";
+export {
+  backendNodeReader,
+  type CheckpointScheduler,
+  type EntryInclusion,
+  ledgerEntryOf,
+  storeOfView,
+  type TransparencyAppendOptions,
+  type TransparencyAppendResult,
+  TransparencyLedger,
+  type TransparencyLedgerOptions,
+} from "./transparency-ledger.js";

@@ -48,8 +48,8 @@ const spec: CommandSpec = {
 
 /** The outcome of one token, for output. */
 type Outcome =
-  | { readonly status: "appended"; readonly seq: number; readonly jti: string; readonly chainHash: string }
-  | { readonly status: "duplicate"; readonly seq: number; readonly jti: string; readonly chainHash: string }
+  | { readonly status: "appended"; readonly seq: number; readonly jti: string; readonly leafHash: string }
+  | { readonly status: "duplicate"; readonly seq: number; readonly jti: string; readonly leafHash: string }
   | { readonly status: "conflict"; readonly seq: number; readonly jti: string }
   | { readonly status: "refused" | "rejected"; readonly errors: readonly EctError[] };
 
@@ -117,21 +117,21 @@ async function run(context: CommandContext, parsed: ParsedCommand): Promise<Exit
             case "appended":
               outcome = {
                 status: "appended",
-                seq: result.entry.seq,
+                seq: result.entry.index + 1,
                 jti: result.entry.jti,
-                chainHash: result.entry.chainHash,
+                leafHash: result.entry.leafHash,
               };
               break;
             case "duplicate":
               outcome = {
                 status: "duplicate",
-                seq: result.entry.seq,
+                seq: result.entry.index + 1,
                 jti: result.entry.jti,
-                chainHash: result.entry.chainHash,
+                leafHash: result.entry.leafHash,
               };
               break;
             case "conflict":
-              outcome = { status: "conflict", seq: result.existing.seq, jti: result.existing.jti };
+              outcome = { status: "conflict", seq: result.existing.index + 1, jti: result.existing.jti };
               break;
             case "rejected":
               outcome = { status: "rejected", errors: result.violations };
@@ -152,7 +152,7 @@ async function run(context: CommandContext, parsed: ParsedCommand): Promise<Exit
         );
       } else if (outcome.status === "appended") {
         context.out(
-          `token ${index}: appended as seq ${outcome.seq}, jti ${displayText(outcome.jti)}, chain ${shortHash(outcome.chainHash)}\n`,
+          `token ${index}: appended as seq ${outcome.seq}, jti ${displayText(outcome.jti)}, leaf ${shortHash(outcome.leafHash)}\n`,
         );
       } else if (outcome.status === "duplicate") {
         context.out(
@@ -170,7 +170,7 @@ async function run(context: CommandContext, parsed: ParsedCommand): Promise<Exit
       }
     }
     if (counts.appended > 0) await opened.save();
-    const head = await opened.ledger.head();
+    const size = await opened.ledger.size();
     const failed = counts.conflict + counts.refused + counts.rejected;
     if (json) {
       context.out(
@@ -186,7 +186,7 @@ async function run(context: CommandContext, parsed: ParsedCommand): Promise<Exit
       );
     }
     context.err(
-      `${location.display}: ${counts.appended} appended, ${counts.duplicate} already stored, ${failed} not stored; head seq ${head.seq}\n`,
+      `${location.display}: ${counts.appended} appended, ${counts.duplicate} already stored, ${failed} not stored; head seq ${size}\n`,
     );
     if (counts.conflict > 0 && location.kind === "memory") {
       context.err("note: a memory ledger file keeps entries only, not conflicting tokens as evidence\n");

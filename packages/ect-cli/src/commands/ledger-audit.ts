@@ -1,13 +1,12 @@
-import type { Ledger } from "ect-core";
-import { type AuditProblem, type AuditTokenVerifier, auditLedger } from "ect-core/internal";
+import type { AuditTokenVerifier } from "ect-core/internal";
+import { type AuditProblem, auditLedger, type TransparencyLedger } from "ect-ledger";
 import { ExitCode, type ExitStatus, usageError } from "../cli-error.js";
 import { type Command, type CommandContext, flagOption, listOption } from "../command-context.js";
 import type { CommandSpec, ParsedCommand } from "../command-spec.js";
 import { fileLines } from "../input-files.js";
-import { JsonlLedgerView } from "../jsonl-ledger-view.js";
-import { type LedgerLocation, openRedisLedger } from "../ledger-location.js";
-import { createProgress, type Progress } from "../progress.js";
-import { displayText, safeJson, shortHash } from "../terminal-text.js";
+import { CLI_LEDGER_ORIGIN, type LedgerLocation, openRedisLedger } from "../ledger-location.js";
+import { createProgress } from "../progress.js";
+import { displayText, safeJson } from "../terminal-text.js";
 import { KEY_BINDING_SECTION, loadTrust, TRUST_OPTIONS } from "../trust-options.js";
 import { LEDGER_OPTIONS, ledgerLocationOf } from "./ledger-options.js";
 
@@ -17,7 +16,7 @@ const spec: CommandSpec = {
   usage: ["--ledger LEDGER --trust ISS=FILE... [--json]", "--ledger LEDGER --no-verify [--json]"],
   description:
     "Checks the whole ledger and reports every problem with its entry (seq, jti), not just the first (profile §7): " +
-    "the hash chain recomputed from the tokens, each entry against its token, each token re-verified in audit mode " +
+    "every leaf recomputed from its token, time and WIT, the Merkle tree against every stored checkpoint, each entry against its token, each token re-verified in audit mode " +
     "(profile §5 step 11: the signature with the key trusted for its issuer, header and claim rules), and the DAG rules (profile §6). " +
     "A memory ledger file is audited as it is on disk, line by line, so a tampered file is reported entry by entry. " +
     "Exit 0 when nothing is wrong, 1 when anything is.\n" +
@@ -40,32 +39,15 @@ const spec: CommandSpec = {
   ],
 };
 
-/** A problem of the report: an audit problem, or a line of the file that is not an entry record. */
+/** A problem of the report: an audit problem, or the line of the file that cannot be read. */
 type ReportedProblem = AuditProblem & { readonly line?: number };
-
-/** Counts the entries the audit reads (it reads them page by page through `range`). */
-function counting(ledger: Ledger, progress: Progress): Ledger {
-  return new Proxy(ledger, {
-    get(target, property) {
-      if (property === "range") {
-        return async (...args: Parameters<Ledger["range"]>) => {
-          const page = await target.range(...args);
-          progress.tick(page.length);
-          return page;
-        };
-      }
-      const value = Reflect.get(target, property, target) as unknown;
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-}
 
 async function openForAudit(
   context: CommandContext,
   location: LedgerLocation,
 ): Promise<{
-  ledger: Ledger;
-  lineProblems: (ReportedProblem & { readonly unreadable: boolean })[];
+  ledger: TransparencyLedger;
+  lineProblems: ReportedProblem[];
   close(): Promise<void>;
 }> {
   if (location.kind === "redis") {
@@ -78,21 +60,49 @@ async function openForAudit(
     unit: "lines",
     clock: context.now,
   });
+  const [{ MemoryLedger }, { importLedgerJsonl }, { isEctError }] = await Promise.all([
+    import("ect-ledger-memory"),
+    import("ect-ledger"),
+    import("ect-core"),
+  ]);
+  // The file as it is on disk, unverified, so the audit can name every damaged entry.
+  const ledger = new MemoryLedger({ origin: CLI_LEDGER_ORIGIN, dag: false });
   try {
-    const { view, problems } = await JsonlLedgerView.load(
-      fileLines(context.io, location.path, "ledger file"),
-      () => progress.tick(),
-    );
-    const lineProblems = problems.map((p) => ({
-      seq: p.seq,
-      jti: p.jti,
+    const lines = fileLines(context.io, location.path, "ledger file");
+    const counted = (async function* () {
+      for await (const line of lines) {
+        progress.tick();
+        yield line;
+      }
+    })();
+    const loaded = await importLedgerJsonl(ledger, counted, { unverified: true });
+    const entries = await ledger.backend.getEntries(0, loaded.entries);
+    const lineProblems: ReportedProblem[] = loaded.unreadable.map((u) => ({
+      index: u.position,
+      jti: entries[u.position]?.jti ?? "",
       wid: null,
-      code: "ECT_LEDGER_IMPORT_INVALID" as const,
-      message: `line ${p.line} ${p.message}`,
-      line: p.line,
-      unreadable: p.unreadable,
+      code: "ECT_LEDGER_IMPORT_INVALID",
+      message: u.message.replace(/^import line/, "line"),
+      line: u.line,
     }));
-    return { ledger: view, lineProblems, close: async () => {} };
+    return { ledger, lineProblems, close: async () => {} };
+  } catch (error) {
+    if (!isEctError(error)) throw error;
+    const line = Number(/import line (\d+)/.exec(error.message)?.[1] ?? 0);
+    return {
+      ledger,
+      lineProblems: [
+        {
+          index: Math.max(0, line - 2),
+          jti: "",
+          wid: null,
+          code: "ECT_LEDGER_IMPORT_INVALID",
+          message: error.message,
+          line,
+        },
+      ],
+      close: async () => {},
+    };
   } finally {
     progress.done();
   }
@@ -120,30 +130,34 @@ async function run(context: CommandContext, parsed: ParsedCommand): Promise<Exit
   }
   const opened = await openForAudit(context, location);
   try {
-    const head = await opened.ledger.head();
     const progress = createProgress({
       stream: context.io.stderr,
       clock: context.now,
       label: "auditing",
       unit: "entries",
-      total: head.seq,
+      total: await opened.ledger.size(),
     });
+    let audited = 0;
     let report: Awaited<ReturnType<typeof auditLedger>>;
     try {
       report = await auditLedger({
-        ledger: counting(opened.ledger, progress),
+        ledger: opened.ledger,
         ...(verifyToken === undefined ? {} : { verifyToken }),
-        claimRules: { maxPredLength: config.maxPredLength },
+        onProgress: (count) => {
+          progress.tick(count - audited);
+          audited = count;
+        },
       });
     } finally {
       progress.done();
     }
-    // An unreadable line is one problem, not also every check its placeholder entry fails.
-    const placeholders = new Set(opened.lineProblems.filter((p) => p.unreadable).map((p) => p.seq));
-    const problems: ReportedProblem[] = [
-      ...opened.lineProblems.map(({ unreadable: _, ...p }) => p),
-      ...report.problems.filter((p) => !placeholders.has(p.seq)),
-    ].sort((a, b) => a.seq - b.seq);
+    const firstBadIndex = Math.min(
+      report.firstBadIndex ?? Number.POSITIVE_INFINITY,
+      ...opened.lineProblems.map((p) => p.index),
+    );
+    const problems: ReportedProblem[] = [...opened.lineProblems, ...report.problems].sort(
+      (a, b) => a.index - b.index,
+    );
     const valid = problems.length === 0;
     if (flagOption(parsed, "json")) {
       context.out(
@@ -151,7 +165,8 @@ async function run(context: CommandContext, parsed: ParsedCommand): Promise<Exit
           valid,
           ledger: location.display,
           entries: report.entries,
-          head: report.head,
+          checkpointSize: report.checkpointSize ?? 0,
+          firstBadIndex: Number.isFinite(firstBadIndex) ? firstBadIndex : null,
           signaturesVerified: report.signaturesVerified,
           dagChecked: report.dagChecked,
           conflicts: report.conflicts,
@@ -161,11 +176,11 @@ async function run(context: CommandContext, parsed: ParsedCommand): Promise<Exit
       );
     } else {
       const lines = [
-        `audit of ${location.display}: ${report.entries} entries, head seq ${report.head.seq}, chain ${shortHash(report.head.chainHash)}`,
+        `audit of ${location.display}: ${report.entries} entries, latest checkpoint covers ${report.checkpointSize ?? 0}`,
         report.signaturesVerified
           ? `  signatures: re-verified with the trusted keys (${displayText(bindings.join("; "))})`
           : "  signatures: NOT verified (--no-verify): header and claim rules only",
-        `  hash chain, entries against their tokens, DAG rules: checked`,
+        `  leaves, Merkle tree and checkpoints, entries against their tokens, DAG rules: checked`,
       ];
       if (report.conflicts > 0) lines.push(`  conflicting tokens kept as evidence: ${report.conflicts}`);
       if (valid) lines.push("OK: no problem found");
@@ -174,7 +189,7 @@ async function run(context: CommandContext, parsed: ParsedCommand): Promise<Exit
         for (const p of problems) {
           const jti = p.jti ? ` jti ${displayText(p.jti)}` : "";
           const member = p.member === undefined ? "" : ` (${displayText(p.member)})`;
-          lines.push(`  seq ${p.seq}${jti}: ${p.code}${member}: ${displayText(p.message)}`);
+          lines.push(`  seq ${p.index + 1}${jti}: ${p.code}${member}: ${displayText(p.message)}`);
         }
       }
       context.out(`${lines.join("\n")}\n`);

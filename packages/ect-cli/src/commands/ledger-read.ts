@@ -8,12 +8,16 @@ import { LEDGER_OPTIONS, ledgerLocationOf } from "./ledger-options.js";
 
 const headSpec: CommandSpec = {
   name: "ledger head",
-  summary: "print the last sequence number and chain hash",
+  summary: "print the number of entries and the latest checkpoint",
   usage: ["--ledger LEDGER [--json]"],
   description:
-    "Prints the head of the ledger: the last sequence number and its chain hash. Keep it somewhere else (a log, " +
-    "a ticket): any later change to an entry up to that point changes the chain hash.",
-  options: { ...LEDGER_OPTIONS, json: { type: "boolean", description: 'print {"seq", "chainHash"}' } },
+    "Prints the head of the ledger: the number of entries (the last seq) and the size and root of the latest " +
+    "checkpoint (profile §7). Keep the root somewhere else (a log, a ticket): any later change to an entry it " +
+    "covers changes it.",
+  options: {
+    ...LEDGER_OPTIONS,
+    json: { type: "boolean", description: 'print {"seq", "checkpointSize", "root"}' },
+  },
   positionals: { min: 0, max: 0, name: "" },
   examples: ["ect ledger head --ledger ledger.jsonl"],
 };
@@ -24,9 +28,17 @@ async function runHead(context: CommandContext, parsed: ParsedCommand): Promise<
     warn: context.warn,
   });
   try {
-    const head = await opened.ledger.head();
+    const seq = await opened.ledger.size();
+    const checkpoint = await opened.ledger.latestCheckpoint();
+    const head = {
+      seq,
+      checkpointSize: checkpoint?.size ?? 0,
+      root: checkpoint === undefined ? null : Buffer.from(checkpoint.root).toString("base64"),
+    };
     context.out(
-      flagOption(parsed, "json") ? `${safeJson(head)}\n` : `seq ${head.seq}\nchainHash ${head.chainHash}\n`,
+      flagOption(parsed, "json")
+        ? `${safeJson(head)}\n`
+        : `seq ${head.seq}\ncheckpoint ${head.checkpointSize} ${head.root ?? "(none)"}\n`,
     );
     return ExitCode.OK;
   } finally {
@@ -81,10 +93,10 @@ async function runShow(context: CommandContext, parsed: ParsedCommand): Promise<
   try {
     let entries: readonly LedgerEntry[];
     if (seq !== undefined) {
-      const entry = await opened.ledger.getBySeq(seq);
+      const entry = await opened.ledger.getByIndex(seq - 1);
       if (entry === undefined) {
-        const head = await opened.ledger.head();
-        throw failure(`no entry with seq ${seq}`, `the ledger holds entries 1 to ${head.seq}`);
+        const size = await opened.ledger.size();
+        throw failure(`no entry with seq ${seq}`, `the ledger holds entries 1 to ${size}`);
       }
       entries = [entry];
     } else if (widText !== undefined) {
@@ -96,13 +108,14 @@ async function runShow(context: CommandContext, parsed: ParsedCommand): Promise<
       context.out(
         `${safeJson(
           entries.map((e) => ({
-            seq: e.seq,
+            seq: e.index + 1,
+            index: e.index,
             jti: e.jti,
             wid: e.wid,
             iss: e.iss,
             ingestedAt: e.ingestedAt,
+            wit: e.wit,
             leafHash: e.leafHash,
-            chainHash: e.chainHash,
             claims: e.claims,
             token: e.token,
           })),
@@ -124,13 +137,13 @@ async function runShow(context: CommandContext, parsed: ParsedCommand): Promise<
           ? e.claims.pred.map((p) => displayText(String(p))).join(", ")
           : "(none)";
       const lines = [
-        `seq ${e.seq}  ingested ${isoTime(e.ingestedAt) ?? "?"} (${relativeTime(e.ingestedAt / 1000, nowSec)})`,
+        `seq ${e.index + 1}  ingested ${isoTime(e.ingestedAt) ?? "?"} (${relativeTime(e.ingestedAt / 1000, nowSec)})`,
         `  jti       ${displayText(e.jti)}`,
         `  wid       ${e.wid === null ? "(none)" : displayText(e.wid)}`,
         `  iss       ${displayText(e.iss)}`,
         `  exec_act  ${displayText(String(e.claims.exec_act))}`,
         `  pred      ${pred}`,
-        `  leaf      ${shortHash(e.leafHash)}  chain ${shortHash(e.chainHash)}`,
+        `  leaf      ${shortHash(e.leafHash)}`,
       ];
       if (showTokens) lines.push(`  token     ${displayText(e.token)}`);
       return lines.join("\n");

@@ -7,7 +7,6 @@ import type { CommandSpec, ParsedCommand } from "../command-spec.js";
 import { fileLines, resolvePath, textLines } from "../input-files.js";
 import { ledgerArguments, openLedger } from "../ledger-location.js";
 import { createProgress } from "../progress.js";
-import { shortHash } from "../terminal-text.js";
 import { LEDGER_OPTIONS, ledgerLocationOf } from "./ledger-options.js";
 
 const exportSpec: CommandSpec = {
@@ -15,7 +14,7 @@ const exportSpec: CommandSpec = {
   summary: "write a ledger as JSON Lines",
   usage: ["--ledger LEDGER [--out FILE [--force]]"],
   description:
-    "Writes every entry as one JSON object per line (seq, token, jti, wid, iss, ingestedAt, leafHash, chainHash), " +
+    "Writes the ledger as JSON Lines (profile §7): a header (format, origin, vkey), then entries, conflicts, checkpoints, " +
     "the format every ECT ledger backend exports and imports, to stdout or to FILE (written atomically, never " +
     "overwritten unless --force). A memory ledger file is checked while it loads: a tampered one is refused (audit it).",
   options: {
@@ -35,15 +34,14 @@ async function runExport(context: CommandContext, parsed: ParsedCommand): Promis
     throw usageError("--force applies to --out FILE only");
   const opened = await openLedger(context.io, location, { write: false, warn: context.warn });
   try {
+    const { exportLedgerJsonl } = await import("ect-ledger");
     const lines = async function* () {
-      for await (const line of opened.ledger.exportJsonl()) yield `${line}\n`;
+      for await (const line of exportLedgerJsonl(opened.ledger)) yield `${line}\n`;
     };
     const written = await writeOutput(context, parsed, lines());
     if (written !== undefined) {
-      const head = await opened.ledger.head();
-      context.err(
-        `wrote ${head.seq} entries to ${written} (head seq ${head.seq}, chain ${shortHash(head.chainHash)})\n`,
-      );
+      const size = await opened.ledger.size();
+      context.err(`wrote ${size} entries to ${written} (head seq ${size})\n`);
     }
     return ExitCode.OK;
   } finally {
@@ -57,8 +55,8 @@ const importSpec: CommandSpec = {
   usage: ["--ledger LEDGER FILE|-"],
   description:
     "Loads JSON Lines written by 'ect ledger export' (from any backend) into an empty ledger. Every line is checked " +
-    "before anything is stored: strict JSON, contiguous seq, a token whose jti/wid/iss match the record, and leaf " +
-    "and chain hashes that recompute. Signatures and DAG rules are not re-run: audit the ledger afterwards.",
+    "before anything is stored: strict JSON, contiguous indexes, tokens that decode, leaf hashes that recompute, " +
+    "checkpoints whose roots match (profile §7). Signatures and DAG rules are not re-run: audit the ledger afterwards.",
   options: { ...LEDGER_OPTIONS },
   positionals: { min: 1, max: 1, name: "FILE (or - for stdin)" },
   examples: [
@@ -103,9 +101,10 @@ async function runImport(context: CommandContext, parsed: ParsedCommand): Promis
         yield line;
       }
     };
-    let result: Awaited<ReturnType<typeof opened.ledger.importJsonl>>;
+    const { importLedgerJsonl } = await import("ect-ledger");
+    let result: Awaited<ReturnType<typeof importLedgerJsonl>>;
     try {
-      result = await opened.ledger.importJsonl(counted());
+      result = await importLedgerJsonl(opened.ledger, counted());
     } catch (error) {
       if (isEctError(error)) {
         throw failure(
@@ -119,11 +118,9 @@ async function runImport(context: CommandContext, parsed: ParsedCommand): Promis
       progress.done();
     }
     await opened.save();
-    context.out(
-      `imported ${result.imported} entries into ${location.display}; head seq ${result.head.seq}, chain ${shortHash(result.head.chainHash)}\n`,
-    );
+    context.out(`imported ${result.entries} entries into ${location.display}; head seq ${result.entries}\n`);
     context.err(
-      `note: the import checked hashes only; run 'ect ledger audit ${ledgerArguments(location)} --trust ISS=FILE ...' to re-verify signatures and the DAG\n`,
+      `note: the import checked hashes and checkpoints only; run 'ect ledger audit ${ledgerArguments(location)} --trust ISS=FILE ...' to re-verify signatures and the DAG\n`,
     );
     return ExitCode.OK;
   } finally {

@@ -7,7 +7,7 @@ import {
   type Ledger,
   type LedgerEntry,
 } from "ect-core";
-import type { LedgerEntryRecord } from "ect-core/internal";
+import { auditLedger, type TransparencyLedger } from "ect-ledger";
 
 type Appended = Extract<AppendResult, { status: "appended" }>;
 type Duplicate = Extract<AppendResult, { status: "duplicate" }>;
@@ -65,16 +65,16 @@ export async function expectEctError(action: () => Promise<unknown>, code: EctEr
   assert.equal(thrown.code, code, `${what}: expected ${code}, got ${thrown.code}: ${thrown.message}`);
 }
 
-/** The eight exported fields of an entry. */
-export function recordOf(entry: LedgerEntry): LedgerEntryRecord {
-  const { seq, token, jti, wid, iss, ingestedAt, leafHash, chainHash } = entry;
-  return { seq, token, jti, wid, iss, ingestedAt, leafHash, chainHash };
+/** The stored fields of an entry, without its decoded claims. */
+export function recordOf(entry: LedgerEntry): Omit<LedgerEntry, "claims"> {
+  const { index, token, jti, wid, iss, ingestedAt, wit, leafHash } = entry;
+  return { index, token, jti, wid, iss, ingestedAt, wit, leafHash };
 }
 
-/** Asserts an entry is consistent with the token it holds and has the expected seq. */
-export function assertEntryHolds(entry: LedgerEntry | undefined, token: string, seq: number, what: string) {
-  assert.ok(entry, `${what}: entry ${seq} is missing`);
-  assert.equal(entry.seq, seq, `${what}: seq`);
+/** Asserts an entry is consistent with the token it holds and has the expected index. */
+export function assertEntryHolds(entry: LedgerEntry | undefined, token: string, index: number, what: string) {
+  assert.ok(entry, `${what}: entry ${index} is missing`);
+  assert.equal(entry.index, index, `${what}: index`);
   assert.equal(entry.token, token, `${what}: the token must be stored exactly as received`);
   const claims = decodeEct(token).claims;
   assert.equal(entry.jti, claims["jti"], `${what}: jti`);
@@ -85,8 +85,7 @@ export function assertEntryHolds(entry: LedgerEntry | undefined, token: string, 
 
 /** Asserts the ledger is still empty (nothing was written). */
 export async function assertEmpty(ledger: Ledger, what: string) {
-  const head = await ledger.head();
-  assert.equal(head.seq, 0, `${what}: the ledger must stay empty`);
+  assert.equal(await ledger.size(), 0, `${what}: the ledger must stay empty`);
   assert.equal((await ledger.range()).length, 0, `${what}: range() must be empty`);
 }
 
@@ -105,4 +104,18 @@ export async function collect(lines: AsyncIterable<string>): Promise<string[]> {
   const out: string[] = [];
   for await (const line of lines) out.push(line);
   return out;
+}
+
+/**
+ * Integrates what is pending, then asserts the audit (profile §7: leaves, tree, checkpoints) finds
+ * nothing wrong. DAG rules are not re-run here (the DAG checks assert them on their own).
+ */
+export async function assertAuditClean(ledger: TransparencyLedger, what: string) {
+  await ledger.integrate();
+  const report = await auditLedger({ ledger, dag: false });
+  assert.deepEqual(
+    report.problems.map((p) => `${p.index} ${p.code} ${p.message}`),
+    [],
+    `${what}: the audit must find nothing`,
+  );
 }

@@ -1,20 +1,26 @@
 import assert from "node:assert/strict";
 import { decodeEct, EctErrorCodes } from "ect-core";
 import type { ConformanceCheck } from "../conformance-check.js";
-import { assertEmpty, expectAppended, expectConflict, expectRejected } from "./assertions.js";
+import {
+  assertAuditClean,
+  assertEmpty,
+  expectAppended,
+  expectConflict,
+  expectRejected,
+} from "./assertions.js";
 
-const group = "DAG rules atomic with the append (SPEC 6)";
+const group = "DAG rules atomic with the append (profile §6)";
 
 const uuid = () => globalThis.crypto.randomUUID();
 
-/** SPEC 6: "The check and the append of a ledger are one atomic step". */
+/** profile §6: "The check and the append of a ledger are one atomic step". */
 export const dagChecks: readonly ConformanceCheck[] = [
   {
     id: "dag.valid-graph-appended",
     group,
     title: "with DAG rules, a root and its descendants (preds stored, same wid, in time order) are appended",
     async run({ newLedger, issuer }) {
-      const ledger = await newLedger({ dagOptions: {} });
+      const ledger = await newLedger();
       const wid = uuid();
       const root = uuid();
       const left = uuid();
@@ -36,16 +42,16 @@ export const dagChecks: readonly ConformanceCheck[] = [
       );
       const join = await ledger.append(await issuer.issue({ wid, pred: [left, right], iat: 1_767_225_620 }));
       expectAppended(join, "join of left and right");
-      assert.equal((await ledger.head()).seq, 4);
+      assert.equal(await ledger.size(), 4);
     },
   },
   {
     id: "dag.missing-pred-rejected",
     group,
     title:
-      "a missing predecessor is `rejected` (ECT_DAG_PRED_MISSING) and writes nothing; the next append gets the next seq",
+      "a missing predecessor is `rejected` (ECT_DAG_PRED_MISSING) and writes nothing; the next append gets the next index",
     async run({ newLedger, issuer }) {
-      const ledger = await newLedger({ dagOptions: {} });
+      const ledger = await newLedger();
       const wid = uuid();
       const orphan = await issuer.issue({ wid, pred: [uuid()] });
       expectRejected(await ledger.append(orphan), EctErrorCodes.DAG_PRED_MISSING, "orphan");
@@ -54,10 +60,10 @@ export const dagChecks: readonly ConformanceCheck[] = [
       const orphanJti = decodeEct(orphan).claims["jti"] as string;
       assert.equal(await ledger.get(wid, orphanJti), undefined, "the rejected token is not stored");
       const ok = expectAppended(await ledger.append(await issuer.issue({ wid })), "append after a rejection");
-      assert.equal(ok.entry.seq, 1, "a rejection burns no sequence number");
+      assert.equal(ok.entry.index, 0, "a rejection burns no index");
       expectRejected(await ledger.append(orphan), EctErrorCodes.DAG_PRED_MISSING, "orphan again");
-      assert.equal((await ledger.head()).seq, 1);
-      assert.equal((await ledger.verifyChain()).valid, true);
+      assert.equal(await ledger.size(), 1);
+      await assertAuditClean(ledger, "audit");
     },
   },
   {
@@ -66,7 +72,7 @@ export const dagChecks: readonly ConformanceCheck[] = [
     title:
       "a predecessor issued later than the child (beyond the skew) is `rejected` (ECT_DAG_TEMPORAL_ORDER)",
     async run({ newLedger, issuer }) {
-      const ledger = await newLedger({ dagOptions: { clockSkewSec: 30 } });
+      const ledger = await newLedger({ dag: { clockSkewSec: 30 } });
       const wid = uuid();
       const parent = uuid();
       expectAppended(await ledger.append(await issuer.issue({ wid, jti: parent, iat: 1_767_226_000 })));
@@ -78,7 +84,7 @@ export const dagChecks: readonly ConformanceCheck[] = [
       );
       const withinSkew = await issuer.issue({ wid, pred: [parent], iat: 1_767_226_000 - 30 });
       expectAppended(await ledger.append(withinSkew), "child 30 s before its parent (within skew)");
-      assert.equal((await ledger.head()).seq, 2);
+      assert.equal(await ledger.size(), 2);
     },
   },
   {
@@ -86,7 +92,7 @@ export const dagChecks: readonly ConformanceCheck[] = [
     group,
     title: 'with unresolvedPredecessors "allow", a missing predecessor is appended and reported',
     async run({ newLedger, issuer }) {
-      const ledger = await newLedger({ dagOptions: { unresolvedPredecessors: "allow" } });
+      const ledger = await newLedger({ dag: { unresolvedPredecessors: "allow" } });
       const wid = uuid();
       const elsewhere = uuid();
       const result = expectAppended(await ledger.append(await issuer.issue({ wid, pred: [elsewhere] })));
@@ -104,7 +110,7 @@ export const dagChecks: readonly ConformanceCheck[] = [
       "two concurrent appends cannot jointly create a cycle (A pred B, B pred A: one is rejected ECT_DAG_CYCLE)",
     async run({ newLedger, issuer }) {
       // "allow" so that neither is refused for a missing predecessor: only the cycle rule can stop them.
-      const ledger = await newLedger({ dagOptions: { unresolvedPredecessors: "allow" } });
+      const ledger = await newLedger({ dag: { unresolvedPredecessors: "allow" } });
       const pairs = await Promise.all(
         Array.from({ length: 20 }, async () => {
           const wid = uuid();
@@ -128,8 +134,8 @@ export const dagChecks: readonly ConformanceCheck[] = [
         const rejected = pair.find((r) => r.status === "rejected")!;
         expectRejected(rejected, EctErrorCodes.DAG_CYCLE, `pair ${i + 1}: the second closes a cycle`);
       }
-      assert.equal((await ledger.head()).seq, 20, "one entry per pair");
-      assert.equal((await ledger.verifyChain()).valid, true);
+      assert.equal(await ledger.size(), 20, "one entry per pair");
+      await assertAuditClean(ledger, "audit");
     },
   },
   {
@@ -137,7 +143,7 @@ export const dagChecks: readonly ConformanceCheck[] = [
     group,
     title: "with DAG rules, concurrent appends of one (wid, jti) with different claims store exactly one",
     async run({ newLedger, issuer }) {
-      const ledger = await newLedger({ dagOptions: {} });
+      const ledger = await newLedger();
       const wid = uuid();
       const jti = uuid();
       const tokens = await Promise.all(
@@ -146,7 +152,7 @@ export const dagChecks: readonly ConformanceCheck[] = [
       const results = await Promise.all(tokens.map((t) => ledger.append(t)));
       assert.equal(results.filter((r) => r.status === "appended").length, 1, "exactly one appended");
       for (const r of results) if (r.status !== "appended") expectConflict(r, "a loser");
-      assert.equal((await ledger.head()).seq, 1);
+      assert.equal(await ledger.size(), 1);
     },
   },
   {
@@ -154,7 +160,7 @@ export const dagChecks: readonly ConformanceCheck[] = [
     group,
     title: "a child appended concurrently with its parent is appended only if the parent is already stored",
     async run({ newLedger, issuer }) {
-      const ledger = await newLedger({ dagOptions: {} });
+      const ledger = await newLedger();
       const wid = uuid();
       const parent = uuid();
       const parentToken = await issuer.issue({ wid, jti: parent, iat: 1_767_225_600 });
@@ -163,10 +169,9 @@ export const dagChecks: readonly ConformanceCheck[] = [
       expectAppended(p, "parent");
       if (c.status !== "appended")
         expectRejected(c, EctErrorCodes.DAG_PRED_MISSING, "child before its parent");
-      const head = await ledger.head();
-      assert.equal(head.seq, c.status === "appended" ? 2 : 1);
+      assert.equal(await ledger.size(), c.status === "appended" ? 2 : 1);
       // Whatever the interleaving, every stored child comes after its stored parent.
-      if (c.status === "appended") assert.ok(c.entry.seq > (await ledger.get(wid, parent))!.seq);
+      if (c.status === "appended") assert.ok(c.entry.index > (await ledger.get(wid, parent))!.index);
     },
   },
 ];

@@ -1,5 +1,4 @@
 import type { ConformanceCheck } from "../conformance-check.js";
-import { chainChecks } from "./chain-checks.js";
 import { concurrencyChecks } from "./concurrency-checks.js";
 import { dagChecks } from "./dag-checks.js";
 import { exportImportChecks } from "./export-import-checks.js";
@@ -7,20 +6,19 @@ import { identityChecks } from "./identity-checks.js";
 import { immutabilityChecks } from "./immutability-checks.js";
 import { queryChecks } from "./query-checks.js";
 import { receiptChecks } from "./receipt-checks.js";
-import { tamperChecks } from "./tamper-checks.js";
+import { treeChecks } from "./tree-checks.js";
 
 /**
- * Every check of the ledger conformance suite (SPEC 6 atomicity and SPEC 7), in the order they are
- * reported. Ids are stable.
+ * Every check of the ledger conformance suite (profile §6 atomicity and profile §7), in the order
+ * they are reported. Ids are stable.
  */
 export const LEDGER_CONFORMANCE_CHECKS: readonly ConformanceCheck[] = Object.freeze([
-  ...chainChecks,
+  ...treeChecks,
   ...identityChecks,
   ...receiptChecks,
   ...queryChecks,
   ...concurrencyChecks,
   ...exportImportChecks,
-  ...tamperChecks,
   ...dagChecks,
   ...immutabilityChecks,
 ]);

@@ -7,11 +7,11 @@ import type { ConformanceCheck } from "../conformance-check.js";
 import { createTestReceiptSigner } from "../test-receipt-signer.js";
 import { expectAppended, expectDuplicate } from "./assertions.js";
 
-const group = "receipts (SPEC 7)";
+const group = "receipts (profile §7)";
 
 function fieldsOf(receipt: LedgerReceipt) {
-  const { seq, jti, wid, leafHash, chainHash, appendedAt } = receipt;
-  return { seq, jti, wid, leafHash, chainHash, appendedAt };
+  const { index, leafHash, ingestedAt, jti, wid } = receipt;
+  return { index, leafHash, ingestedAt, jti, wid };
 }
 
 async function assertSignedReceipt(receipt: LedgerReceipt, key: EctPublicKey, kid: string, what: string) {
@@ -39,25 +39,23 @@ async function assertSignedReceipt(receipt: LedgerReceipt, key: EctPublicKey, ki
   }
 }
 
-/** SPEC 7 receipts: fields, the duplicate's receipt, signed receipts a third party can check. */
+/** profile §7 receipts: fields, the duplicate's receipt, signed receipts a third party can check. */
 export const receiptChecks: readonly ConformanceCheck[] = [
   {
     id: "receipts.fields",
     group,
-    title:
-      "a receipt is { seq, jti, wid, leafHash, chainHash, appendedAt } of its entry; unsigned without a signer",
+    title: "a receipt is { index, leafHash, ingestedAt, jti, wid } of its entry; unsigned without a signer",
     async run({ newLedger, issuer }) {
       const ledger = await newLedger();
       const wid = globalThis.crypto.randomUUID();
       for (const token of [await issuer.issue({ wid }), await issuer.issue()]) {
         const { entry, receipt } = expectAppended(await ledger.append(token));
         assert.deepEqual(fieldsOf(receipt), {
-          seq: entry.seq,
+          index: entry.index,
+          leafHash: entry.leafHash,
+          ingestedAt: entry.ingestedAt,
           jti: entry.jti,
           wid: entry.wid,
-          leafHash: entry.leafHash,
-          chainHash: entry.chainHash,
-          appendedAt: entry.ingestedAt,
         });
         assert.equal(receipt.jws, undefined, "no jws without a receipt signer");
       }
