@@ -185,7 +185,7 @@ describe("ect-demo for people", () => {
     expect(run.stdout).toMatch(/seq\s+agent\s+exec_act\s+jti\s+pred\s+leaf hash/);
     expect(run.stdout).toContain("┌");
     expect(run.stdout).toContain("refused 403 ECT_REPLAY");
-    expect(run.stdout).toContain("detected — ECT_LEDGER_CHAIN_BROKEN");
+    expect(run.stdout).toContain("detected — ECT_LEDGER_TREE_MISMATCH");
   });
 
   it("colours when asked to", async () => {

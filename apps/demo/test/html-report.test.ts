@@ -114,8 +114,8 @@ describe("renderHtmlReport", () => {
       title: "Ledger entry tampered",
       description: "rewritten in storage",
       target: "auditor",
-      expected: { status: undefined, code: "ECT_LEDGER_CHAIN_BROKEN" },
-      actual: { status: undefined, code: "ECT_LEDGER_CHAIN_BROKEN", detail: "found by the audit" },
+      expected: { status: undefined, code: "ECT_LEDGER_TREE_MISMATCH" },
+      actual: { status: undefined, code: "ECT_LEDGER_TREE_MISMATCH", detail: "found by the audit" },
       passed: true,
     };
     const html = renderHtmlReport(report({ attacks: [tampering] }, "plain text"));

@@ -13,7 +13,7 @@ import {
 } from "@opentelemetry/sdk-trace-base";
 import { decodeEct, type EctClaims } from "ect-core";
 import { createEct, createEctVerifier, generateEctKeyPair, staticKeyResolver } from "ect-crypto";
-import { createDagValidator, validateDag } from "ect-dag";
+import { validateDag } from "ect-dag";
 import { MemoryLedger } from "ect-ledger-memory";
 import { ECT_META_KEY, EctMcpClient, ectRefusalOf, toolArgumentsHash } from "ect-mcp";
 import {
@@ -70,7 +70,7 @@ export async function runMcpDemo(): Promise<McpDemoReport> {
   const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
   const tracer = provider.getTracer("ect-mcp-demo");
   const registry = new EctSpanRegistry();
-  const ledger = new MemoryLedger({ dag: createDagValidator() });
+  const ledger = new MemoryLedger(); // profile §6 DAG rules on by default
   const [agentKey, searchKey, notesKey] = await Promise.all([
     generateEctKeyPair(),
     generateEctKeyPair(),

@@ -86,10 +86,11 @@ describe("identity is (wid, jti), case-insensitive", () => {
     const shared = w.verifier({ ledger, replayCache: new MemoryReplayCache() });
     // A fresh cache, same ledger: the ledger keeps the first and the verifier says conflict.
     await expectRefused(shared.verify(upper), C.LEDGER_CONFLICT);
-    // With the DAG rules as a check over the same ledger, uniqueness refuses it first.
+    // With the DAG rules as a check over the same ledger: the ledger enforces them (profile §6), so
+    // they run once, in its atomic step, and uniqueness is its identity check: a conflict.
     await expectRefused(
       w.verifier({ ledger, checks: [dagCheck({ store: ledger })] }).verify(upper),
-      C.DAG_DUPLICATE_JTI,
+      C.LEDGER_CONFLICT,
     );
     const stored = await ledger.get(wid, jti.toUpperCase());
     expect(stored?.token).toBe(lower);

@@ -284,9 +284,9 @@ export interface AppendOptions {
    */
   readonly decoded?: {
     /** The decoded header (`undefined` for L1). */
-    readonly header?: EctHeader | undefined;
-    /** The validated claims. */
-    readonly claims: EctClaims;
+    readonly header?: Readonly<Record<string, unknown>> | undefined;
+    /** The decoded claims, validated by the verifier (profile §3). */
+    readonly claims: Readonly<Record<string, unknown>>;
   };
   /** The WIT the token was accepted on (profile §9): stored with the entry and covered by its leaf. */
   readonly wit?: string;

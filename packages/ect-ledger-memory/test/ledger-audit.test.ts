@@ -53,7 +53,7 @@ function ect(claims: Claims = {}, key: EctKeyPair = agent) {
 
 /** A ledger holding exactly `tokens`, in order, whatever they are (no DAG rules at append). */
 async function ledgerOf(tokens: readonly string[]): Promise<MemoryLedger> {
-  const ledger = new MemoryLedger({ clock: () => T0 * 1000 + 5_000, dag: false });
+  const ledger = new MemoryLedger({ clock: () => T0 * 1000 + 300_000, dag: false });
   for (const t of tokens) expect((await ledger.append(t)).status).toBe("appended");
   await ledger.integrate();
   return ledger;

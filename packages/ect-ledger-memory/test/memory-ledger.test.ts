@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { EctError, EctErrorCodes, fromHex, type JwsSigner } from "ect-core";
 import { createEct, createJwsSigner, type EctKeyPair, generateEctKeyPair, verifyReceipt } from "ect-crypto";
-import { readCheckpoint, verifyInclusion } from "ect-ledger";
+import { parseCheckpoint, verifyInclusion } from "ect-ledger";
 import { beforeAll, describe, expect, it } from "vitest";
 import { MemoryLedger } from "../src/index.js";
 
@@ -98,16 +98,23 @@ describe("MemoryLedger options", () => {
   it("uses the verifier's decoded claims instead of decoding again, and stores the WIT in the leaf", async () => {
     const ledger = new MemoryLedger({ clock, dag: false });
     const token = await ect();
-    const [, payload] = token.split(".") as [string, string];
-    const claims = JSON.parse(Buffer.from(payload, "base64url").toString("utf8"));
+    const [header, payload] = token
+      .split(".")
+      .slice(0, 2)
+      .map((s) => JSON.parse(Buffer.from(s, "base64url").toString("utf8")));
+    const claims = payload;
     const result = await ledger.append(token, {
-      decoded: { claims },
+      decoded: { header, claims },
       wit: "eyJ0eXAiOiJ3aXQrand0In0.e30.c2ln",
     });
     expect(result.status).toBe("appended");
     if (result.status !== "appended") return;
     expect(result.entry.claims).toBe(claims);
     expect(result.entry.wit).toBe("eyJ0eXAiOiJ3aXQrand0In0.e30.c2ln");
+    // An unsigned (L1) token is never stored, decoded or not (profile §1).
+    await expect(ledger.append(token.split(".")[1]!, { decoded: { claims } })).rejects.toEqual(
+      code(EctErrorCodes.LEVEL_TOO_LOW),
+    );
   });
 });
 
@@ -146,10 +153,11 @@ describe("MemoryLedger receipts and checkpoints", () => {
       expect(result.status).toBe("appended");
       if (result.status !== "appended") return;
       const { checkpoint, proof } = result.inclusion!;
-      expect(readCheckpoint(checkpoint.note)).toEqual({
+      expect(parseCheckpoint(checkpoint.note)).toEqual({
         origin: "ect.example.org/ledger/test",
-        size: checkpoint.size,
+        treeSize: checkpoint.size,
         root: checkpoint.root,
+        extensions: [],
       });
       verifyInclusion({
         leafHash: fromHex(result.entry.leafHash),

@@ -1,5 +1,5 @@
-import type { Clock, DagRuleOptions, JwsSigner } from "ect-core";
-import type { CheckpointScheduler, LedgerBackendEntry, NoteSigner, TransparencyLedger } from "ect-ledger";
+import type { Clock, DagRuleOptions, JwsSigner, NoteSigner } from "ect-core";
+import type { CheckpointScheduler, LedgerBackendEntry, TransparencyLedger } from "ect-ledger";
 
 /**
  * What the conformance suite hands {@link LedgerHarness.create} for one fresh ledger: pass every

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import type { DagRuleOptions } from "ect-core";
-import { auditLedger, TransparencyLedger } from "ect-ledger";
+import { auditLedger, type TransparencyLedger } from "ect-ledger";
 import { describe, it } from "vitest";
 import type { LedgerHarness } from "./backend.js";
-import { expectAppended } from "./checks/assertions.js";
+import { expectAppended, sameStoreLedger } from "./checks/assertions.js";
 import type { ConformanceCheck, ConformanceContext } from "./conformance-check.js";
 import { runConformanceCheck } from "./run-conformance.js";
 
@@ -78,18 +78,6 @@ function issue(context: ConformanceContext, c: DagVectorClaims): Promise<string>
   });
 }
 
-/** A second ledger over the same storage that stores without the rules (the vector's past). */
-function fillerOf(context: ConformanceContext, ledger: TransparencyLedger): TransparencyLedger {
-  return new TransparencyLedger({
-    backend: ledger.backend,
-    origin: ledger.origin,
-    noteSigner: context.noteSigner,
-    dag: false,
-    clock: context.clock,
-    scheduler: context.scheduler,
-  });
-}
-
 const onlyIdentity = (v: DagVector) =>
   v.expected.violations.length > 0 && v.expected.violations.every((x) => x.code === "ECT_DAG_DUPLICATE_JTI");
 
@@ -105,7 +93,7 @@ export function dagVectorChecks(vectors: Readonly<Record<string, DagVector>>): C
       title: `${vector.rule}: ${vector.description}`,
       async run(context) {
         const ledger = await context.newLedger({ dag: vector.options });
-        const filler = fillerOf(context, ledger);
+        const filler = sameStoreLedger(context, ledger);
         for (const c of vector.stored)
           expectAppended(await filler.append(await issue(context, c)), `stored ${c.jti}`);
         const result = await ledger.append(await issue(context, vector.token));

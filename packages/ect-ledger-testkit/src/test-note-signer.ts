@@ -1,4 +1,4 @@
-import type { NoteSigner } from "ect-ledger";
+import type { NoteSigner } from "ect-core";
 
 const encoder = new TextEncoder();
 
@@ -33,8 +33,9 @@ export async function createTestNoteSigner(origin: string): Promise<TestNoteSign
   const idInput = new Uint8Array(name.length + keyBytes.length);
   idInput.set(name, 0);
   idInput.set(keyBytes, name.length);
-  const keyId = new Uint8Array(await globalThis.crypto.subtle.digest("SHA-256", idInput)).slice(0, 4);
-  const hexId = Array.from(keyId, (b) => b.toString(16).padStart(2, "0")).join("");
+  const idBytes = new Uint8Array(await globalThis.crypto.subtle.digest("SHA-256", idInput)).slice(0, 4);
+  const hexId = Array.from(idBytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  const keyId = Number.parseInt(hexId, 16);
   return Object.freeze({
     name: origin,
     keyId,

@@ -19,8 +19,8 @@ import {
 } from "ect-core";
 import { createDagValidator } from "ect-dag";
 import type { LedgerBackendEntry, StoredCheckpoint } from "./backend-contract.js";
-import { readCheckpoint } from "./checkpoint-note.js";
 import { entryLeafHash } from "./leaf-input.js";
+import { checkpointOfNote } from "./ledger-checkpoint-note.js";
 import { bytesEqual } from "./merkle-hash.js";
 import { MemoryMerkleTree } from "./merkle-tree.js";
 import { storeOfView, type TransparencyLedger } from "./transparency-ledger.js";
@@ -255,15 +255,15 @@ function checkCheckpoints(
   let previousSize = -1;
   for (const checkpoint of checkpoints) {
     const at = { index: checkpoint.size, jti: "", wid: null };
-    let said: ReturnType<typeof readCheckpoint> | undefined;
+    let said: ReturnType<typeof checkpointOfNote> | undefined;
     try {
-      said = readCheckpoint(checkpoint.note);
+      said = checkpointOfNote(checkpoint.note);
     } catch (e) {
       problems.push(problemOf(at, isEctError(e) ? e.code : C.LEDGER_CHECKPOINT_MALFORMED, String(e)));
     }
     if (
       said !== undefined &&
-      (said.size !== checkpoint.size || !bytesEqual(said.root, checkpoint.root) || said.origin !== origin)
+      (said.treeSize !== checkpoint.size || !bytesEqual(said.root, checkpoint.root) || said.origin !== origin)
     ) {
       problems.push(
         problemOf(

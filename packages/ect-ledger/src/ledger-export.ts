@@ -19,8 +19,8 @@ import type {
   StoredCheckpoint,
   TreeNode,
 } from "./backend-contract.js";
-import { readCheckpoint } from "./checkpoint-note.js";
 import { entryLeafHash } from "./leaf-input.js";
+import { checkpointOfNote } from "./ledger-checkpoint-note.js";
 import { bytesEqual } from "./merkle-hash.js";
 import { MemoryMerkleTree } from "./merkle-tree.js";
 import type { TransparencyLedger } from "./transparency-ledger.js";
@@ -309,18 +309,18 @@ export async function importLedgerJsonl(
         const r = objectWith(raw, lineNo, MEMBERS.checkpoint);
         if (typeof r["note"] !== "string") throw importError(lineNo, "note must be a string");
         const note = r["note"];
-        let said: ReturnType<typeof readCheckpoint>;
+        let said: ReturnType<typeof checkpointOfNote>;
         try {
-          said = readCheckpoint(note);
+          said = checkpointOfNote(note);
         } catch (e) {
           throw importError(lineNo, "note is not a checkpoint", e);
         }
         if (said.origin !== ledger.origin && !options.unverified)
           throw importError(lineNo, "the checkpoint is for another origin");
-        if (r["size"] !== said.size || r["root"] !== base64(said.root))
+        if (r["size"] !== said.treeSize || r["root"] !== base64(said.root))
           throw importError(lineNo, "size and root differ from the note");
         const previous = checkpoints[checkpoints.length - 1];
-        if (previous !== undefined && said.size <= previous.checkpoint.size)
+        if (previous !== undefined && said.treeSize <= previous.checkpoint.size)
           throw importError(lineNo, "checkpoint sizes must increase");
         if (options.verifyNote !== undefined) {
           try {
@@ -329,7 +329,7 @@ export async function importLedgerJsonl(
             throw importError(lineNo, "the checkpoint signature does not verify", e);
           }
         }
-        checkpoints.push({ checkpoint: { size: said.size, root: said.root, note }, line: lineNo });
+        checkpoints.push({ checkpoint: { size: said.treeSize, root: said.root, note }, line: lineNo });
       } else {
         throw importError(lineNo, 'type must be "entry", "conflict" or "checkpoint"');
       }

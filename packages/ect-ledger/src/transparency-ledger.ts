@@ -22,6 +22,7 @@ import {
   type Ledger,
   type LedgerEntry,
   type LedgerReceipt,
+  type NoteSigner,
   type RangeOptions,
   type StoredEct,
   validateClaims,
@@ -36,9 +37,9 @@ import type {
   StoredCheckpoint,
   TreeNode,
 } from "./backend-contract.js";
-import { checkpointText, type NoteSigner, signCheckpoint } from "./checkpoint-note.js";
 import { deepFreeze } from "./deep-freeze.js";
 import { entryLeafHash } from "./leaf-input.js";
+import { checkpointNote } from "./ledger-checkpoint-note.js";
 import { issueReceipt } from "./ledger-receipt.js";
 import { bytesEqual } from "./merkle-hash.js";
 import { verifyConsistency } from "./merkle-proof.js";
@@ -265,7 +266,8 @@ export class TransparencyLedger implements Ledger {
   readonly origin: string;
   /** The note verifier key of the checkpoint signer (`<name>+<keyid hex>+<base64>`), or `null`. */
   get vkey(): string | null {
-    return this.#noteSigner?.vkey ?? null;
+    const vkey = (this.#noteSigner as { readonly vkey?: unknown } | undefined)?.vkey;
+    return typeof vkey === "string" ? vkey : null;
   }
   /** {@inheritDoc ect-core!Ledger.enforcesDagRules} */
   readonly enforcesDagRules: boolean;
@@ -443,11 +445,15 @@ export class TransparencyLedger implements Ledger {
     if (typeof token !== "string") throw new EctError(EctErrorCodes.MALFORMED, "a token must be a string");
     if (options.decoded !== undefined) {
       // The verifier decoded exactly this token (profile §5 steps 3-7): not again (issue 14, L3).
+      if (options.decoded?.header === undefined) {
+        // profile §1: a ledger entry is an L2 envelope (a JWS); unsigned L1 tokens are not stored.
+        throw new EctError(EctErrorCodes.LEVEL_TOO_LOW, "a ledger stores signed tokens (JWS) only");
+      }
       const claims = options.decoded?.claims;
-      if (claims === null || typeof claims !== "object" || typeof claims.jti !== "string") {
+      if (claims === null || typeof claims !== "object" || typeof claims["jti"] !== "string") {
         throw configError("decoded", "must hold the verifier's decoded claims");
       }
-      return claims;
+      return claims as EctClaims;
     }
     const decoded = decodeEct(token, { maxTokenLength: this.#maxTokenLength });
     const violations = validateClaims(decoded.claims, { maxPredLength: this.#maxPredLength });
@@ -611,8 +617,8 @@ export class TransparencyLedger implements Ledger {
           );
         }
       }
-      const note = await signCheckpoint(
-        checkpointText(this.origin, size, integration.root),
+      const note = await checkpointNote(
+        { origin: this.origin, treeSize: size, root: integration.root },
         this.#noteSigner,
       );
       const checkpoint: StoredCheckpoint = Object.freeze({ size, root: integration.root, note });

@@ -19,7 +19,7 @@ import {
   generateEctKeyPair,
   staticKeyResolver,
 } from "ect-crypto";
-import { createDagValidator, validateDag } from "ect-dag";
+import { validateDag } from "ect-dag";
 import { MemoryLedger } from "ect-ledger-memory";
 import { createEctToolGuard, EctMcpClient, type EctToolGuard, type EctToolRefusal } from "../src/index.js";
 // @ts-expect-error a plain ESM fixture shared with the spawned stdio server
@@ -108,7 +108,7 @@ async function startStdio(client: Client, ect: EctMcpClient, parties: Parties): 
 }
 
 async function startHttp(client: Client, ect: EctMcpClient, parties: Parties): Promise<Harness> {
-  const ledger = new MemoryLedger({ dag: createDagValidator() });
+  const ledger = new MemoryLedger();
   const wids = new Set<string | null>();
   const refusals: EctToolRefusal[] = [];
   const guard = createEctToolGuard({

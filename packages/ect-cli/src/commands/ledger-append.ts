@@ -180,7 +180,7 @@ async function run(context: CommandContext, parsed: ParsedCommand): Promise<Exit
           appended: counts.appended,
           duplicate: counts.duplicate,
           notStored: failed,
-          head,
+          head: { seq: size },
           results,
         })}\n`,
       );
@@ -188,9 +188,6 @@ async function run(context: CommandContext, parsed: ParsedCommand): Promise<Exit
     context.err(
       `${location.display}: ${counts.appended} appended, ${counts.duplicate} already stored, ${failed} not stored; head seq ${size}\n`,
     );
-    if (counts.conflict > 0 && location.kind === "memory") {
-      context.err("note: a memory ledger file keeps entries only, not conflicting tokens as evidence\n");
-    }
     return failed > 0 ? ExitCode.FAILED : ExitCode.OK;
   } finally {
     await opened.close();

@@ -7,7 +7,8 @@ import {
   type Ledger,
   type LedgerEntry,
 } from "ect-core";
-import { auditLedger, type TransparencyLedger } from "ect-ledger";
+import { auditLedger, TransparencyLedger } from "ect-ledger";
+import type { ConformanceContext } from "../conformance-check.js";
 
 type Appended = Extract<AppendResult, { status: "appended" }>;
 type Duplicate = Extract<AppendResult, { status: "duplicate" }>;
@@ -118,4 +119,19 @@ export async function assertAuditClean(ledger: TransparencyLedger, what: string)
     [],
     `${what}: the audit must find nothing`,
   );
+}
+
+/**
+ * A second ledger over the same storage, without DAG rules: another integrator racing the first,
+ * or a writer of state the rules would not have let in (a DAG vector's past).
+ */
+export function sameStoreLedger(context: ConformanceContext, ledger: TransparencyLedger): TransparencyLedger {
+  return new TransparencyLedger({
+    backend: ledger.backend,
+    origin: ledger.origin,
+    noteSigner: context.noteSigner,
+    dag: false,
+    scheduler: context.scheduler,
+    clock: context.clock,
+  });
 }

@@ -34,7 +34,7 @@ export function independentRoot(leaves: readonly Uint8Array[]): Uint8Array {
  */
 export function checkCheckpointNote(
   checkpoint: StoredCheckpoint,
-  expected: { origin: string; root: Uint8Array; publicKey: Uint8Array; keyId: Uint8Array },
+  expected: { origin: string; root: Uint8Array; publicKey: Uint8Array; keyId: number },
 ): string | undefined {
   const split = checkpoint.note.indexOf("\n\n");
   if (split < 0) return "the note has no signature block";
@@ -50,7 +50,7 @@ export function checkCheckpointNote(
   const line = lines.find((l) => l.startsWith(prefix));
   if (line === undefined) return "no signature line by the log's key name";
   const blob = Buffer.from(line.slice(prefix.length), "base64");
-  if (!blob.subarray(0, 4).equals(Buffer.from(expected.keyId)))
+  if (blob.length < 4 || blob.readUInt32BE(0) !== expected.keyId)
     return "the signature's key id is not the log key's";
   const key = createPublicKey({
     key: Buffer.concat([Buffer.from("302a300506032b6570032100", "hex"), Buffer.from(expected.publicKey)]),

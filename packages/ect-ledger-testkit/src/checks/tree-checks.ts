@@ -5,13 +5,12 @@ import {
   hashLeaf,
   type LedgerBackendEntry,
   type TransparencyLedger,
-  TransparencyLedger as TransparencyLedgerClass,
   verifyConsistency,
   verifyInclusion,
 } from "ect-ledger";
 import type { ConformanceCheck, ConformanceContext } from "../conformance-check.js";
 import { RFC6962_TREE_ROOTS } from "../rfc6962-tree-roots.js";
-import { expectAppended } from "./assertions.js";
+import { expectAppended, sameStoreLedger } from "./assertions.js";
 import { checkCheckpointNote, independentLeafHash, independentRoot } from "./independent-log.js";
 
 const treeGroup = "Merkle tree and proofs (profile §7, RFC 9162)";
@@ -71,18 +70,6 @@ async function assertCheckpointsValid(context: ConformanceContext, ledger: Trans
     });
     assert.equal(problem, undefined, `${what}: checkpoint ${c.size} note: ${problem}`);
   }
-}
-
-/** A second ledger over the same storage: another integrator racing the first. */
-function secondIntegrator(context: ConformanceContext, ledger: TransparencyLedger): TransparencyLedger {
-  return new TransparencyLedgerClass({
-    backend: ledger.backend,
-    origin: ledger.origin,
-    noteSigner: context.noteSigner,
-    dag: false,
-    scheduler: context.scheduler,
-    clock: context.clock,
-  });
 }
 
 /** profile §7: leaves, roots, proofs, checkpoints, computed and checked independently. */
@@ -223,7 +210,7 @@ export const treeChecks: readonly ConformanceCheck[] = [
     title: "two integrators racing over one store never store two inconsistent checkpoints",
     async run(context) {
       const first = await context.newLedger({ dag: false, checkpointBatch: 1_000_000 });
-      const second = secondIntegrator(context, first);
+      const second = sameStoreLedger(context, first);
       for (let round = 0; round < 10; round++) {
         await Promise.all(
           Array.from({ length: 7 }, async (_, i) =>
