@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
-import { type EctClaims, type EctStore, ectKey, type StoredEct } from "ect-core";
+import type { EctClaims, EctStore, StoredEct } from "ect-core";
+import { ectKey } from "ect-core/internal";
 import { describe, expect, it } from "vitest";
 import { validateDag } from "../src/index.js";
 

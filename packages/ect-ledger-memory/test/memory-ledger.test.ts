@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
-import { EctError, EctErrorCodes, fromHex, type JwsSigner } from "ect-core";
+import { EctError, EctErrorCodes } from "ect-core";
+import { fromHex, type JwsSigner } from "ect-core/internal";
 import { createEct, createJwsSigner, type EctKeyPair, generateEctKeyPair, verifyReceipt } from "ect-crypto";
 import { parseCheckpoint, verifyInclusion } from "ect-ledger";
 import { beforeAll, describe, expect, it } from "vitest";

@@ -1,4 +1,5 @@
-import type { Clock, DagRuleOptions, JwsSigner, NoteSigner } from "ect-core";
+import type { Clock, DagRuleOptions, NoteSigner } from "ect-core";
+import type { JwsSigner } from "ect-core/internal";
 import type { CheckpointScheduler, LedgerBackendEntry, TransparencyLedger } from "ect-ledger";
 
 /**

@@ -1,4 +1,5 @@
-import type { DagRuleOptions, JwsSigner } from "ect-core";
+import type { DagRuleOptions } from "ect-core";
+import type { JwsSigner } from "ect-core/internal";
 import type { LedgerBackendEntry, TransparencyLedger } from "ect-ledger";
 import type { TestClock } from "./test-clock.js";
 import type { TestNoteSigner } from "./test-note-signer.js";

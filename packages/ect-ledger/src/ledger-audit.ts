@@ -5,7 +5,6 @@
  * token (profile §5 step 11) and the DAG rules through `ect-dag` (the one definition).
  */
 import {
-  type AuditTokenVerifier,
   EctErrorCodes as C,
   type DagRuleOptions,
   type DagValidator,
@@ -13,10 +12,9 @@ import {
   type EctClaims,
   EctError,
   type EctErrorCode,
-  ectKey,
-  fromHex,
   isEctError,
 } from "ect-core";
+import { type AuditTokenVerifier, ectKey, fromHex } from "ect-core/internal";
 import { createDagValidator } from "ect-dag";
 import type { LedgerBackendEntry, StoredCheckpoint } from "./backend-contract.js";
 import { entryLeafHash } from "./leaf-input.js";

@@ -3,16 +3,8 @@
  * version, the origin and the note verifier key, then entries, conflicts and checkpoints. The only
  * reader and writer of the format; import verifies everything before storing anything.
  */
-import {
-  decodeEct,
-  type EctClaims,
-  EctError,
-  EctErrorCodes,
-  ectKey,
-  fromHex,
-  parseStrictJsonValue,
-  validateClaims,
-} from "ect-core";
+import { decodeEct, type EctClaims, EctError, EctErrorCodes } from "ect-core";
+import { ectKey, fromHex, parseStrictJsonValue, validateClaims } from "ect-core/internal";
 import type {
   LedgerConflictDraft,
   LedgerEntryDraft,

@@ -1,11 +1,5 @@
-import {
-  EctError,
-  EctErrorCodes,
-  type JwsSigner,
-  type LedgerEntry,
-  type LedgerReceipt,
-  RECEIPT_TYP,
-} from "ect-core";
+import { EctError, EctErrorCodes, type LedgerEntry, type LedgerReceipt } from "ect-core";
+import { type JwsSigner, RECEIPT_TYP } from "ect-core/internal";
 
 /** The fields of an entry's receipt (profile §7 "Sequencing"), unsigned and frozen. */
 export function unsignedReceipt(entry: LedgerEntry): LedgerReceipt {

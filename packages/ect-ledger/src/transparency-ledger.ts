@@ -10,23 +10,19 @@ import {
   type ConflictRecord,
   type DagRuleOptions,
   type DagValidator,
-  Defaults,
   decodeEct,
   type EctClaims,
   EctError,
   EctErrorCodes,
   type EctStore,
-  ectKey,
   isEctError,
-  type JwsSigner,
   type Ledger,
   type LedgerEntry,
   type LedgerReceipt,
   type NoteSigner,
-  type RangeOptions,
   type StoredEct,
-  validateClaims,
 } from "ect-core";
+import { Defaults, ectKey, type JwsSigner, type RangeOptions, validateClaims } from "ect-core/internal";
 import { createDagValidator } from "ect-dag";
 import type {
   LedgerBackend,
