@@ -25,7 +25,8 @@ export const USAGE = `Usage: ect-demo [--json] [--out report.html] [--ledger red
   --out FILE         also write a self-contained HTML report (inline SVG, no external resources)
   --ledger URL       use the Redis ledger at redis://host:port instead of the in-memory one
   --wimse            WIMSE mode: a local identity server issues each agent a WIT; every hop carries
-                     WIT, WPT and ECT (signed with the WIT's key); the WIMSE attacks (not with --out)
+                     WIT, WPT and ECT (signed with the WIT's key), kept in a memory ledger with the WIT;
+                     the WIMSE attacks (not with --out or --ledger)
   --color/--no-color force colours on or off (default: on when stdout is a terminal and NO_COLOR is unset)
   -h, --help         this text
 
@@ -90,7 +91,7 @@ export function parseDemoArgs(argv: readonly string[]): DemoOptions {
     }
   }
   if (wimse && out !== undefined) throw new UsageError("--wimse has no HTML report: use --json");
-  if (wimse && ledger !== undefined) throw new UsageError("--wimse runs without a ledger: drop --ledger");
+  if (wimse && ledger !== undefined) throw new UsageError("--wimse keeps its own memory ledger: drop --ledger");
   return { json, out, ledger, color, help, wimse };
 }
 

@@ -6,6 +6,10 @@
 // with its status and code.
 //
 //   portal -> intake -> credit-check -> underwriting
+//
+// Every accepted ECT is appended to one memory ledger together with the WIT it was accepted on
+// (profile §7 leaf input); the auditor re-verifies each entry with its stored WIT as of ingestion,
+// and detects a WIT swapped in storage.
 import { randomUUID } from "node:crypto";
 import { once } from "node:events";
 import { createServer, type RequestListener, type Server } from "node:http";
@@ -13,7 +17,16 @@ import type { AddressInfo } from "node:net";
 import { createEct, type EctKeyPair } from "ect-crypto";
 import { type PreparedBody, prepareBody, withWorkloadIdentity } from "ect-http";
 import { createEctNodeHandler, readNodeBody, sendProblem } from "ect-http/node";
-import { createWorkloadEctVerifier, createWpt, createWptFactory, type TrustAnchors } from "ect-wimse";
+import { auditLedger } from "ect-ledger";
+import { MemoryLedger } from "ect-ledger-memory";
+import { tamperMemoryLedger } from "ect-ledger-memory/testing";
+import {
+  createWitAuditVerifier,
+  createWorkloadEctVerifier,
+  createWpt,
+  createWptFactory,
+  type TrustAnchors,
+} from "ect-wimse";
 import { createIdentityServer, type IssuedWit } from "ect-wimse/testing";
 import type { AgentInfo, AttackOutcome, DemoStep, OutcomeCheck } from "./demo-report.js";
 import { StepLog, short } from "./demo-report.js";
@@ -95,6 +108,7 @@ export async function runWimseDemo(options: RunWimseDemoOptions = {}): Promise<W
   const log = new StepLog(options.onStep);
   const identity = await createIdentityServer({ trustDomain: TRUST_DOMAIN });
   const trustAnchors: TrustAnchors = identity.trustAnchors;
+  const ledger = new MemoryLedger();
   log.add(
     "identity",
     "info",
@@ -160,6 +174,7 @@ export async function runWimseDemo(options: RunWimseDemoOptions = {}): Promise<W
       verifierId: me.identity.subject,
       trustAnchors,
       requireOth: ["execution-context"],
+      ledger, // level 3: the ECT is appended with the WIT it was accepted on
     });
     const inner = createEctNodeHandler(
       async (_req, res, { ects, body, bodyHash }) => {
@@ -267,10 +282,28 @@ export async function runWimseDemo(options: RunWimseDemoOptions = {}): Promise<W
       body: JSON.stringify(application),
     });
     const result = (await response.json()) as { wid: string; decision?: string };
+    const audit = await auditLedger({ ledger, verifyToken: createWitAuditVerifier({ trustAnchors }) });
+    log.phase = "audit";
+    log.add(
+      "auditor",
+      "verify",
+      `ledger: ${audit.entries} entries, each with its WIT in the leaf; re-verified with the stored WIT as of ingestion: ${audit.problems.length} problems`,
+    );
+    const stored = await ledger.range();
     const checks: OutcomeCheck[] = [
+      check(
+        "ledger entries, each stored with its WIT",
+        2,
+        stored.filter((e) => typeof e.wit === "string").length,
+      ),
+      check("audit with the stored WITs: problems", 0, audit.problems.length),
       check("workflow answered", 200, response.status),
       check("loan decision", "approved", result.decision ?? "none"),
-      check("hops verified with WIT + WPT + ECT", 2, log.steps.filter((s) => s.kind === "verify").length),
+      check(
+        "hops verified with WIT + WPT + ECT",
+        2,
+        log.steps.filter((s) => s.kind === "verify" && s.actor !== "auditor").length,
+      ),
     ];
 
     // 2. The attacks.
@@ -280,12 +313,12 @@ export async function runWimseDemo(options: RunWimseDemoOptions = {}): Promise<W
       id: string,
       title: string,
       description: string,
-      target: WimseAgent,
-      expected: { status: number; code: string },
-      run: () => Promise<Response>,
+      target: { readonly name: string },
+      expected: { status: number | undefined; code: string },
+      run: () => Promise<Attempt>,
     ) => {
       log.add("attacker", "send", `${title} → ${target.name}`);
-      const actual = await readAttempt(await run());
+      const actual = await run();
       attacks.push({
         id,
         title,
@@ -296,6 +329,7 @@ export async function runWimseDemo(options: RunWimseDemoOptions = {}): Promise<W
         passed: actual.status === expected.status && actual.code === expected.code,
       });
     };
+    const attempt = async (url: string, init: RequestInit) => readAttempt(await fetch(url, init));
     const body = await prepareBody(JSON.stringify({ score: 800 }));
     const claimsFor = (iss: string, aud: string) => ({
       iss,
@@ -320,7 +354,7 @@ export async function runWimseDemo(options: RunWimseDemoOptions = {}): Promise<W
           intake.identity.key,
         );
         const url = `${underwriting.url}/tasks`;
-        return fetch(
+        return attempt(
           url,
           await withWorkloadIdentity(
             url,
@@ -349,7 +383,7 @@ export async function runWimseDemo(options: RunWimseDemoOptions = {}): Promise<W
           stranger.key,
         );
         const url = `${underwriting.url}/tasks`;
-        return fetch(
+        return attempt(
           url,
           await withWorkloadIdentity(
             url,
@@ -372,7 +406,7 @@ export async function runWimseDemo(options: RunWimseDemoOptions = {}): Promise<W
       { status: 400, code: "ECT_WPT_REPLAY" },
       async () => {
         const captured = intake.sent[0]!;
-        return fetch(captured.url, {
+        return attempt(captured.url, {
           method: "POST",
           headers: captured.headers,
           body: captured.body as Uint8Array<ArrayBuffer>,
@@ -400,7 +434,7 @@ export async function runWimseDemo(options: RunWimseDemoOptions = {}): Promise<W
           url,
           cover: { "execution-context": shown },
         });
-        return fetch(url, {
+        return attempt(url, {
           method: "POST",
           headers: {
             "Execution-Context": swapped,
@@ -409,6 +443,28 @@ export async function runWimseDemo(options: RunWimseDemoOptions = {}): Promise<W
           },
           body: body.bytes as Uint8Array<ArrayBuffer>,
         });
+      },
+    );
+
+    await attack(
+      "wit-swapped",
+      "WIT swapped in the ledger",
+      "someone with access to the ledger's storage replaces an entry's WIT with another WIT of the same workload",
+      { name: "auditor" },
+      { status: undefined, code: "ECT_LEDGER_TREE_MISMATCH" },
+      async () => {
+        const other = await identity.issueWit({ workload: "agent/intake" });
+        tamperMemoryLedger(ledger, (entries) => {
+          entries[0] = { ...entries[0]!, wit: other.wit };
+        });
+        const after = await auditLedger({ ledger, verifyToken: createWitAuditVerifier({ trustAnchors }) });
+        const first = after.problems[0];
+        log.add(
+          "auditor",
+          "refuse",
+          `audit: ${after.problems.map((p) => `#${p.index} ${p.code}`).join(", ")}`,
+        );
+        return { status: undefined, code: first?.code, detail: first?.message ?? "" };
       },
     );
 

@@ -5,11 +5,12 @@ import type { WimseDemoReport } from "../src/wimse-demo.js";
 import { ensureBuilt, runDemoCli } from "./run-cli.js";
 
 /** What each WIMSE attack must produce: written here, independently of the demo's own expectations. */
-const EXPECTED_REFUSALS: Record<string, { status: number; code: string }> = {
+const EXPECTED_REFUSALS: Record<string, { status: number | undefined; code: string }> = {
   "iss-not-wit-sub": { status: 403, code: "ECT_WIT_SUBJECT_MISMATCH" },
   "untrusted-domain": { status: 400, code: "ECT_WIT_UNTRUSTED" },
   "replayed-wpt": { status: 400, code: "ECT_WPT_REPLAY" },
   "oth-mismatch": { status: 400, code: "ECT_WPT_OTH_MISMATCH" },
+  "wit-swapped": { status: undefined, code: "ECT_LEDGER_TREE_MISMATCH" },
 };
 
 beforeAll(() => ensureBuilt());
@@ -41,6 +42,6 @@ describe("ect-demo --wimse", () => {
     const run = await runDemoCli(["--wimse", "--no-color"]);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain("refused 400 ECT_WPT_OTH_MISMATCH");
-    expect(run.stdout).toMatch(/All 7 expected outcomes happened/);
+    expect(run.stdout).toMatch(/All 10 expected outcomes happened/);
   });
 });
