@@ -1,5 +1,5 @@
+import { sha256Sync } from "#sha256";
 import { base64urlEncode } from "./base64url.js";
-import { sha256Sync } from "./sha256.js";
 
 const encoder = new TextEncoder();
 

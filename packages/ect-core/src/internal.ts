@@ -8,6 +8,8 @@
  *
  * @packageDocumentation
  */
+
+export { sha256Sync } from "#sha256";
 export { base64Decode, base64Encode } from "./base64.js";
 export { base64urlDecode, base64urlEncode, base64urlEncodeText, isCanonicalBase64url } from "./base64url.js";
 export {
@@ -50,7 +52,6 @@ export {
   noteKeyId,
   parseNoteVerifierKey,
 } from "./note-key.js";
-export { sha256Sync } from "./sha256.js";
 export {
   decodeUtf8Strict,
   parseStrictJson,

@@ -3,9 +3,10 @@
  * string `<name>+<key id hex>+<base64(type ‖ public key)>`. Here, in the bottom layer, because both
  * the signer (`ect-crypto`) and the verifier (`ect-ledger`) need the one definition.
  */
+
+import { sha256Sync } from "#sha256";
 import { base64Decode, base64Encode } from "./base64.js";
 import { EctError, EctErrorCodes } from "./errors.js";
-import { sha256Sync } from "./sha256.js";
 
 /** The signature type byte of Ed25519 note keys (signed-note "Signature types"). */
 export const NOTE_KEY_TYPE_ED25519 = 0x01;

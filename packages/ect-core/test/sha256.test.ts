@@ -1,11 +1,21 @@
 import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { sha256, sha256Sync, toHex } from "../src/internal.js";
+import { sha256Sync as selected, sha256, toHex } from "../src/internal.js";
+import { sha256Sync as portable } from "../src/sha256.js";
+import { sha256Sync as onNode } from "../src/sha256-node.js";
 
 const text = (s: string) => new TextEncoder().encode(s);
 
-describe("sha256Sync (FIPS 180-4)", () => {
+it("under Node, sha256Sync is node:crypto's (the package's #sha256 imports map)", () => {
+  expect(selected).toBe(onNode);
+});
+
+// The portable implementation (every runtime but Node) and node:crypto's, on the same vectors.
+describe.each([
+  ["portable", portable],
+  ["node:crypto", onNode],
+])("sha256Sync, %s (FIPS 180-4)", (_name, sha256Sync) => {
   // NIST FIPS 180-4 / CSRC example vectors, also: printf 'abc' | openssl dgst -sha256
   it.each([
     ["", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"],
