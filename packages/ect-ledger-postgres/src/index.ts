@@ -14,6 +14,7 @@ export {
   type PostgresRows,
 } from "./durability-check.js";
 export { isTransientPostgresError, type PostgresConnectionOptions } from "./postgres-connection.js";
+export { PostgresLedger, type PostgresLedgerOptions } from "./postgres-ledger.js";
 export { PostgresLedgerBackend, type PostgresLedgerBackendOptions } from "./postgres-ledger-backend.js";
 export { PostgresReplayCache, type PostgresReplayCacheOptions } from "./postgres-replay-cache.js";
 export { DEFAULT_SCHEMA, type MigrationResult, migratePostgresSchema, SCHEMA_VERSION } from "./schema.js";

@@ -1,10 +1,10 @@
 import { EctErrorCodes, isEctError } from "ect-core";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PostgresLedgerBackend } from "../src/index.js";
+import { PostgresLedger } from "../src/index.js";
 import { type PostgresServerHandle, startPostgresServer } from "../src/testing/index.js";
 import { type AppendOutcomes, assertLedgerInvariants } from "./support/invariants.js";
-import { draftOf, signedTokens } from "./support/tokens.js";
+import { signedTokens } from "./support/tokens.js";
 
 // A full disk, simulated portably: the server may write no file past 4 MiB (RLIMIT_FSIZE, set with
 // prlimit; 1 MiB WAL segments so the WAL stays below it), so the ledger's table cannot grow past
@@ -24,13 +24,13 @@ afterAll(async () => {
 describe("disk full", () => {
   it("appends fail whole when the table cannot grow, nothing half-written; they resume when space returns", async () => {
     // One connection: the failed append's connection is closed, so the next one is a new backend.
-    const backend = new PostgresLedgerBackend({
+    const ledger = new PostgresLedger({
       connectionString: server.connectionString,
       ledgerId: "disk-full",
       maxConnections: 1,
     });
     try {
-      await backend.migrate();
+      await ledger.migrate();
       // About 4 KiB of incompressible claims per entry (stored twice: token and claims): a few
       // hundred entries fill 4 MiB. Appended in parallel batches until the first refusal.
       const tokens = await signedTokens(1200, { padding: 2500 });
@@ -39,7 +39,7 @@ describe("disk full", () => {
       let refusal: unknown;
       for (let at = 0; at < tokens.length && refusal === undefined; at += 16) {
         const chunk = tokens.slice(at, at + 16);
-        const settled = await Promise.allSettled(chunk.map((t) => backend.sequence(draftOf(t))));
+        const settled = await Promise.allSettled(chunk.map((t) => ledger.append(t)));
         settled.forEach((outcome, i) => {
           if (outcome.status === "fulfilled") acknowledged.push(chunk[i]!);
           else {
@@ -53,9 +53,9 @@ describe("disk full", () => {
       expect(acknowledged.length).toBeGreaterThan(50);
       expect(acknowledged.length).toBeLessThan(tokens.length);
       const outcomes: AppendOutcomes = { acknowledged, unknown };
-      await assertLedgerInvariants(backend, server.connectionString, outcomes);
+      await assertLedgerInvariants(ledger, server.connectionString, outcomes);
       // The refused batch stored nothing at all.
-      expect(await backend.size()).toBe(acknowledged.length);
+      expect(await ledger.size()).toBe(acknowledged.length);
 
       // More space: lift the limit on the postmaster; backends it starts from now on inherit it.
       server.liftFileSizeLimit();
@@ -67,14 +67,14 @@ describe("disk full", () => {
       );
       await admin.end();
       for (const token of unknown) {
-        expect((await backend.sequence(draftOf(token))).status).toBe("appended");
+        expect((await ledger.append(token)).status).toBe("appended");
       }
-      await assertLedgerInvariants(backend, server.connectionString, {
+      await assertLedgerInvariants(ledger, server.connectionString, {
         acknowledged: [...acknowledged, ...unknown],
         unknown: [],
       });
     } finally {
-      await backend.close();
+      await ledger.close();
     }
   }, 120_000);
 });

@@ -1,15 +1,15 @@
 import { EctErrorCodes, isEctError } from "ect-core";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PostgresLedgerBackend, type PostgresLedgerBackendOptions } from "../src/index.js";
+import { PostgresLedger, type PostgresLedgerOptions } from "../src/index.js";
 import { LockClass } from "../src/schema.js";
 import {
   type PostgresServerHandle,
   startPostgresFaultProxy,
   startPostgresServer,
 } from "../src/testing/index.js";
-import { type Append, appendAll, assertLedgerInvariants } from "./support/invariants.js";
-import { draftOf, signedTokens } from "./support/tokens.js";
+import { appendAll, assertLedgerInvariants } from "./support/invariants.js";
+import { signedTokens } from "./support/tokens.js";
 
 // Profile §7: "an acknowledged append survives a crash of the server". Every fault is driven by
 // progress (after N acknowledged appends), never by wall time, and every test ends with the
@@ -19,31 +19,20 @@ import { draftOf, signedTokens } from "./support/tokens.js";
 let server: PostgresServerHandle;
 const opened: { close(): Promise<void> }[] = [];
 
-interface LedgerUnderTest {
-  readonly backend: PostgresLedgerBackend;
-  readonly append: Append;
-}
-
-function ledger(options: Partial<PostgresLedgerBackendOptions> = {}): LedgerUnderTest {
-  const backend = new PostgresLedgerBackend({
+function ledger(options: Partial<PostgresLedgerOptions> = {}): PostgresLedger {
+  const made = new PostgresLedger({
     connectionString: server.connectionString,
     ledgerId: `faults-${globalThis.crypto.randomUUID()}`,
     maxConnections: 4,
     ...options,
-  } as PostgresLedgerBackendOptions);
-  opened.push(backend);
-  return {
-    backend,
-    append: async (token) => {
-      const outcome = await backend.sequence(draftOf(token));
-      return { status: outcome.status === "exists" ? "duplicate" : outcome.status };
-    },
-  };
+  } as PostgresLedgerOptions);
+  opened.push(made);
+  return made;
 }
 
 beforeAll(async () => {
   server = await startPostgresServer();
-  await ledger().backend.migrate();
+  await ledger().migrate();
 });
 afterAll(async () => {
   for (const o of opened) await o.close().catch(() => undefined);
@@ -58,22 +47,27 @@ describe("faults", () => {
     let crash: Promise<void> | undefined;
     let acknowledgedAtKill = -1;
     const pidBefore = server.pid;
-    const outcomes = await appendAll(subject.append, tokens, 8, (count) => {
-      if (count === 300 && crash === undefined) {
-        crash = (async () => {
-          await server.kill9();
-          acknowledgedAtKill = count;
-          await server.restart();
-        })();
-      }
-    });
+    const outcomes = await appendAll(
+      (token) => subject.append(token),
+      tokens,
+      8,
+      (count) => {
+        if (count === 300 && crash === undefined) {
+          crash = (async () => {
+            await server.kill9();
+            acknowledgedAtKill = count;
+            await server.restart();
+          })();
+        }
+      },
+    );
     await crash;
     expect(acknowledgedAtKill).toBe(300);
     expect(server.pid).not.toBe(pidBefore);
     expect(server.log()).toMatch(/database system was interrupted|not properly shut down/);
     expect(outcomes.unknown).toEqual([]);
     expect(outcomes.acknowledged).toHaveLength(1000);
-    await assertLedgerInvariants(subject.backend, server.connectionString, outcomes);
+    await assertLedgerInvariants(subject, server.connectionString, outcomes);
   }, 300_000);
 
   it("connection resets just before and just after COMMIT, under 8 callers: every acknowledged append stored once", async () => {
@@ -82,15 +76,20 @@ describe("faults", () => {
       const tokens = await signedTokens(240);
       const subject = ledger({ connectionString: proxy.connectionString });
       const faults: Promise<void>[] = [];
-      const outcomes = await appendAll(subject.append, tokens, 8, (count) => {
-        if (count % 40 === 0 && count <= 160 && faults.length < count / 40) {
-          faults.push(proxy.resetOnStatement(/COMMIT$/, faults.length % 2 === 0 ? "after" : "before"));
-        }
-      });
+      const outcomes = await appendAll(
+        (token) => subject.append(token),
+        tokens,
+        8,
+        (count) => {
+          if (count % 40 === 0 && count <= 160 && faults.length < count / 40) {
+            faults.push(proxy.resetOnStatement(/COMMIT$/, faults.length % 2 === 0 ? "after" : "before"));
+          }
+        },
+      );
       await Promise.all(faults);
       expect(faults).toHaveLength(4);
       expect(outcomes.unknown).toEqual([]);
-      await assertLedgerInvariants(subject.backend, server.connectionString, outcomes);
+      await assertLedgerInvariants(subject, server.connectionString, outcomes);
     } finally {
       await proxy.close();
     }
@@ -118,7 +117,7 @@ describe("faults", () => {
     expect((await subject.append(blocked!)).status).toBe("appended");
     const size = await subject.backend.size();
     expect(size).toBe(3);
-    await assertLedgerInvariants(subject.backend, server.connectionString, {
+    await assertLedgerInvariants(subject, server.connectionString, {
       acknowledged: (await subject.backend.getEntries(0, size)).map((e) => e.token),
       unknown: [],
     });

@@ -1,8 +1,8 @@
 import { isEctError } from "ect-core";
-import { entryLeafHash, MemoryMerkleTree } from "ect-ledger";
+import { auditLedger, entryLeafHash, MemoryMerkleTree } from "ect-ledger";
 import pg from "pg";
 import { expect } from "vitest";
-import type { PostgresLedgerBackend } from "../../src/index.js";
+import type { PostgresLedger } from "../../src/index.js";
 
 /** How each append of a fault test ended. */
 export interface AppendOutcomes {
@@ -49,7 +49,8 @@ export async function appendAll(
 }
 
 /**
- * The end check of every fault test, through the backend contract's query methods plus direct
+ * The end check of every fault test, through the backend contract's query methods, ect-ledger's
+ * audit (the tree rebuilt and every stored checkpoint checked against it) and direct
  * reads of the tables (to see anything the API would hide): every acknowledged append is stored
  * exactly once, every unknown one at most once, nothing else; indexes are 0..n-1; every leaf hash
  * recomputes from its token and ingestion time; every stored checkpoint's root is the RFC 9162
@@ -57,10 +58,13 @@ export async function appendAll(
  * half-written (no node or checkpoint beyond the entries, no conflict pointing nowhere).
  */
 export async function assertLedgerInvariants(
-  backend: PostgresLedgerBackend,
+  ledger: PostgresLedger,
   connectionString: string,
   outcomes: AppendOutcomes,
 ): Promise<void> {
+  // Every acknowledged entry gets covered by a checkpoint: integrate what is pending now.
+  await ledger.integrate();
+  const backend = ledger.backend;
   const size = await backend.size();
   const entries = await backend.getEntries(0, size);
   expect(entries.map((e) => e.index)).toEqual(Array.from({ length: size }, (_, i) => i));
@@ -90,6 +94,10 @@ export async function assertLedgerInvariants(
     );
     previous = checkpoint.size;
   }
+  expect(previous, "the latest checkpoint covers every entry").toBe(size);
+  const audit = await auditLedger({ ledger });
+  expect(audit.problems).toEqual([]);
+  expect(audit.valid).toBe(true);
   const client = new pg.Client({ connectionString });
   await client.connect();
   try {
