@@ -1,7 +1,8 @@
 // The whole acceptance path per token: verifyEct (full SPEC 5) with an audit ledger whose DAG rules
 // run atomically inside the append (SPEC 5.12, 6, 7), so each accepted token reaches level 3 with a
-// receipt. Memory: MemoryLedger + createDagValidator(), in-memory replay cache. Redis: RedisLedger
-// with its in-script DAG rules + RedisReplayCache (all state in Redis, as several verifier
+// receipt. Memory: MemoryLedger (DAG rules by default) with the documented dagCheck over it, which
+// the verifier skips (the rules run once), in-memory replay cache. Redis: RedisLedger (DAG rules by
+// default) + RedisReplayCache (all state in Redis, as several verifier
 // instances would share it). Baseline: verifyEct alone (level 2) on the same tokens.
 import { randomUUID } from "node:crypto";
 import { createClient } from "redis";
@@ -32,7 +33,7 @@ function workflowTokens(count, workflows, privateKey) {
 export default {
   title: "verify + DAG + ledger append per token (level 3), memory and Redis",
   async run(ctx) {
-    const { createDagValidator } = await importPackage("ect-dag", ["createDagValidator"]);
+    const { dagCheck } = await importPackage("ect-dag", ["dagCheck"]);
     const { MemoryLedger } = await importPackage("ect-ledger-memory", ["MemoryLedger"]);
     const { RedisLedger, RedisReplayCache } = await importPackage("ect-ledger-redis", [
       "RedisLedger",
@@ -68,17 +69,23 @@ export default {
         { name: "verifyEct alone (level 2)", prepare: () => expectLevel(2, ect.newVerify()) },
         {
           name: "verify + DAG + MemoryLedger append",
-          prepare: () =>
-            expectLevel(
+          // The documented configuration: a dagCheck over the ledger, which enforces the DAG rules
+          // itself by default: the verifier skips the check, so the rules run once per token,
+          // inside the append, and the ledger gets the token decoded by the verifier.
+          prepare: () => {
+            const ledger = new MemoryLedger();
+            ledgers.push(ledger);
+            return expectLevel(
               3,
-              ect.newVerify({ options: { ledger: new MemoryLedger({ dag: createDagValidator() }) } }),
-            ),
+              ect.newVerify({ options: { ledger, checks: [dagCheck({ store: ledger })] } }),
+            );
+          },
         },
         {
           name: "verify + DAG + RedisLedger append, RedisReplayCache",
           prepare: () => {
             const id = `bench-${randomUUID()}`;
-            const ledger = new RedisLedger({ client, ledgerId: id, dag: {}, onWarning: (m) => ctx.log(m) });
+            const ledger = new RedisLedger({ client, ledgerId: id, onWarning: (m) => ctx.log(m) });
             ledgers.push(ledger);
             const replayCache = new RedisReplayCache({ client, namespace: id, onWarning: (m) => ctx.log(m) });
             return expectLevel(3, ect.newVerify({ options: { ledger, replayCache } }));
