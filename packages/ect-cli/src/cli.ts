@@ -10,7 +10,10 @@ import { inspectCommand } from "./commands/inspect.js";
 import { keygenCommand } from "./commands/keygen.js";
 import { ledgerAppendCommand } from "./commands/ledger-append.js";
 import { ledgerAuditCommand } from "./commands/ledger-audit.js";
+import { ledgerCheckpointCommand } from "./commands/ledger-checkpoint.js";
+import { ledgerConsistencyCommand } from "./commands/ledger-consistency.js";
 import { ledgerKeygenCommand } from "./commands/ledger-keygen.js";
+import { ledgerProveCommand } from "./commands/ledger-prove.js";
 import { ledgerHeadCommand, ledgerShowCommand } from "./commands/ledger-read.js";
 import { ledgerExportCommand, ledgerImportCommand } from "./commands/ledger-transfer.js";
 import { receiptVerifyCommand } from "./commands/receipt-verify.js";
@@ -32,6 +35,9 @@ const LEDGER_COMMANDS: readonly Command[] = [
   ledgerHeadCommand,
   ledgerShowCommand,
   ledgerKeygenCommand,
+  ledgerCheckpointCommand,
+  ledgerProveCommand,
+  ledgerConsistencyCommand,
 ];
 const RECEIPT_COMMANDS: readonly Command[] = [receiptVerifyCommand];
 

@@ -1,5 +1,5 @@
 import { stat } from "node:fs/promises";
-import { isEctError } from "ect-core";
+import { isEctError, type NoteSigner } from "ect-core";
 import type { TransparencyLedger } from "ect-ledger";
 import { failure, usageError } from "./cli-error.js";
 import type { CliIo } from "./cli-io.js";
@@ -124,12 +124,14 @@ export async function openRedisLedger(
   location: Extract<LedgerLocation, { kind: "redis" }>,
   warn: (message: string) => void,
   dag: boolean,
+  noteSigner?: NoteSigner,
 ): Promise<TransparencyLedger> {
   const { RedisLedger } = await import("ect-ledger-redis");
   return new RedisLedger({
     url: location.url,
     ledgerId: location.ledgerId,
-    origin: CLI_LEDGER_ORIGIN,
+    origin: noteSigner?.name ?? CLI_LEDGER_ORIGIN,
+    ...(noteSigner === undefined ? {} : { noteSigner }),
     dag: dag ? {} : false,
     connectTimeoutMs: 2_000,
     retryBudgetMs: REDIS_RETRY_BUDGET_MS,
@@ -158,6 +160,28 @@ export interface OpenLedgerOptions {
   readonly warn: (message: string) => void;
   /** Counts lines while a memory file loads. */
   readonly progress?: Progress | undefined;
+  /**
+   * The ledger's checkpoint note key (`--note-key`): checkpoints are signed with it and the origin is
+   * its name (profile §7). A file ledger whose header names a verifier key needs it to be written.
+   */
+  readonly noteSigner?: (NoteSigner & { readonly vkey: string }) | undefined;
+}
+
+/** The header line of a ledger file (`{"format","origin","vkey"}`), or undefined when unreadable. */
+async function ledgerFileHeader(
+  io: CliIo,
+  path: string,
+): Promise<{ readonly origin: string; readonly vkey: string | null } | undefined> {
+  for await (const line of fileLines(io, path, "ledger file")) {
+    try {
+      const header = JSON.parse(line) as { origin?: unknown; vkey?: unknown };
+      if (typeof header.origin !== "string") return undefined;
+      return { origin: header.origin, vkey: typeof header.vkey === "string" ? header.vkey : null };
+    } catch {
+      return undefined; // the import names what is wrong with it
+    }
+  }
+  return undefined;
 }
 
 async function fileExists(path: string): Promise<boolean> {
@@ -182,7 +206,7 @@ export async function openLedger(
   options: OpenLedgerOptions,
 ): Promise<OpenLedger> {
   if (location.kind === "redis") {
-    const ledger = await openRedisLedger(location, options.warn, true);
+    const ledger = await openRedisLedger(location, options.warn, true, options.noteSigner);
     return { ledger, location, save: async () => {}, close: () => ledger.close() };
   }
   const { path, display } = location;
@@ -207,7 +231,26 @@ export async function openLedger(
       import("ect-ledger-memory"),
       import("ect-ledger"),
     ]);
-    const ledger = new MemoryLedger({ origin: CLI_LEDGER_ORIGIN });
+    const signer = options.noteSigner;
+    const header = exists ? await ledgerFileHeader(io, path) : undefined;
+    const file = display.replace(/^memory:/, "");
+    if (signer !== undefined && header !== undefined && header.origin !== signer.name) {
+      throw usageError(
+        `the ledger ${file} has the origin ${header.origin}; --note-key is the key of ${signer.name}`,
+        "give the note key this ledger was created with",
+      );
+    }
+    if (signer !== undefined && header?.vkey != null && header.vkey !== signer.vkey) {
+      throw usageError(`--note-key is not the key of the ledger ${file} (its vkey is ${header.vkey})`);
+    }
+    if (options.write && signer === undefined && header?.vkey != null) {
+      throw usageError(
+        `the ledger ${file} signs its checkpoints: give its note key to write it`,
+        "add --note-key FILE (the private key 'ect ledger keygen' wrote)",
+      );
+    }
+    const origin = signer?.name ?? header?.origin ?? CLI_LEDGER_ORIGIN;
+    const ledger = new MemoryLedger({ origin, ...(signer === undefined ? {} : { noteSigner: signer }) });
     if (exists) {
       const lines = fileLines(io, path, "ledger file");
       const counted = options.progress ? tickEach(lines, options.progress) : lines;

@@ -8,8 +8,13 @@ import { inspectCommand } from "../src/commands/inspect.js";
 import { keygenCommand } from "../src/commands/keygen.js";
 import { ledgerAppendCommand } from "../src/commands/ledger-append.js";
 import { ledgerAuditCommand } from "../src/commands/ledger-audit.js";
+import { ledgerCheckpointCommand } from "../src/commands/ledger-checkpoint.js";
+import { ledgerConsistencyCommand } from "../src/commands/ledger-consistency.js";
+import { ledgerKeygenCommand } from "../src/commands/ledger-keygen.js";
+import { ledgerProveCommand } from "../src/commands/ledger-prove.js";
 import { ledgerHeadCommand, ledgerShowCommand } from "../src/commands/ledger-read.js";
 import { ledgerExportCommand, ledgerImportCommand } from "../src/commands/ledger-transfer.js";
+import { receiptVerifyCommand } from "../src/commands/receipt-verify.js";
 import { verifyCommand } from "../src/commands/verify.js";
 import { packageDir } from "./support/cli.js";
 
@@ -25,6 +30,11 @@ const COMMANDS: readonly Command[] = [
   ledgerImportCommand,
   ledgerHeadCommand,
   ledgerShowCommand,
+  ledgerKeygenCommand,
+  ledgerCheckpointCommand,
+  ledgerProveCommand,
+  ledgerConsistencyCommand,
+  receiptVerifyCommand,
 ];
 
 /** Every `ect ...` invocation in the README (the session and the prose), split into words. */
@@ -54,7 +64,7 @@ describe("README", () => {
     expect(calls.length).toBeGreaterThan(30);
     for (const words of calls) {
       if (words[1] === "help" || words[1] === "--help") continue;
-      const name = words[1] === "ledger" ? `ledger ${words[2]}` : words[1];
+      const name = words[1] === "ledger" || words[1] === "receipt" ? `${words[1]} ${words[2]}` : words[1];
       const command = COMMANDS.find((c) => c.spec.name === name);
       expect(command, words.join(" ")).toBeDefined();
       for (const word of words.filter((w) => w.startsWith("--"))) {

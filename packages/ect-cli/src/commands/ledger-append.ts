@@ -8,7 +8,7 @@ import { openLedger } from "../ledger-location.js";
 import { displayText, safeJson, shortHash } from "../terminal-text.js";
 import { readTokenArgument } from "../token-input.js";
 import { KEY_BINDING_SECTION, loadTrust, TRUST_OPTIONS } from "../trust-options.js";
-import { LEDGER_OPTIONS, ledgerLocationOf } from "./ledger-options.js";
+import { LEDGER_OPTIONS, ledgerLocationOf, NOTE_KEY_OPTIONS, noteSignerOf } from "./ledger-options.js";
 
 const spec: CommandSpec = {
   name: "ledger append",
@@ -27,6 +27,7 @@ const spec: CommandSpec = {
     "A memory ledger file is locked while it is written and replaced atomically; on Redis every append is one atomic script.",
   options: {
     ...LEDGER_OPTIONS,
+    ...NOTE_KEY_OPTIONS,
     ...TRUST_OPTIONS,
     "no-verify": {
       type: "boolean",
@@ -93,7 +94,8 @@ async function run(context: CommandContext, parsed: ParsedCommand): Promise<Exit
     verifyToken = createAuditVerifier({ keys: keys.resolver, algorithms: keys.algorithms, config });
   }
   const json = flagOption(parsed, "json");
-  const opened = await openLedger(context.io, location, { write: true, warn: context.warn });
+  const noteSigner = await noteSignerOf(context, parsed);
+  const opened = await openLedger(context.io, location, { write: true, warn: context.warn, noteSigner });
   const counts = { appended: 0, duplicate: 0, conflict: 0, refused: 0, rejected: 0 };
   const results: unknown[] = [];
   try {

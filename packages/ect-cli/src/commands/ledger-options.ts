@@ -1,6 +1,9 @@
+import { isEctError } from "ect-core";
+import { usageError } from "../cli-error.js";
 import type { CommandContext } from "../command-context.js";
 import { stringOption } from "../command-context.js";
 import type { OptionSpec, ParsedCommand } from "../command-spec.js";
+import { readSmallFile, utf8Text } from "../input-files.js";
 import {
   DEFAULT_LEDGER_ID,
   LEDGER_OPTION_HELP,
@@ -21,4 +24,38 @@ export const LEDGER_OPTIONS: Readonly<Record<string, OptionSpec>> = {
 /** The ledger location a command was given. */
 export function ledgerLocationOf(context: CommandContext, parsed: ParsedCommand): LedgerLocation {
   return parseLedgerLocation(context.io, stringOption(parsed, "ledger"), stringOption(parsed, "ledger-id"));
+}
+
+/**
+ * `--note-key FILE`: the ledger's checkpoint note key (from `ect ledger keygen`), for the commands
+ * that write a ledger: its checkpoints are signed with it and its origin is the key's name.
+ */
+export const NOTE_KEY_OPTIONS: Readonly<Record<string, OptionSpec>> = {
+  "note-key": {
+    type: "string",
+    value: "FILE",
+    description:
+      "the ledger's private note key from 'ect ledger keygen': checkpoints are signed with it, the origin is its name (profile §7)",
+  },
+};
+
+/** The note signer of `--note-key FILE`, or undefined without the option. */
+export async function noteSignerOf(
+  context: CommandContext,
+  parsed: ParsedCommand,
+): Promise<import("ect-crypto").Ed25519NoteSigner | undefined> {
+  const file = stringOption(parsed, "note-key");
+  if (file === undefined) return undefined;
+  const skey = utf8Text(await readSmallFile(context.io, file, "note key file"), "note key file", file).trim();
+  const { createNoteSigner } = await import("ect-crypto");
+  try {
+    return await createNoteSigner(skey);
+  } catch (error) {
+    if (!isEctError(error)) throw error;
+    throw usageError(
+      `--note-key ${file} is not a note private key: ${error.message}`,
+      "give the file 'ect ledger keygen --out FILE' wrote",
+      error.code,
+    );
+  }
 }

@@ -7,7 +7,7 @@ import type { CommandSpec, ParsedCommand } from "../command-spec.js";
 import { fileLines, resolvePath, textLines } from "../input-files.js";
 import { ledgerArguments, openLedger } from "../ledger-location.js";
 import { createProgress } from "../progress.js";
-import { LEDGER_OPTIONS, ledgerLocationOf } from "./ledger-options.js";
+import { LEDGER_OPTIONS, ledgerLocationOf, NOTE_KEY_OPTIONS, noteSignerOf } from "./ledger-options.js";
 
 const exportSpec: CommandSpec = {
   name: "ledger export",
@@ -57,7 +57,7 @@ const importSpec: CommandSpec = {
     "Loads JSON Lines written by 'ect ledger export' (from any backend) into an empty ledger. Every line is checked " +
     "before anything is stored: strict JSON, contiguous indexes, tokens that decode, leaf hashes that recompute, " +
     "checkpoints whose roots match (profile §7). Signatures and DAG rules are not re-run: audit the ledger afterwards.",
-  options: { ...LEDGER_OPTIONS },
+  options: { ...LEDGER_OPTIONS, ...NOTE_KEY_OPTIONS },
   positionals: { min: 1, max: 1, name: "FILE (or - for stdin)" },
   examples: [
     "ect ledger import --ledger redis://127.0.0.1:6379 --ledger-id loans loans.jsonl",
@@ -86,7 +86,8 @@ async function runImport(context: CommandContext, parsed: ParsedCommand): Promis
       "reading JSON Lines from stdin, but stdin is a terminal",
       "pipe them in, or give a FILE",
     );
-  const opened = await openLedger(context.io, location, { write: true, warn: context.warn });
+  const noteSigner = await noteSignerOf(context, parsed);
+  const opened = await openLedger(context.io, location, { write: true, warn: context.warn, noteSigner });
   const progress = createProgress({
     stream: context.io.stderr,
     clock: context.now,
