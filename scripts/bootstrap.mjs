@@ -42,7 +42,6 @@ const systemNeeds = {
 
 const env = { ...process.env };
 const localTools = join(root, ".tools", "node_modules", ".bin");
-if (existsSync(localTools)) env.PATH = `${localTools}${delimiter}${env.PATH}`;
 
 /** Runs a setup step; its output goes to stderr, so stdout carries only the script's own output. */
 function run(cmd, args, options = {}) {
