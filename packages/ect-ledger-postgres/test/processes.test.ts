@@ -89,6 +89,8 @@ describe("OS processes", () => {
       ledgerId,
       tokens,
       concurrency: 4,
+      // Progress, not speed: no new append starts after 100 acks, so the kill lands before the end.
+      holdAfter: 100,
     });
     await worker.until((m) => m.some((x) => x.ready));
     worker.tell("go");
