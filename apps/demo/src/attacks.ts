@@ -5,7 +5,7 @@ import { decodeEct } from "ect-core";
 import { base64urlDecode, base64urlEncodeText } from "ect-core/internal";
 import { createAuditVerifier, createEct } from "ect-crypto";
 import { prepareBody, withExecutionContext } from "ect-http";
-import { auditLedger } from "ect-ledger";
+import { auditLedger, formatEntryTlogProof, verifyTlogProof } from "ect-ledger";
 import type { Agent } from "./agent-node.js";
 import type { AttackOutcome, StepLog } from "./demo-report.js";
 import { short } from "./demo-report.js";
@@ -58,6 +58,12 @@ export interface TamperResult {
     readonly brokenAt: number | undefined;
     readonly code: string | undefined;
   };
+  /**
+   * A third party's offline receipt checks with the ledger's vkey alone (profile §7): the receipt
+   * taken before the tampering (`"verified"`), and the one the ledger hands out after it (the
+   * refusal code).
+   */
+  readonly receipts: { readonly before: string; readonly after: string };
   /** What a full audit reports. */
   readonly problems: readonly {
     readonly seq: number | undefined;
@@ -242,6 +248,32 @@ export async function runAttacks(options: {
         const entries = await ledger.listWorkflow(wid);
         const victim = entries.find((e) => e.claims.exec_act === "credit_check");
         if (victim === undefined) throw new Error("no credit_check entry to tamper with");
+        // A third party that never saw the ledger holds the entry's receipt and the ledger's vkey.
+        const receiptOf = async () => {
+          await ledger.integrate();
+          const entry = await ledger.get(victim.wid, victim.jti);
+          const inclusion = await ledger.inclusionOf(victim.wid, victim.jti);
+          if (entry === undefined || inclusion === undefined) throw new Error("no receipt for the entry");
+          return formatEntryTlogProof({
+            entry,
+            proof: inclusion.proof,
+            checkpoint: inclusion.checkpoint.note,
+          });
+        };
+        const checkOffline = async (receipt: string): Promise<string> => {
+          try {
+            const r = await verifyTlogProof(receipt, { vkeys: [backend.vkey] });
+            return r.token === victim.token ? "verified" : "verified another token";
+          } catch (error) {
+            return (error as { code?: string }).code ?? String(error);
+          }
+        };
+        const receiptBefore = await checkOffline(await receiptOf());
+        log.add(
+          "third party",
+          receiptBefore === "verified" ? "verify" : "refuse",
+          `checks the receipt of entry #${victim.index + 1} offline with the ledger's vkey only: ${receiptBefore}`,
+        );
         const [h, p, s] = victim.token.split(".") as [string, string, string];
         const claims = JSON.parse(new TextDecoder().decode(base64urlDecode(p))) as Record<string, unknown>;
         claims.out_hash = (await prepareBody(JSON.stringify({ applicationId: "A-1042", score: 850 }))).hash;
@@ -254,6 +286,13 @@ export async function runAttacks(options: {
           "send",
           `rewrites ledger entry #${victim.index + 1} (credit_check ${short(victim.jti)}) in storage`,
         );
+        const receiptAfter = await checkOffline(await receiptOf());
+        log.add(
+          "third party",
+          receiptAfter === "verified" ? "verify" : "refuse",
+          `checks the receipt the ledger now gives for entry #${victim.index + 1}: ${receiptAfter} (its leaf no longer leads to the signed checkpoint)`,
+        );
+        const receipts = { before: receiptBefore, after: receiptAfter };
         const chain = await verifyLog(ledger);
         const full = await auditLedger({
           ledger,
@@ -266,10 +305,16 @@ export async function runAttacks(options: {
           message: pr.message,
         }));
         tamper = chain.valid
-          ? { seq: victim.index + 1, chain: { valid: true, brokenAt: undefined, code: undefined }, problems }
+          ? {
+              seq: victim.index + 1,
+              chain: { valid: true, brokenAt: undefined, code: undefined },
+              receipts,
+              problems,
+            }
           : {
               seq: victim.index + 1,
               chain: { valid: false, brokenAt: chain.brokenAt, code: chain.error.code },
+              receipts,
               problems,
             };
         if (chain.valid) {
@@ -289,7 +334,11 @@ export async function runAttacks(options: {
           detail: `broken at #${chain.brokenAt}: ${chain.error.message}`,
         };
       },
-      alsoRequire: () => tamper !== undefined && tamper.chain.brokenAt === tamper.seq,
+      alsoRequire: () =>
+        tamper !== undefined &&
+        tamper.chain.brokenAt === tamper.seq &&
+        tamper.receipts.before === "verified" &&
+        tamper.receipts.after === "ECT_LEDGER_PROOF_INVALID",
     },
   ];
 

@@ -91,7 +91,8 @@ export function parseDemoArgs(argv: readonly string[]): DemoOptions {
     }
   }
   if (wimse && out !== undefined) throw new UsageError("--wimse has no HTML report: use --json");
-  if (wimse && ledger !== undefined) throw new UsageError("--wimse keeps its own memory ledger: drop --ledger");
+  if (wimse && ledger !== undefined)
+    throw new UsageError("--wimse keeps its own memory ledger: drop --ledger");
   return { json, out, ledger, color, help, wimse };
 }
 

@@ -1,6 +1,7 @@
 // The audit ledger: in memory by default, Redis with `--ledger redis://host:port`. Both need a way
 // to tamper with a stored entry for the demo's last attack, which the library's API never offers.
 import { randomUUID } from "node:crypto";
+import type { Ed25519NoteSigner } from "ect-crypto";
 import { auditLedger, type TransparencyLedger } from "ect-ledger";
 import { MemoryLedger } from "ect-ledger-memory";
 import { tamperMemoryLedger } from "ect-ledger-memory/testing";
@@ -13,6 +14,8 @@ export interface LedgerBackend {
   readonly kind: "memory" | "redis";
   /** Where it lives, for people (no password). */
   readonly location: string;
+  /** The ledger's published note verifier key: all a third party needs to check its receipts. */
+  readonly vkey: string;
   /** Overwrites the stored token of entry `seq` behind the ledger's back (the insider attack). */
   tamperToken(seq: number, token: string): Promise<void>;
   /** Releases it (Redis: deletes the demo's keys and disconnects). */
@@ -45,12 +48,13 @@ export async function verifyLog(ledger: TransparencyLedger): Promise<LogVerifica
 }
 
 /** The in-memory ledger; it runs the DAG rules atomically with every append by default (profile §6). */
-export function memoryBackend(): LedgerBackend {
-  const ledger = new MemoryLedger({ origin: "ect-demo.invalid/ledger" });
+export function memoryBackend(noteSigner: Ed25519NoteSigner): LedgerBackend {
+  const ledger = new MemoryLedger({ origin: noteSigner.name, noteSigner });
   return {
     ledger,
     kind: "memory",
     location: "in-process",
+    vkey: noteSigner.vkey,
     tamperToken: async (seq, token) =>
       tamperMemoryLedger(ledger, (entries) => {
         entries[seq - 1] = { ...entries[seq - 1]!, token };
@@ -76,6 +80,7 @@ function redactUrl(url: string): string {
 export async function redisBackend(
   url: string,
   onWarning: (message: string) => void,
+  noteSigner: Ed25519NoteSigner,
 ): Promise<LedgerBackend> {
   // Loaded only when asked for: the memory run starts faster without the Redis client.
   const [{ RedisLedger, redisLedgerKeys }, { createClient }] = await Promise.all([
@@ -92,12 +97,13 @@ export async function redisBackend(
     const reason = error instanceof Error ? error.message : String(error);
     throw new Error(`cannot reach the Redis ledger at ${redactUrl(url)}: ${reason}`);
   }
-  const ledger = new RedisLedger({ url, ledgerId, origin: "ect-demo.invalid/ledger", onWarning });
+  const ledger = new RedisLedger({ url, ledgerId, origin: noteSigner.name, noteSigner, onWarning });
   const keys = redisLedgerKeys(ledgerId);
   return {
     ledger,
     kind: "redis",
     location: `${redactUrl(url)} ledger ${ledgerId}`,
+    vkey: noteSigner.vkey,
     tamperToken: async (seq, token) => {
       await raw.hSet(keys.entry(seq - 1), "t", token);
     },

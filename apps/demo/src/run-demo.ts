@@ -1,7 +1,7 @@
 // Runs the whole demo and returns the report: setup, the happy path, its checks, the attacks, the
 // audit. Every expected outcome is recorded with what actually happened.
 import { decodeEct, type LedgerEntry } from "ect-core";
-import { createAuditVerifier } from "ect-crypto";
+import { createAuditVerifier, generateNoteKey } from "ect-crypto";
 import { buildGraph, leaves, roots, toAscii, toMermaid } from "ect-dag";
 import { auditLedger } from "ect-ledger";
 import { runAttacks } from "./attacks.js";
@@ -41,10 +41,16 @@ function dagInfo(entries: readonly LedgerEntry[]): DagInfo {
 /** Runs the demo end to end. Throws only when the setup itself fails (e.g. Redis unreachable). */
 export async function runDemo(options: RunDemoOptions = {}): Promise<DemoReport> {
   const log = new StepLog(options.onStep);
+  // The ledger's checkpoint note key (profile §7); its vkey is what a third party trusts.
+  const noteKey = await generateNoteKey({ name: "ect-demo.invalid/ledger" });
   const backend: LedgerBackend =
     options.ledgerUrl === undefined
-      ? memoryBackend()
-      : await redisBackend(options.ledgerUrl, (message) => log.add("ledger", "info", `Redis: ${message}`));
+      ? memoryBackend(noteKey.signer)
+      : await redisBackend(
+          options.ledgerUrl,
+          (message) => log.add("ledger", "info", `Redis: ${message}`),
+          noteKey.signer,
+        );
   log.add("ledger", "info", `${backend.kind} ledger ${backend.location}, DAG rules atomic with each append`);
   let workflow: LoanWorkflow | undefined;
   try {

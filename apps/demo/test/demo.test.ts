@@ -73,6 +73,12 @@ function assertReport(report: DemoReport, kind: "memory" | "redis"): void {
     brokenAt: tampered[0]!.seq,
     code: "ECT_LEDGER_TREE_MISMATCH",
   });
+  // A third party holding only the ledger's vkey verified the entry's receipt offline before the
+  // tampering; the receipt the ledger gives after it no longer leads to the signed checkpoint.
+  const offline = report.steps.filter((s) => s.actor === "third party");
+  expect(offline.map((s) => s.kind)).toEqual(["verify", "refuse"]);
+  expect(offline[0]!.text).toContain("offline with the ledger's vkey only: verified");
+  expect(offline[1]!.text).toContain("ECT_LEDGER_PROOF_INVALID");
   expect(report.audit.fullAudit).toContainEqual(
     expect.objectContaining({ seq: tampered[0]!.seq, code: "ECT_SIGNATURE_INVALID" }),
   );
