@@ -8,16 +8,19 @@ import { createHash } from "node:crypto";
 import { interleave } from "../lib/measure.mjs";
 import { importPackage, SkipSuite } from "../lib/suite.mjs";
 
+/**
+ * The portable implementation itself. Under Node, `sha256Sync` from ect-core is node:crypto's (the
+ * package's `#sha256` imports map), so the portable file is loaded by path from the build.
+ */
 async function handWritten() {
-  for (const entry of ["ect-core/internal", "ect-core"]) {
-    try {
-      const mod = await import(entry);
-      if (typeof mod.sha256Sync === "function") return mod.sha256Sync;
-    } catch {
-      // not this entry
-    }
+  try {
+    const dist = new URL("dist/sha256.js", import.meta.resolve("ect-core/package.json"));
+    const { sha256Sync } = await import(dist.href);
+    if (typeof sha256Sync === "function") return sha256Sync;
+  } catch {
+    // not built
   }
-  throw new SkipSuite("ect-core exports no sha256Sync (build it first)");
+  throw new SkipSuite("ect-core's dist/sha256.js is missing (build ect-core first)");
 }
 
 export default {
