@@ -2,62 +2,32 @@
 // built-in, and verify the published WIMSE WIT and WPT and a WIT-bound ECT in headless Chromium
 // (Debian's chromium, driven by playwright-core), as the issue's "runs in any runtime" asks.
 import { readFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { build, type Metafile } from "esbuild";
 import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CHROMIUM_ARGS, type ServedBundle, serveBrowserBundle } from "./browser-bundle.js";
 import { repoRoot } from "./support.js";
 
 const entry = join(repoRoot, "e2e/packaging/fixtures/browser/wimse-scenario.ts");
 const vectors = join(repoRoot, "testdata/wimse");
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--no-first-run",
-  "--disable-background-networking",
-];
 
 describe("ect-wimse browser bundle", () => {
-  let bundle: string;
-  let metafile: Metafile;
-  let server: Server;
-  let origin: string;
+  let served: ServedBundle;
 
   beforeAll(async () => {
-    const result = await build({
-      entryPoints: [entry],
-      bundle: true,
-      platform: "browser",
-      format: "esm",
-      target: "es2022",
-      write: false,
-      metafile: true,
-      logLevel: "silent",
-    });
-    bundle = result.outputFiles[0]!.text;
-    metafile = result.metafile;
-    const page = `<!doctype html><meta charset="utf-8"><title>ect-wimse</title><script type="module" src="/bundle.js"></script>`;
-    server = createServer((req, res) => {
-      if (req.url === "/bundle.js") res.writeHead(200, { "content-type": "text/javascript" }).end(bundle);
-      else res.writeHead(200, { "content-type": "text/html" }).end(page);
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    served = await serveBrowserBundle(entry, "ect-wimse");
   });
 
   afterAll(async () => {
-    await new Promise((resolve) => server?.close(resolve));
+    await served?.close();
   });
 
   it("bundles without any Node built-in", () => {
-    const inputs = Object.keys(metafile.inputs);
+    const inputs = Object.keys(served.metafile.inputs);
     expect(inputs.filter((i) => i.startsWith("node:"))).toEqual([]);
     expect(inputs.some((i) => i.includes("packages/ect-wimse/dist/"))).toBe(true);
     expect(inputs.some((i) => /ect-crypto\/dist\/signature\/node\.js$/.test(i))).toBe(false);
-    expect(bundle).not.toMatch(/from\s*["']node:/);
+    expect(served.bundle).not.toMatch(/from\s*["']node:/);
   });
 
   it("verifies the published WIT, WPT and a WIT-bound ECT in headless Chromium", async () => {
@@ -71,7 +41,7 @@ describe("ect-wimse browser bundle", () => {
       const page = await browser.newPage();
       const errors: string[] = [];
       page.on("pageerror", (e) => errors.push(e.message));
-      await page.goto(origin);
+      await page.goto(served.origin);
       await page.waitForFunction(() => "runWimse" in globalThis, undefined, { timeout: 30_000 });
       const result = await page.evaluate(
         (v) => (globalThis as unknown as { runWimse: (x: unknown) => Promise<unknown> }).runWimse(v),
