@@ -1,4 +1,4 @@
-import { EctError, EctErrorCodes } from "ect-core";
+import { EctConfigError, EctError, EctErrorCodes } from "ect-core";
 import {
   type IntegrationCommit,
   type LedgerBackend,
@@ -219,9 +219,7 @@ export class MemoryLedger extends TransparencyLedger {
    */
   constructor(options: MemoryLedgerOptions = {}) {
     if (options !== null && typeof options === "object" && "backend" in options) {
-      throw new EctError(EctErrorCodes.CONFIG_INVALID, "backend is not a MemoryLedger option", {
-        member: "backend",
-      });
+      throw new EctConfigError("backend", "is not a MemoryLedger option (the memory backend is built in)");
     }
     super({ ...options, backend: new MemoryLedgerBackend() });
   }

@@ -1,4 +1,4 @@
-import { EctErrorCodes, isEctError } from "ect-core";
+import { EctConfigError, EctErrorCodes, isEctError } from "ect-core";
 import { exportLedgerJsonl, importLedgerJsonl } from "ect-ledger";
 import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -27,7 +27,9 @@ async function codeOf(action: () => unknown): Promise<string | undefined> {
   try {
     await action();
   } catch (error) {
-    return isEctError(error) ? error.code : `not an EctError: ${String(error)}`;
+    // EctError, or EctConfigError for an option mistake (both carry the code).
+    if (isEctError(error) || error instanceof EctConfigError) return error.code;
+    return `not an EctError: ${String(error)}`;
   }
   return undefined;
 }

@@ -10,6 +10,7 @@ import {
   type DagValidator,
   decodeEct,
   type EctClaims,
+  EctConfigError,
   EctError,
   type EctErrorCode,
   isEctError,
@@ -96,8 +97,9 @@ export interface AuditReport {
 
 const KNOWN_OPTIONS = new Set(["ledger", "verifyToken", "dag", "pageSize", "onProgress"]);
 
-function configError(option: string, message: string): EctError {
-  return new EctError(C.CONFIG_INVALID, `auditLedger ${option} ${message}`, { member: option });
+/** An option mistake is a programming error (issue 14): thrown, never reported as a problem. */
+function configError(option: string, message: string): EctConfigError {
+  return new EctConfigError(option, message);
 }
 
 function problemOf(

@@ -12,6 +12,7 @@ import {
   type DagValidator,
   decodeEct,
   type EctClaims,
+  EctConfigError,
   EctError,
   EctErrorCodes,
   type EctStore,
@@ -126,8 +127,9 @@ const KNOWN_OPTIONS = new Set([
   "scheduler",
 ]);
 
-function configError(option: string, message: string): EctError {
-  return new EctError(EctErrorCodes.CONFIG_INVALID, `${option} ${message}`, { member: option });
+/** An option mistake is a programming error (issue 14): an `EctConfigError` (code `ECT_CONFIG_INVALID`). */
+function configError(option: string, message: string): EctConfigError {
+  return new EctConfigError(option, message);
 }
 
 function nonNegativeInteger(value: unknown, option: string): number {
