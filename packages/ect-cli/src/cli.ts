@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { isEctError } from "ect-core";
+import { EctConfigError, isEctError } from "ect-core";
 import { CliError, ExitCode, type ExitStatus } from "./cli-error.js";
 import type { CliIo } from "./cli-io.js";
 import { type Command, createContext } from "./command-context.js";
@@ -230,6 +230,11 @@ function reportError(
     write(`${name}: ${error.message}\n`);
     if (error.hint) write(`hint: ${error.hint}\n`);
     return error.exitCode;
+  }
+  if (error instanceof EctConfigError) {
+    // A configuration mistake (an env variable, a flag value passed through as an option): a usage error.
+    write(`${name}: ${displayText(error.message)}\n`);
+    return ExitCode.USAGE;
   }
   if (isEctError(error)) {
     // A library refusal the command did not turn into its own message (e.g. a Redis ledger that is unreachable).

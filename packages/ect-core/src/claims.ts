@@ -11,7 +11,7 @@ import {
   REQUIRED_CLAIMS,
   SUPPORTED_ALGORITHMS,
 } from "./constants.js";
-import { EctErrorCodes as C, EctError, type EctErrorCode } from "./errors.js";
+import { EctErrorCodes as C, EctConfigError, EctError, type EctErrorCode } from "./errors.js";
 import type { EctClaims, EctHeader } from "./types.js";
 import { isUuid } from "./uuid.js";
 
@@ -248,8 +248,8 @@ export function validateClaims(
 ): EctError[] {
   const maxPredLength = options.maxPredLength ?? Defaults.MAX_PRED_LENGTH;
   if (!Number.isSafeInteger(maxPredLength) || maxPredLength < 0) {
-    throw new EctError(C.CONFIG_INVALID, "maxPredLength must be a non-negative integer (0 = unlimited)", {
-      member: "maxPredLength",
+    throw new EctConfigError("maxPredLength", "must be a non-negative integer (0 = unlimited)", {
+      received: maxPredLength,
     });
   }
   if (!isPlainRecord(claims)) return [new EctError(C.JSON_NOT_OBJECT, "claims must be a JSON object")];

@@ -1,5 +1,5 @@
 import { Defaults } from "./constants.js";
-import { EctError, EctErrorCodes } from "./errors.js";
+import { EctConfigError, EctError, EctErrorCodes } from "./errors.js";
 
 /**
  * The settings of SPEC 4. Every verifier and creator takes these (as options) and every time check
@@ -65,11 +65,7 @@ const RANGES: Record<keyof EctConfig, readonly [number, number]> = {
 function checkValue(name: keyof EctConfig, value: unknown, label: string): number {
   const [min, max] = RANGES[name];
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min || value > max) {
-    throw new EctError(
-      EctErrorCodes.CONFIG_INVALID,
-      `${label} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`,
-      { member: label },
-    );
+    throw new EctConfigError(label, `must be an integer from ${min} to ${max}`, { received: value });
   }
   return value;
 }
@@ -83,7 +79,7 @@ function checkValue(name: keyof EctConfig, value: unknown, label: string): numbe
  * fraction, an exponent or an absurd value, is a configuration error naming the variable (in the
  * message and in `member`), never silently replaced by the default (SPEC 4).
  *
- * @throws {@link EctError} `ECT_CONFIG_INVALID`
+ * @throws {@link EctConfigError} naming the variable (`env.<NAME>`) or the setting.
  */
 export function loadConfigFromEnv(
   env: Readonly<Record<string, string | undefined>>,
@@ -95,13 +91,11 @@ export function loadConfigFromEnv(
     if (raw === undefined) continue;
     const text = raw.trim();
     if (!/^\d{1,12}$/.test(text)) {
-      throw new EctError(
-        EctErrorCodes.CONFIG_INVALID,
-        `${variable} must be a non-negative decimal integer, got ${JSON.stringify(raw)}`,
-        { member: variable },
-      );
+      throw new EctConfigError(`env.${variable}`, "must be a non-negative decimal integer", {
+        received: raw,
+      });
     }
-    out[key] = checkValue(key, Number(text), variable);
+    out[key] = checkValue(key, Number(text), `env.${variable}`);
   }
   return resolveConfig({ ...(out as unknown as EctConfig), ...overrides });
 }
@@ -111,13 +105,20 @@ export function loadConfigFromEnv(
  * integer in its accepted range (e.g. `iatMaxAgeMinutes` 1-10080, `maxTokenLength` 64-1048576);
  * `NaN`, fractions, negatives and absurd values are refused. The result is frozen.
  *
- * @throws {@link EctError} `ECT_CONFIG_INVALID`
+ * @throws {@link EctConfigError} naming the setting (with `options.path` in front).
  */
-export function resolveConfig(partial: Partial<EctConfig> = {}): EctConfig {
+export function resolveConfig(
+  partial: Partial<EctConfig> = {},
+  options: {
+    /** Prepended to the setting's name in an error's option path, e.g. `"config."`. */
+    readonly path?: string;
+  } = {},
+): EctConfig {
+  const path = options.path ?? "";
   const out: Record<string, number> = {};
   for (const key of Object.keys(DEFAULT_CONFIG) as (keyof EctConfig)[]) {
     const value = partial[key] ?? DEFAULT_CONFIG[key];
-    out[key] = checkValue(key, value, key);
+    out[key] = checkValue(key, value, `${path}${key}`);
   }
   return Object.freeze(out as unknown as EctConfig);
 }

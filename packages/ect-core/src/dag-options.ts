@@ -1,5 +1,5 @@
 import { Defaults } from "./constants.js";
-import { EctError, EctErrorCodes } from "./errors.js";
+import { assertKnownOptions, EctConfigError } from "./errors.js";
 import type { DagRuleOptions } from "./interfaces.js";
 
 /** {@link DagRuleOptions} with every default filled in and every value checked. */
@@ -16,7 +16,7 @@ export interface ResolvedDagRuleOptions {
   readonly allowPendingPredecessors: boolean;
 }
 
-const KNOWN_OPTIONS = new Set([
+const KNOWN_OPTIONS: ReadonlySet<string> = new Set([
   "unresolvedPredecessors",
   "maxTraversal",
   "clockSkewSec",
@@ -24,32 +24,38 @@ const KNOWN_OPTIONS = new Set([
   "allowPendingPredecessors",
 ]);
 
-function configError(option: string, message: string): EctError {
-  return new EctError(EctErrorCodes.CONFIG_INVALID, `DAG option ${option} ${message}`, { member: option });
+/** Where {@link resolveDagRuleOptions} reads its options from, for the error's option path. */
+export interface DagRuleOptionsContext {
+  /** Member names the caller handles itself (e.g. `store` for `ect-dag`'s `dagCheck`). */
+  readonly ignore?: readonly string[];
+  /** Prepended to option names in errors, e.g. `"dag."` when the options sit under `dag`. */
+  readonly path?: string;
 }
 
 /**
- * Fills in the SPEC 6 defaults (`unresolvedPredecessors: "reject"`, `maxTraversal: 10000`,
+ * Fills in the profile §6 defaults (`unresolvedPredecessors: "reject"`, `maxTraversal: 10000`,
  * `clockSkewSec: 30`, `predecessorPolicy: true`, `allowPendingPredecessors: false`) and checks
- * every value, so a typo never silently weakens a rule.
+ * every value, so a typo never silently weakens a rule. Every implementation of the rules (ect-dag,
+ * the ledgers, the audit) resolves its options here, so the same options mean the same thing
+ * everywhere and a misspelt one (`{ maxTraversl: 5 }`) is refused everywhere.
  *
  * @param options - The options as given; unknown members are refused.
- * Shared by every implementation of the rules (`ect-dag` in JavaScript, `ect-ledger-redis` in its
- * append script), so the same options mean the same thing everywhere.
- *
- * @param ignore - Member names the caller handles itself (e.g. `store` for `ect-dag`'s `dagCheck`).
- * @throws {@link EctError} `ECT_CONFIG_INVALID` naming the option.
+ * @param context - Members to ignore and the option path prefix (an array is `ignore`, as before).
+ * @throws {@link EctConfigError} naming the option.
  */
 export function resolveDagRuleOptions(
   options: DagRuleOptions = {},
-  ignore: readonly string[] = [],
+  context: DagRuleOptionsContext | readonly string[] = {},
 ): ResolvedDagRuleOptions {
+  const { ignore = [], path = "" } = Array.isArray(context)
+    ? { ignore: context as readonly string[] }
+    : (context as DagRuleOptionsContext);
   if (options === null || typeof options !== "object") {
-    throw new EctError(EctErrorCodes.CONFIG_INVALID, "DAG options must be an object");
+    throw new EctConfigError(path === "" ? "options" : path.replace(/\.$/, ""), "must be an object", {
+      received: options,
+    });
   }
-  for (const name of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(name) && !ignore.includes(name)) throw configError(name, "is not a DAG option");
-  }
+  assertKnownOptions(options, [...KNOWN_OPTIONS, ...ignore], path);
   const {
     unresolvedPredecessors = "reject",
     maxTraversal = Defaults.MAX_TRAVERSAL,
@@ -57,19 +63,23 @@ export function resolveDagRuleOptions(
     predecessorPolicy = true,
     allowPendingPredecessors = false,
   } = options;
+  const fail = (option: string, requirement: string, received: unknown): never => {
+    throw new EctConfigError(`${path}${option}`, requirement, { received });
+  };
   if (unresolvedPredecessors !== "reject" && unresolvedPredecessors !== "allow") {
-    throw configError("unresolvedPredecessors", 'must be "reject" or "allow"');
+    fail("unresolvedPredecessors", 'must be "reject" or "allow"', unresolvedPredecessors);
   }
-  // SPEC 6.5: the walk is always bounded; there is no "unlimited".
+  // profile §6.5: the walk is always bounded; there is no "unlimited".
   if (!Number.isSafeInteger(maxTraversal) || maxTraversal < 0) {
-    throw configError("maxTraversal", "must be a non-negative integer");
+    fail("maxTraversal", "must be a non-negative integer", maxTraversal);
   }
   if (typeof clockSkewSec !== "number" || !Number.isFinite(clockSkewSec) || clockSkewSec < 0) {
-    throw configError("clockSkewSec", "must be a finite number of seconds >= 0");
+    fail("clockSkewSec", "must be a finite number of seconds >= 0", clockSkewSec);
   }
-  if (typeof predecessorPolicy !== "boolean") throw configError("predecessorPolicy", "must be a boolean");
+  if (typeof predecessorPolicy !== "boolean")
+    fail("predecessorPolicy", "must be a boolean", predecessorPolicy);
   if (typeof allowPendingPredecessors !== "boolean") {
-    throw configError("allowPendingPredecessors", "must be a boolean");
+    fail("allowPendingPredecessors", "must be a boolean", allowPendingPredecessors);
   }
   return Object.freeze({
     unresolvedPredecessors,

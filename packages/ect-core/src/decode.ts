@@ -1,6 +1,6 @@
 import { base64urlDecode } from "./base64url.js";
 import { Defaults, Limits } from "./constants.js";
-import { EctError, EctErrorCodes } from "./errors.js";
+import { EctConfigError, EctError, EctErrorCodes } from "./errors.js";
 import { decodeUtf8Strict, parseStrictJson } from "./strict-json.js";
 import type { DecodedEct } from "./types.js";
 
@@ -16,10 +16,6 @@ export interface DecodeOptions {
   readonly minLevel?: 1 | 2 | 3;
   /** Deepest JSON nesting (default 16, SPEC 5.3). */
   readonly maxDepth?: number;
-}
-
-function configError(option: string, message: string): EctError {
-  return new EctError(EctErrorCodes.CONFIG_INVALID, `${option} ${message}`, { member: option });
 }
 
 /**
@@ -45,10 +41,12 @@ function configError(option: string, message: string): EctError {
 export function decodeEct(token: unknown, options: DecodeOptions = {}): DecodedEct {
   const maxLength = options.maxTokenLength ?? Defaults.MAX_TOKEN_LENGTH;
   if (!Number.isSafeInteger(maxLength) || maxLength < 1) {
-    throw configError("maxTokenLength", "must be a positive integer");
+    throw new EctConfigError("maxTokenLength", "must be a positive integer", { received: maxLength });
   }
   const minLevel = options.minLevel ?? 2;
-  if (minLevel !== 1 && minLevel !== 2 && minLevel !== 3) throw configError("minLevel", "must be 1, 2 or 3");
+  if (minLevel !== 1 && minLevel !== 2 && minLevel !== 3) {
+    throw new EctConfigError("minLevel", "must be 1, 2 or 3", { received: minLevel });
+  }
   const maxDepth = options.maxDepth ?? Limits.JSON_MAX_DEPTH;
 
   // SPEC 5.1: a string no longer than the max length, before any split or decode.

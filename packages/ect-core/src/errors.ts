@@ -383,6 +383,33 @@ export class EctConfigError extends TypeError {
   }
 }
 
+/**
+ * Refuses every member of `options` whose name is not in `known`, so a misspelt option
+ * (`{ maxTraversl: 5 }`) never silently leaves a default (and a rule) in place.
+ *
+ * @param prefix - prepended to the member name in the error's option path, e.g. `"dag."`.
+ * @throws {@link EctConfigError} naming the first unknown option.
+ */
+export function assertKnownOptions(options: object, known: Iterable<string>, prefix = ""): void {
+  const allowed = known instanceof Set ? (known as ReadonlySet<string>) : new Set(known);
+  for (const name of Object.keys(options)) {
+    if (!allowed.has(name)) throw new EctConfigError(`${prefix}${name}`, "is not a known option");
+  }
+}
+
+/**
+ * One error for a list of violations (e.g. every claim rule or DAG rule a token breaks): the first
+ * one's code, message and member, carrying all of them in `details` (also when there is one).
+ */
+export function errorFromViolations(violations: readonly EctError[]): EctError {
+  const first = violations[0];
+  if (first === undefined) throw new TypeError("errorFromViolations needs at least one violation");
+  return new EctError(first.code, first.message, {
+    ...(first.member === undefined ? {} : { member: first.member }),
+    details: violations,
+  });
+}
+
 /** Result of a non-throwing API: either `{ ok: true, value }` or `{ ok: false, error }`. */
 export type Result<T, E = EctError> =
   | {

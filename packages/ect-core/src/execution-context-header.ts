@@ -1,5 +1,5 @@
 import { Defaults } from "./constants.js";
-import { EctError, EctErrorCodes } from "./errors.js";
+import { EctConfigError, EctError, EctErrorCodes } from "./errors.js";
 
 /** Options for {@link parseExecutionContextHeader}. */
 export interface HeaderCodecOptions {
@@ -14,9 +14,7 @@ const TOKEN = /^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)?$/;
 
 function positiveInteger(value: number, option: string): number {
   if (!Number.isSafeInteger(value) || value < 1) {
-    throw new EctError(EctErrorCodes.CONFIG_INVALID, `${option} must be a positive integer`, {
-      member: option,
-    });
+    throw new EctConfigError(option, "must be a positive integer", { received: value });
   }
   return value;
 }

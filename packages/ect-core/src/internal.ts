@@ -38,8 +38,12 @@ export {
   RECEIPT_TYP,
   REQUIRED_CLAIMS,
 } from "./constants.js";
-export { type ResolvedDagRuleOptions, resolveDagRuleOptions } from "./dag-options.js";
-export { err, isEctErrorCode, ok } from "./errors.js";
+export {
+  type DagRuleOptionsContext,
+  type ResolvedDagRuleOptions,
+  resolveDagRuleOptions,
+} from "./dag-options.js";
+export { assertKnownOptions, err, errorFromViolations, isEctErrorCode, ok } from "./errors.js";
 export { fromHex, sha256, toHex } from "./hash.js";
 export type { AuditTokenVerifier, JwsSigner, RangeOptions } from "./interfaces.js";
 export {

@@ -1,5 +1,5 @@
 import { FORBIDDEN_MEMBER_NAMES, Limits } from "./constants.js";
-import { EctError, EctErrorCodes } from "./errors.js";
+import { EctConfigError, EctError, EctErrorCodes } from "./errors.js";
 import type { JsonObject, JsonValue } from "./types.js";
 
 /** Options for {@link parseStrictJson}. */
@@ -83,11 +83,9 @@ export function parseStrictJsonValue(text: string, options: StrictJsonOptions = 
   }
   const maxDepth = options.maxDepth ?? Limits.JSON_MAX_DEPTH;
   if (!Number.isSafeInteger(maxDepth) || maxDepth < 1 || maxDepth > MAX_DEPTH_LIMIT) {
-    throw new EctError(
-      EctErrorCodes.CONFIG_INVALID,
-      `maxDepth must be an integer from 1 to ${MAX_DEPTH_LIMIT}, got ${String(maxDepth)}`,
-      { member: "maxDepth" },
-    );
+    throw new EctConfigError("maxDepth", `must be an integer from 1 to ${MAX_DEPTH_LIMIT}`, {
+      received: maxDepth,
+    });
   }
   return new StrictJsonParser(text, maxDepth, options).parseDocument();
 }

@@ -9,6 +9,7 @@ import {
 } from "../src/internal.js";
 import {
   EMPTY_SHA256,
+  expectConfigError,
   expectEct,
   flipUnusedBit,
   IAT,
@@ -313,7 +314,7 @@ describe("validateClaims: pred (ECT_PRED_INVALID)", () => {
   it.each([[-1], [1.5], [Number.NaN], [Number.POSITIVE_INFINITY]])(
     "refuses maxPredLength %j as a configuration error",
     (maxPredLength) => {
-      expectEct(() => validateClaims(validClaims(), { maxPredLength }), C.CONFIG_INVALID, "maxPredLength");
+      expectConfigError(() => validateClaims(validClaims(), { maxPredLength }), "maxPredLength");
     },
   );
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { EctErrorCodes as C, decodeEct } from "../src/index.js";
 import { base64urlEncode, validateHeader } from "../src/internal.js";
 import {
+  expectConfigError,
   expectEct,
   flipUnusedBit,
   jws,
@@ -100,7 +101,7 @@ describe("decodeEct: SPEC 5.1 length, before anything else", () => {
   it.each([[0], [-1], [1.5], [Number.NaN], [Number.POSITIVE_INFINITY]])(
     "refuses maxTokenLength %j as a configuration error",
     (maxTokenLength) => {
-      expectEct(() => decodeEct(jws(), { maxTokenLength }), C.CONFIG_INVALID, "maxTokenLength");
+      expectConfigError(() => decodeEct(jws(), { maxTokenLength }), "maxTokenLength");
     },
   );
 });
@@ -145,7 +146,7 @@ describe("decodeEct: SPEC 5.2 shape and level", () => {
   });
 
   it.each([[0], [4], ["2"], [2.5]])("refuses minLevel %j as a configuration error", (minLevel) => {
-    expectEct(() => decodeEct(jws(), { minLevel } as never), C.CONFIG_INVALID, "minLevel");
+    expectConfigError(() => decodeEct(jws(), { minLevel } as never), "minLevel");
   });
 });
 
@@ -351,7 +352,7 @@ describe("decodeEct: SPEC 5.3 nesting depth (ECT_JSON_TOO_DEEP)", () => {
   });
 
   it.each([[0], [-1], [1.5], [100_000]])("refuses maxDepth %j as a configuration error", (maxDepth) => {
-    expectEct(() => decodeEct(jws(), { maxDepth }), C.CONFIG_INVALID, "maxDepth");
+    expectConfigError(() => decodeEct(jws(), { maxDepth }), "maxDepth");
   });
 });
 

@@ -1,6 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { EctConfigError, EctError, EctErrorCodes, isEctError } from "../src/index.js";
-import { ectKey, err, isEctErrorCode, isUuid, ok } from "../src/internal.js";
+import {
+  assertKnownOptions,
+  ectKey,
+  err,
+  errorFromViolations,
+  isEctErrorCode,
+  isUuid,
+  ok,
+  resolveDagRuleOptions,
+} from "../src/internal.js";
 
 describe("EctErrorCodes", () => {
   it("every code is ECT_ + its key and unique", () => {
@@ -158,5 +167,42 @@ describe("EctConfigError", () => {
     expect(message(10n)).toBe("Invalid option x: must be y, got 10n");
     const cause = new Error("inner");
     expect(new EctConfigError("x", "must be y", { cause }).cause).toBe(cause);
+  });
+});
+
+describe("assertKnownOptions and errorFromViolations (one helper each, shared by every package)", () => {
+  it("refuses a misspelt option with its path, and accepts known ones", () => {
+    expect(() => assertKnownOptions({ maxTraversal: 5 }, ["maxTraversal"])).not.toThrow();
+    const e = (() => {
+      try {
+        assertKnownOptions({ maxTraversl: 5 }, new Set(["maxTraversal"]), "dag.");
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(e).toBeInstanceOf(EctConfigError);
+    expect((e as EctConfigError).option).toBe("dag.maxTraversl");
+    expect((e as EctConfigError).message).toBe("Invalid option dag.maxTraversl: is not a known option");
+  });
+
+  it("resolveDagRuleOptions refuses a misspelt DAG option with EctConfigError (issue 14)", () => {
+    expect(() => resolveDagRuleOptions({ maxTraversl: 5 } as never)).toThrow(EctConfigError);
+    expect(() => resolveDagRuleOptions({ maxTraversl: 5 } as never, { path: "dag." })).toThrow(
+      "Invalid option dag.maxTraversl: is not a known option",
+    );
+    expect(() => resolveDagRuleOptions({ store: {} } as never, ["store"])).not.toThrow();
+    expect(() => resolveDagRuleOptions({ maxTraversal: -1 })).toThrow(
+      "Invalid option maxTraversal: must be a non-negative integer, got -1",
+    );
+  });
+
+  it("errorFromViolations: the first violation's code, message and member, all of them in details", () => {
+    const a = new EctError("ECT_DAG_PRED_MISSING", "pred[0] is not stored", { member: "pred[0]" });
+    const b = new EctError("ECT_DAG_TEMPORAL_ORDER", "pred[1] is later", { member: "pred[1]" });
+    expect(errorFromViolations([a])).toMatchObject({ code: a.code, member: "pred[0]", details: [a] });
+    const both = errorFromViolations([a, b]);
+    expect(both).toMatchObject({ code: "ECT_DAG_PRED_MISSING", member: "pred[0]", message: a.message });
+    expect(both.details).toEqual([a, b]);
+    expect(() => errorFromViolations([])).toThrow(TypeError);
   });
 });

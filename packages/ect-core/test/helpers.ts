@@ -1,6 +1,6 @@
 // Shared fixtures for the ect-core tests: token builders and error assertions.
 import { expect } from "vitest";
-import { EctError, type EctErrorCode } from "../src/index.js";
+import { EctConfigError, EctError, type EctErrorCode } from "../src/index.js";
 import { base64urlEncode, base64urlEncodeText } from "../src/internal.js";
 
 /** Fixed UUIDs (lower case, RFC 9562 textual form). */
@@ -73,6 +73,22 @@ export function expectEct(fn: () => unknown, code: EctErrorCode, member?: string
   const e = catchEct(fn);
   expect(e.code).toBe(code);
   if (member !== undefined) expect(e.member).toBe(member);
+  return e;
+}
+
+/** Asserts `fn` throws an EctConfigError (a TypeError, not a refusal) naming this option path. */
+export function expectConfigError(fn: () => unknown, option: string): EctConfigError {
+  let thrown: unknown;
+  try {
+    fn();
+  } catch (e) {
+    thrown = e;
+  }
+  expect(thrown).toBeInstanceOf(EctConfigError);
+  const e = thrown as EctConfigError;
+  expect(e.option).toBe(option);
+  expect(e.code).toBe("ECT_CONFIG_INVALID");
+  expect(e.message).toMatch(new RegExp(`^Invalid option ${option.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: `));
   return e;
 }
 

@@ -7,7 +7,7 @@ import {
   parseStrictJson,
   parseStrictJsonValue,
 } from "../src/internal.js";
-import { expectEct } from "./helpers.js";
+import { expectConfigError, expectEct } from "./helpers.js";
 
 // SPEC 5.3: the strict JSON parser, against RFC 8259 and against JSON.parse.
 
@@ -222,7 +222,7 @@ describe("parseStrictJsonValue: duplicates, depth, forbidden names", () => {
     expectEct(() => parseStrictJsonValue("[[[1]]]", { maxDepth: 2 }), C.JSON_TOO_DEEP);
     expect(parseStrictJsonValue("1", { maxDepth: 1 })).toBe(1);
     for (const maxDepth of [0, -1, 1.5, Number.NaN, 1001]) {
-      expectEct(() => parseStrictJsonValue("{}", { maxDepth }), C.CONFIG_INVALID, "maxDepth");
+      expectConfigError(() => parseStrictJsonValue("{}", { maxDepth }), "maxDepth");
     }
   });
 

@@ -3,12 +3,19 @@ import {
   ECT_TYP,
   type EctClaimsInput,
   type EctConfig,
+  EctConfigError,
   EctError,
   EctErrorCodes,
   isEctError,
   resolveConfig,
 } from "ect-core";
-import { base64urlEncode, Limits, parseStrictJson, validateClaims } from "ect-core/internal";
+import {
+  base64urlEncode,
+  errorFromViolations,
+  Limits,
+  parseStrictJson,
+  validateClaims,
+} from "ect-core/internal";
 import { algorithmProfile, isSupportedAlgorithm } from "./algorithms.js";
 import { assertValidKid, type EctSigningKey } from "./keys.js";
 import { isCryptoKey } from "./signature/public-key-checks.js";
@@ -35,10 +42,6 @@ function base64urlLength(n: number): number {
   return Math.ceil((n * 4) / 3);
 }
 
-function configError(member: string, message: string): EctError {
-  return new EctError(EctErrorCodes.CONFIG_INVALID, message, { member });
-}
-
 /**
  * The exact claims JSON that will be signed, checked as a verifier will check it: serialised once,
  * parsed back with the strict parser (duplicate names, forbidden names, depth) and run through
@@ -59,13 +62,7 @@ function serializeClaims(claims: Record<string, unknown>, config: EctConfig): st
   }
   const parsed = parseStrictJson(text, { member: "claims", maxDepth: Limits.JSON_MAX_DEPTH });
   const errors = validateClaims(parsed, { maxPredLength: config.maxPredLength });
-  if (errors.length > 0) {
-    const first = errors[0]!;
-    throw new EctError(first.code, first.message, {
-      ...(first.member === undefined ? {} : { member: first.member }),
-      details: errors,
-    });
-  }
+  if (errors.length > 0) throw errorFromViolations(errors);
   return text;
 }
 
@@ -94,27 +91,27 @@ export async function createEct(
   key: EctSigningKey | null,
   options: CreateEctOptions = {},
 ): Promise<string> {
-  const config = resolveConfig(options.config);
+  const config = resolveConfig(options.config, { path: "config." });
   const level = options.level ?? 2;
-  if (level !== 1 && level !== 2) throw configError("level", "level must be 1 or 2");
+  if (level !== 1 && level !== 2) throw new EctConfigError("level", "must be 1 or 2", { received: level });
   if (level === 2 && (key === null || key === undefined)) {
-    throw configError(
+    throw new EctConfigError(
       "key",
-      "createEct needs a signing key; pass { level: 1 } with a null key for an unsigned token",
+      "is required at level 2 (pass { level: 1 } and null for an unsigned token)",
     );
   }
   if (level === 1 && key !== null && key !== undefined) {
-    throw configError("key", "an unsigned (level 1) token takes no key: pass null");
+    throw new EctConfigError("key", "must be null for an unsigned (level 1) token");
   }
   if (claims === null || typeof claims !== "object" || Array.isArray(claims)) {
     throw new EctError(EctErrorCodes.JSON_NOT_OBJECT, "claims must be an object", { member: "claims" });
   }
   const clock = options.clock ?? Date.now;
   if (typeof clock !== "function")
-    throw configError("clock", "clock must be a function returning milliseconds");
+    throw new EctConfigError("clock", "must be a function returning milliseconds", { received: clock });
   const nowMs = clock();
   if (typeof nowMs !== "number" || !Number.isFinite(nowMs)) {
-    throw configError("clock", "clock must return finite milliseconds since the epoch");
+    throw new EctConfigError("clock", "must return finite milliseconds since the epoch", { received: nowMs });
   }
 
   // A shallow copy: the caller's object is never written to.

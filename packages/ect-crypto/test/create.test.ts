@@ -8,6 +8,7 @@ import { createEct, generateEctKeyPair, signatureBackendName } from "../src/inde
 import {
   claimsFor,
   expectCode,
+  expectConfigError,
   fixedClock,
   ISSUER_A,
   makeWorld,
@@ -147,17 +148,17 @@ describe(`createEct [${signatureBackendName}]`, () => {
     expect(unsigned).toMatch(/^[A-Za-z0-9_-]+$/);
     const claims = JSON.parse(new TextDecoder().decode(base64urlDecode(unsigned)));
     expect(claims).toMatchObject({ iss: ISSUER_A, iat: NOW_S });
-    await expectCode(createEct(claimsFor(), null), "ECT_CONFIG_INVALID");
-    await expectCode(createEct(claimsFor(), world.keyA, { level: 1 }), "ECT_CONFIG_INVALID");
-    await expectCode(createEct(claimsFor(), world.keyA, { level: 3 as never }), "ECT_CONFIG_INVALID");
+    await expectConfigError(createEct(claimsFor(), null), "key");
+    await expectConfigError(createEct(claimsFor(), world.keyA, { level: 1 }), "key");
+    await expectConfigError(createEct(claimsFor(), world.keyA, { level: 3 as never }), "level");
     await expectCode(createEct(claimsFor(ISSUER_A, { pred: "x" }), null, { level: 1 }), "ECT_PRED_INVALID");
   });
 
   it("refuses invalid options", async () => {
-    await expectCode(
+    await expectConfigError(
       createEct(claimsFor(), world.keyA, { config: { defaultExpiryMin: 0 } }),
-      "ECT_CONFIG_INVALID",
+      "config.defaultExpiryMin",
     );
-    await expectCode(createEct(claimsFor(), world.keyA, { clock: () => Number.NaN }), "ECT_CONFIG_INVALID");
+    await expectConfigError(createEct(claimsFor(), world.keyA, { clock: () => Number.NaN }), "clock");
   });
 });

@@ -1,11 +1,11 @@
 import {
   type DagRuleOptions,
-  EctError,
+  EctConfigError,
   type EctStore,
   type VerificationCheck,
   type VerificationContext,
 } from "ect-core";
-import { resolveDagRuleOptions } from "ect-core/internal";
+import { errorFromViolations, resolveDagRuleOptions } from "ect-core/internal";
 import { runDagRules } from "./validate-dag.js";
 
 /** Options of {@link dagCheck}: the store to check against and the {@link DagRuleOptions}. */
@@ -35,28 +35,22 @@ export interface DagCheckOptions extends DagRuleOptions {
  * });
  * ```
  *
- * @throws {@link EctError} `ECT_CONFIG_INVALID` at creation for a bad option or a missing store.
+ * @throws {@link EctConfigError} at creation for a bad or unknown option or a missing store.
  */
 export function dagCheck(options: DagCheckOptions): VerificationCheck {
   if (options === null || typeof options !== "object") {
-    throw new EctError("ECT_CONFIG_INVALID", "dagCheck needs an options object with a store");
+    throw new EctConfigError("options", "must be an object with a store", { received: options });
   }
   const { store } = options;
   if (store === null || typeof store !== "object" || typeof store.getEct !== "function") {
-    throw new EctError("ECT_CONFIG_INVALID", "dagCheck needs a store with getEct(wid, jti)", {
-      member: "store",
+    throw new EctConfigError("store", "must be an EctStore (an object with getEct(wid, jti))", {
+      received: store,
     });
   }
   const resolved = resolveDagRuleOptions(options, ["store"]);
   const check = async (context: VerificationContext) => {
     const result = await runDagRules(context.claims, store, resolved);
-    const first = result.violations[0];
-    if (first !== undefined) {
-      throw new EctError(first.code, first.message, {
-        ...(first.member === undefined ? {} : { member: first.member }),
-        details: result.violations,
-      });
-    }
+    if (result.violations.length > 0) throw errorFromViolations(result.violations);
     return { unresolvedPredecessors: result.unresolvedPredecessors };
   };
   // The mark a verifier reads: over a ledger that enforces the rules itself, this check is skipped

@@ -66,14 +66,14 @@ describe("dagCheck (SPEC 5 step 9)", () => {
 
   it("refuses bad options and a missing store when it is created", () => {
     expect(() => dagCheck({ store: new TestStore(), maxTraversal: -5 })).toThrowError(
-      expect.objectContaining({ code: C.CONFIG_INVALID, member: "maxTraversal" }),
+      expect.objectContaining({ code: C.CONFIG_INVALID, option: "maxTraversal" }),
     );
     expect(() => dagCheck({} as never)).toThrowError(expect.objectContaining({ code: C.CONFIG_INVALID }));
     expect(() => dagCheck({ store: {} } as never)).toThrowError(
-      expect.objectContaining({ code: C.CONFIG_INVALID, member: "store" }),
+      expect.objectContaining({ code: C.CONFIG_INVALID, option: "store" }),
     );
     expect(() => dagCheck({ store: new TestStore(), sotre: 1 } as never)).toThrowError(
-      expect.objectContaining({ code: C.CONFIG_INVALID, member: "sotre" }),
+      expect.objectContaining({ code: C.CONFIG_INVALID, option: "sotre" }),
     );
   });
 });

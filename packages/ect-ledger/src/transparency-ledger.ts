@@ -23,7 +23,14 @@ import {
   type NoteSigner,
   type StoredEct,
 } from "ect-core";
-import { Defaults, ectKey, type JwsSigner, type RangeOptions, validateClaims } from "ect-core/internal";
+import {
+  Defaults,
+  ectKey,
+  errorFromViolations,
+  type JwsSigner,
+  type RangeOptions,
+  validateClaims,
+} from "ect-core/internal";
 import { createDagValidator } from "ect-dag";
 import type {
   LedgerBackend,
@@ -455,13 +462,7 @@ export class TransparencyLedger implements Ledger {
     }
     const decoded = decodeEct(token, { maxTokenLength: this.#maxTokenLength });
     const violations = validateClaims(decoded.claims, { maxPredLength: this.#maxPredLength });
-    if (violations.length > 0) {
-      const [first] = violations as [EctError, ...EctError[]];
-      throw new EctError(first.code, first.message, {
-        ...(first.member === undefined ? {} : { member: first.member }),
-        details: violations,
-      });
-    }
+    if (violations.length > 0) throw errorFromViolations(violations);
     return decoded.claims as EctClaims;
   }
 

@@ -17,11 +17,10 @@ import {
   type VerificationCheck,
   type VerificationContext,
 } from "ect-core";
-import { replayRecordExpiry } from "ect-core/internal";
+import { errorFromViolations, replayRecordExpiry } from "ect-core/internal";
 import type { Pipeline } from "./pipeline.js";
 import { configError } from "./pipeline.js";
 import { checkTimeRules } from "./time-rules.js";
-import { firstOf } from "./token-steps.js";
 
 /** The verifier's clock reading: exact milliseconds and (fractional) seconds. */
 export interface Instant {
@@ -150,7 +149,7 @@ export async function ledgerStep(
       case "rejected":
         refusal =
           result.violations.length > 0
-            ? firstOf(result.violations)
+            ? errorFromViolations(result.violations)
             : new EctError(EctErrorCodes.LEDGER_APPEND_FAILED, "the ledger rejected the token");
         break;
       default:

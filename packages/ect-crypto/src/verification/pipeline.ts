@@ -107,14 +107,7 @@ export function configError(option: string, requirement: string): EctConfigError
 
 /** Profile §4 settings, a bad one reported as the option path `config.<name>`. */
 export function checkConfig(config: Partial<EctConfig> | undefined): EctConfig {
-  try {
-    return resolveConfig(config);
-  } catch (error) {
-    if (isEctError(error) && error.code === "ECT_CONFIG_INVALID") {
-      throw new EctConfigError(`config.${error.member ?? "?"}`, error.message, { cause: error });
-    }
-    throw error;
-  }
+  return resolveConfig(config, { path: "config." });
 }
 
 /** Profile §5.5: the resolver is an object with `resolve({ kid, iss, alg })`. */

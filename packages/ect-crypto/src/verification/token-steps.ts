@@ -14,22 +14,12 @@ import {
   isEctError,
   SUPPORTED_ALGORITHMS,
 } from "ect-core";
-import { normalizeAudience, validateClaims, validateHeader } from "ect-core/internal";
+import { errorFromViolations, normalizeAudience, validateClaims, validateHeader } from "ect-core/internal";
 import { algorithmProfile } from "../algorithms.js";
 import { type ConfirmationKey, confirmedKey } from "../confirmation-key.js";
 import type { PublicKeyInput } from "../signature/public-key-checks.js";
 import { checkSignature } from "../signature/verify-signature.js";
 import type { Pipeline } from "./pipeline.js";
-
-/** The first of several violations, carrying all of them as `details`. */
-export function firstOf(errors: readonly EctError[]): EctError {
-  const first = errors[0]!;
-  if (errors.length === 1) return first;
-  return new EctError(first.code, first.message, {
-    ...(first.member === undefined ? {} : { member: first.member }),
-    details: errors,
-  });
-}
 
 /** A token-supplied string for an error message: JSON-quoted (no control characters) and bounded. */
 function quoted(value: string): string {
@@ -63,7 +53,7 @@ export function headerStep(
       ? { algorithms: pipeline.algorithms }
       : { algorithms: SUPPORTED_ALGORITHMS, kid: "optional" },
   );
-  if (errors.length > 0) throw firstOf(errors);
+  if (errors.length > 0) throw errorFromViolations(errors);
   return header as unknown as EctHeader;
 }
 
@@ -147,7 +137,7 @@ function refuseInvalid(valid: boolean): void {
 /** Profile §5.7, first half: the claim rules of §3. */
 export function claimsStep(pipeline: Pipeline, claims: Readonly<Record<string, unknown>>): EctClaims {
   const errors = validateClaims(claims, { maxPredLength: pipeline.config.maxPredLength });
-  if (errors.length > 0) throw firstOf(errors);
+  if (errors.length > 0) throw errorFromViolations(errors);
   return claims as unknown as EctClaims;
 }
 

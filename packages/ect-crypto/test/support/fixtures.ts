@@ -1,5 +1,5 @@
 import { KeyObject, sign as nodeSign } from "node:crypto";
-import { type EctClaimsInput, EctError, type EctErrorCode, type ReplayCache } from "ect-core";
+import { type EctClaimsInput, EctConfigError, EctError, type EctErrorCode, type ReplayCache } from "ect-core";
 import { base64urlEncode } from "ect-core/internal";
 import { expect } from "vitest";
 import {
@@ -125,6 +125,22 @@ export async function makeWorld(): Promise<World> {
     },
     token: (extra = {}, key = keyA) => createEct(claimsFor(ISSUER_A, extra), key, { clock: fixedClock }),
   };
+}
+
+/** Asserts that `promise` rejects (or `fn` throws) an EctConfigError naming `option`: a programming error, not a refusal. */
+export async function expectConfigError(
+  promise: Promise<unknown> | (() => unknown),
+  option: string,
+): Promise<EctConfigError> {
+  let caught: unknown;
+  try {
+    await (typeof promise === "function" ? promise() : promise);
+  } catch (error) {
+    caught = error;
+  }
+  expect(caught, `expected a configuration error for ${option}`).toBeInstanceOf(EctConfigError);
+  expect((caught as EctConfigError).option, (caught as Error).message).toBe(option);
+  return caught as EctConfigError;
 }
 
 /** Asserts that `promise` rejects with an EctError of exactly `code`. */
