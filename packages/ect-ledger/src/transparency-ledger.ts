@@ -274,7 +274,10 @@ export class TransparencyLedger implements Ledger {
     const vkey = (this.#noteSigner as { readonly vkey?: unknown } | undefined)?.vkey;
     return typeof vkey === "string" ? vkey : null;
   }
-  /** {@inheritDoc ect-core!Ledger.enforcesDagRules} */
+  /**
+   * True when `append` runs the DAG rules (profile §6) in its atomic step (the default); a verifier
+   * then skips its own DAG check, so the rules run once.
+   */
   readonly enforcesDagRules: boolean;
   readonly #clock: Clock;
   readonly #dag: DagValidator | undefined;
@@ -678,12 +681,12 @@ export class TransparencyLedger implements Ledger {
     return entry === undefined ? undefined : issueReceipt(entry, this.#receiptSigner);
   }
 
-  /** {@inheritDoc ect-core!EctStore.getEct} */
+  /** The stored ECT with this identity, or `undefined` (the DAG rules' store view, profile §6). */
   getEct(wid: string | null | undefined, jti: string): Promise<StoredEct | undefined> {
     return this.get(wid, jti);
   }
 
-  /** {@inheritDoc ect-core!EctStore.findEctByJti} */
+  /** One stored ECT with this `jti` in any `wid` scope (the earliest), or `undefined` (profile §6.3). */
   async findEctByJti(jti: string): Promise<StoredEct | undefined> {
     if (typeof jti !== "string") return undefined;
     const found = await this.backend.findByJti(jti.toLowerCase());
@@ -725,7 +728,7 @@ export class TransparencyLedger implements Ledger {
     return Object.freeze((await this.backend.getEntries(start, stop)).map(ledgerEntryOf));
   }
 
-  /** {@inheritDoc ect-core!Ledger.size} */
+  /** The number of entries (the next index). */
   size(): Promise<number> {
     return this.backend.size();
   }
