@@ -11,10 +11,12 @@ import type {
   StoredCheckpoint,
   TreeNode,
 } from "./backend-contract.js";
+import { verifyCheckpoint } from "./checkpoint.js";
 import { entryLeafHash } from "./leaf-input.js";
 import { checkpointOfNote } from "./ledger-checkpoint-note.js";
 import { bytesEqual } from "./merkle-hash.js";
 import { MemoryMerkleTree } from "./merkle-tree.js";
+import { noteVerifierFromVkey } from "./signed-note.js";
 import type { TransparencyLedger } from "./transparency-ledger.js";
 
 /** The `format` member of an export's first line. */
@@ -33,8 +35,9 @@ export interface LedgerExportHeader {
 /** Options of {@link importLedgerJsonl}. */
 export interface ImportLedgerOptions {
   /**
-   * Verifies a checkpoint note's signature (profile §7); throw to refuse. Without it signatures
-   * are not checked, only that each checkpoint's size and root match the imported entries.
+   * Verifies a checkpoint note's signature (profile §7); throw to refuse. Default: with the
+   * header's `vkey` when the export names one (the note key of the origin must have signed every
+   * checkpoint); none when it names none (then only sizes and roots are checked).
    */
   readonly verifyNote?: (note: string, header: LedgerExportHeader) => Promise<void> | void;
   /**
@@ -314,9 +317,10 @@ export async function importLedgerJsonl(
         const previous = checkpoints[checkpoints.length - 1];
         if (previous !== undefined && said.treeSize <= previous.checkpoint.size)
           throw importError(lineNo, "checkpoint sizes must increase");
-        if (options.verifyNote !== undefined) {
+        const verify = options.verifyNote ?? (options.unverified ? undefined : signatureCheckOf(header));
+        if (verify !== undefined) {
           try {
-            await options.verifyNote(note, header);
+            await verify(note, header);
           } catch (e) {
             throw importError(lineNo, "the checkpoint signature does not verify", e);
           }
@@ -378,6 +382,15 @@ export async function importLedgerJsonl(
     checkpoints: checkpoints.length,
     unreadable: Object.freeze([]),
   });
+}
+
+/** The default signature check of an export's checkpoints: by the note key its header names. */
+function signatureCheckOf(header: LedgerExportHeader): ((note: string) => Promise<void>) | undefined {
+  if (header.vkey === null) return undefined;
+  const verifiers = [noteVerifierFromVkey(header.vkey)];
+  return async (note) => {
+    await verifyCheckpoint(note, { verifiers, origin: header.origin });
+  };
 }
 
 /** An entry line stored as it says, for an audit: identity from the token when it decodes. */

@@ -122,7 +122,7 @@ export const exportImportChecks: readonly ConformanceCheck[] = [
     id: "import.refuses-what-does-not-verify",
     group,
     title:
-      "import refuses (ECT_LEDGER_IMPORT_INVALID, nothing stored) edited tokens, times, hashes, order, checkpoints",
+      "import refuses (ECT_LEDGER_IMPORT_INVALID, nothing stored) edited tokens, times, hashes, order, checkpoints and signatures",
     async run(context) {
       const source = await filledLedger(context, 6);
       const lines = await collect(exportLedgerJsonl(source));
@@ -152,6 +152,19 @@ export const exportImportChecks: readonly ConformanceCheck[] = [
         [
           "a checkpoint root changed",
           lines.map((l, i) => (i === checkpointAt ? withMember(l, "root", btoa("x".repeat(32))) : l)),
+        ],
+        [
+          "a checkpoint signature byte flipped (root untouched)",
+          lines.map((l, i) => {
+            if (i !== checkpointAt) return l;
+            const note = (JSON.parse(l) as { note: string }).note;
+            const at = note.lastIndexOf(" ") + 10; // inside the base64 of key id and signature
+            return withMember(
+              l,
+              "note",
+              `${note.slice(0, at)}${note[at] === "A" ? "B" : "A"}${note.slice(at + 1)}`,
+            );
+          }),
         ],
         ["another origin", lines.map((l, i) => (i === 0 ? withMember(l, "origin", "evil.example/log") : l))],
         ["an unknown member", lines.map((l, i) => (i === entryAt(0) ? withMember(l, "extra", 1) : l))],
