@@ -4,7 +4,7 @@ export interface DemoOptions {
   readonly json: boolean;
   /** Write a self-contained HTML report to this path. */
   readonly out: string | undefined;
-  /** `redis://host:port` for the Redis ledger; the memory ledger when absent. */
+  /** `redis://host:port` or `postgres://user@host/db` for a server ledger; the memory ledger when absent. */
   readonly ledger: string | undefined;
   /** Colour: forced on/off, or decided from the terminal. */
   readonly color: boolean | undefined;
@@ -15,7 +15,7 @@ export interface DemoOptions {
 }
 
 /** The usage text. */
-export const USAGE = `Usage: ect-demo [--json] [--out report.html] [--ledger redis://host:port] [--no-color]
+export const USAGE = `Usage: ect-demo [--json] [--out report.html] [--ledger redis://host:port | postgres://user@host/db] [--no-color]
 
   A loan application reviewed by five agents over HTTP on 127.0.0.1. Every hop carries an
   Execution Context Token that the receiver verifies; every task is appended to a hash-chained
@@ -23,7 +23,8 @@ export const USAGE = `Usage: ect-demo [--json] [--out report.html] [--ledger red
 
   --json             one JSON document on stdout (steps, attacks and codes, audit trail, DAG)
   --out FILE         also write a self-contained HTML report (inline SVG, no external resources)
-  --ledger URL       use the Redis ledger at redis://host:port instead of the in-memory one
+  --ledger URL       use the Redis ledger at redis://host:port, or the PostgreSQL ledger at
+                     postgres://user@host/db, instead of the in-memory one
   --wimse            WIMSE mode: a local identity server issues each agent a WIT; every hop carries
                      WIT, WPT and ECT (signed with the WIT's key), kept in a memory ledger with the WIT;
                      the WIMSE attacks (not with --out or --ledger)
@@ -67,7 +68,9 @@ export function parseDemoArgs(argv: readonly string[]): DemoOptions {
         break;
       case "--ledger": {
         const url = value();
-        if (!/^rediss?:\/\/[^\s]+$/.test(url)) throw new UsageError("--ledger takes a redis://host:port URL");
+        if (!/^(rediss?|postgres(ql)?):\/\/[^\s]+$/.test(url)) {
+          throw new UsageError("--ledger takes a redis://host:port or postgres://user@host/db URL");
+        }
         ledger = url;
         break;
       }

@@ -104,7 +104,7 @@ export interface DemoReport {
   /** Every check and attack had its expected outcome. */
   readonly ok: boolean;
   /** Which ledger backend ran. */
-  readonly ledger: { readonly kind: "memory" | "redis"; readonly location: string };
+  readonly ledger: { readonly kind: "memory" | "redis" | "postgres"; readonly location: string };
   /** The workflow id and its final result. */
   readonly workflow: { readonly wid: string; readonly application: unknown; readonly result: unknown };
   /** The agents. */

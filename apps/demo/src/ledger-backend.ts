@@ -1,4 +1,5 @@
-// The audit ledger: in memory by default, Redis with `--ledger redis://host:port`. Both need a way
+// The audit ledger: in memory by default, Redis with `--ledger redis://host:port`, PostgreSQL with
+// `--ledger postgres://user@host/db`. Each needs a way
 // to tamper with a stored entry for the demo's last attack, which the library's API never offers.
 import { randomUUID } from "node:crypto";
 import type { Ed25519NoteSigner } from "ect-crypto";
@@ -10,15 +11,15 @@ import { tamperMemoryLedger } from "ect-ledger-memory/testing";
 export interface LedgerBackend {
   /** The ledger the agents append to. */
   readonly ledger: TransparencyLedger;
-  /** `memory` or `redis`. */
-  readonly kind: "memory" | "redis";
+  /** `memory`, `redis` or `postgres`. */
+  readonly kind: "memory" | "redis" | "postgres";
   /** Where it lives, for people (no password). */
   readonly location: string;
   /** The ledger's published note verifier key: all a third party needs to check its receipts. */
   readonly vkey: string;
   /** Overwrites the stored token of entry `seq` behind the ledger's back (the insider attack). */
   tamperToken(seq: number, token: string): Promise<void>;
-  /** Releases it (Redis: deletes the demo's keys and disconnects). */
+  /** Releases it (Redis, PostgreSQL: deletes the demo's records and disconnects). */
   close(): Promise<void>;
 }
 
@@ -69,7 +70,7 @@ function redactUrl(url: string): string {
     if (u.password !== "") u.password = "***";
     return u.toString();
   } catch {
-    return "redis";
+    return "the ledger URL";
   }
 }
 
@@ -117,6 +118,62 @@ export async function redisBackend(
       } finally {
         await raw.quit().catch(() => undefined);
         await ledger.close();
+      }
+    },
+  };
+}
+
+/**
+ * A PostgreSQL ledger under a fresh id (so runs never mix), with the DAG rules inside its append
+ * transaction; its tables come from the ledger's idempotent migration. A second plain pool does the
+ * tampering and deletes the demo's rows at the end.
+ */
+export async function postgresBackend(
+  url: string,
+  onWarning: (message: string) => void,
+  noteSigner: Ed25519NoteSigner,
+): Promise<LedgerBackend> {
+  // Loaded only when asked for: the memory run starts faster without pg.
+  const [{ PostgresLedger }, { tamperPostgresLedger }, { default: pg }] = await Promise.all([
+    import("ect-ledger-postgres"),
+    import("ect-ledger-postgres/testing"),
+    import("pg"),
+  ]);
+  const ledgerId = `ect-demo-${randomUUID()}`;
+  // Fail fast when nothing listens, instead of retrying for the default budget.
+  const ledger = new PostgresLedger({
+    connectionString: url,
+    ledgerId,
+    origin: noteSigner.name,
+    noteSigner,
+    retryBudgetMs: 3000,
+    onWarning,
+  });
+  try {
+    await ledger.migrate();
+  } catch (error) {
+    await ledger.close().catch(() => undefined);
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`cannot reach the PostgreSQL ledger at ${redactUrl(url)}: ${reason}`);
+  }
+  return {
+    ledger,
+    kind: "postgres",
+    location: `${redactUrl(url)} ledger ${ledgerId}`,
+    vkey: noteSigner.vkey,
+    tamperToken: (seq, token) =>
+      tamperPostgresLedger(ledger, (entries) => {
+        entries[seq - 1] = { ...entries[seq - 1]!, token };
+      }),
+    close: async () => {
+      await ledger.close();
+      const raw = new pg.Pool({ connectionString: url, max: 1 });
+      try {
+        for (const table of ["ledger_entries", "ledger_conflicts", "ledger_nodes", "ledger_checkpoints"]) {
+          await raw.query(`DELETE FROM ${ledger.backend.schema}.${table} WHERE ledger_id = $1`, [ledgerId]);
+        }
+      } finally {
+        await raw.end();
       }
     },
   };

@@ -7,12 +7,18 @@ import { auditLedger } from "ect-ledger";
 import { runAttacks } from "./attacks.js";
 import type { AuditRow, DagInfo, DemoReport, DemoStep, OutcomeCheck } from "./demo-report.js";
 import { StepLog } from "./demo-report.js";
-import { type LedgerBackend, memoryBackend, redisBackend, verifyLog } from "./ledger-backend.js";
+import {
+  type LedgerBackend,
+  memoryBackend,
+  postgresBackend,
+  redisBackend,
+  verifyLog,
+} from "./ledger-backend.js";
 import { AGENT_SPECS, LoanWorkflow, SAMPLE_APPLICATION, type WorkflowResult } from "./loan-workflow.js";
 
 /** Options of {@link runDemo}. */
 export interface RunDemoOptions {
-  /** `redis://host:port` for the Redis ledger; in memory when absent. */
+  /** `redis://host:port` or `postgres://user@host/db` for a server ledger; in memory when absent. */
   readonly ledgerUrl?: string | undefined;
   /** Told about every step as it happens. */
   readonly onStep?: (step: DemoStep) => void;
@@ -46,11 +52,17 @@ export async function runDemo(options: RunDemoOptions = {}): Promise<DemoReport>
   const backend: LedgerBackend =
     options.ledgerUrl === undefined
       ? memoryBackend(noteKey.signer)
-      : await redisBackend(
-          options.ledgerUrl,
-          (message) => log.add("ledger", "info", `Redis: ${message}`),
-          noteKey.signer,
-        );
+      : /^postgres(ql)?:/.test(options.ledgerUrl)
+        ? await postgresBackend(
+            options.ledgerUrl,
+            (message) => log.add("ledger", "info", `PostgreSQL: ${message}`),
+            noteKey.signer,
+          )
+        : await redisBackend(
+            options.ledgerUrl,
+            (message) => log.add("ledger", "info", `Redis: ${message}`),
+            noteKey.signer,
+          );
   log.add("ledger", "info", `${backend.kind} ledger ${backend.location}, DAG rules atomic with each append`);
   let workflow: LoanWorkflow | undefined;
   try {

@@ -3,6 +3,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type PostgresServerHandle, startPostgresServer } from "ect-ledger-postgres/testing";
 import { type RedisServerHandle, startRedisServer } from "ect-ledger-redis/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DemoReport } from "../src/demo-report.js";
@@ -26,7 +27,7 @@ const tmp = mkdtempSync(join(tmpdir(), "ect-demo-test-"));
 beforeAll(() => ensureBuilt());
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-function assertReport(report: DemoReport, kind: "memory" | "redis"): void {
+function assertReport(report: DemoReport, kind: "memory" | "redis" | "postgres"): void {
   expect(report.version).toBe(1);
   expect(report.ledger.kind).toBe(kind);
 
@@ -239,5 +240,33 @@ describe("ect-demo with the Redis ledger", () => {
 
   it("leaves no keys behind", async () => {
     expect(await server.command("DBSIZE")).toMatch(/^:0\r?\n?$/);
+  });
+});
+
+describe("ect-demo with the PostgreSQL ledger", () => {
+  let server: PostgresServerHandle;
+  beforeAll(async () => {
+    server = await startPostgresServer();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it("runs the same workflow and attacks against a private PostgreSQL server, and leaves no rows behind", async () => {
+    const run = await runDemoCli(["--json", "--ledger", server.connectionString]);
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout) as DemoReport;
+    assertReport(report, "postgres");
+    expect(report.ledger.location).toMatch(/^postgresql:.* ledger ect-demo-/);
+    const pg = (await import("pg")).default;
+    const client = new pg.Client({ connectionString: server.connectionString });
+    await client.connect();
+    try {
+      const { rows } = await client.query("SELECT count(*)::int AS n FROM ect.ledger_entries");
+      expect(rows[0].n).toBe(0);
+    } finally {
+      await client.end();
+    }
   });
 });

@@ -6,6 +6,7 @@ import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { promisify } from "node:util";
 import { EctErrorCodes } from "ect-core";
+import { type PostgresServerHandle, startPostgresServer } from "ect-ledger-postgres/testing";
 import { type RedisServerHandle, startRedisServer } from "ect-ledger-redis/testing";
 import ts from "typescript";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -29,6 +30,7 @@ const EXPECTED_GUIDES = [
   "ect-profile.md",
   "getting-started.md",
   "mcp-and-otel.md",
+  "postgres-ledger.md",
   "proving-inclusion.md",
   "redis-ledger.md",
   "security-model.md",
@@ -38,6 +40,8 @@ const EXPECTED_GUIDES = [
 
 /** A private redis-server (AOF on, fsync always, as the Redis guide recommends) for the examples that use `REDIS_URL`. */
 let redis: RedisServerHandle | undefined;
+/** A private PostgreSQL server (fsync and synchronous_commit on) for the examples that use `DATABASE_URL`. */
+let postgres: PostgresServerHandle | undefined;
 
 beforeAll(async () => {
   const unbuilt = workspacePackages().filter(
@@ -54,10 +58,14 @@ beforeAll(async () => {
   if (examples.some((example) => example.run && example.code.includes("REDIS_URL"))) {
     redis = await startRedisServer({ appendonly: true, appendfsync: "always" });
   }
+  if (examples.some((example) => example.run && example.code.includes("DATABASE_URL"))) {
+    postgres = await startPostgresServer();
+  }
 });
 
 afterAll(async () => {
   await redis?.stop();
+  await postgres?.stop();
 });
 
 describe("the guides", () => {
@@ -133,7 +141,11 @@ describe.each(examples.filter((e) => e.run))("guide example $guide:$line", (exam
     const result = await run(TSX, [fileOf(example)], {
       cwd: EXAMPLES_DIR,
       timeout: 60_000,
-      env: { ...process.env, ...(redis ? { REDIS_URL: redis.url } : {}) },
+      env: {
+        ...process.env,
+        ...(redis ? { REDIS_URL: redis.url } : {}),
+        ...(postgres ? { DATABASE_URL: postgres.connectionString } : {}),
+      },
     }).catch((error: { stdout?: string; stderr?: string; message: string }) => {
       throw new Error(
         `docs/${example.guide}:${example.line}: the example failed\n${error.stderr || error.message}\n${error.stdout ?? ""}`,

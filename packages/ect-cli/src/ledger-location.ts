@@ -26,6 +26,16 @@ export type LedgerLocation =
       readonly ledgerId: string;
       /** The URL without its password, and the ledger id. */
       readonly display: string;
+    }
+  | {
+      /** A `PostgresLedger`. */
+      readonly kind: "postgres";
+      /** The URL as given (with its password, if any: never print it). */
+      readonly url: string;
+      /** The ledger's id in its schema. */
+      readonly ledgerId: string;
+      /** The URL without its password, and the ledger id. */
+      readonly display: string;
     };
 
 /** The URL as given, its password (if any) replaced by `mask`. */
@@ -46,7 +56,8 @@ export function ledgerArguments(location: LedgerLocation): string {
 /** The `--ledger` help text, shared by every command that takes it. */
 export const LEDGER_OPTION_HELP =
   "a file path, e.g. ledger.jsonl (a JSON Lines file, loaded at start and rewritten atomically; memory:PATH says the same) " +
-  "or redis://[user:password@]HOST:PORT[/DB] (or rediss://)";
+  "or redis://[user:password@]HOST:PORT[/DB] (or rediss://) " +
+  "or postgres://[user:password@]HOST[:PORT]/DB (or postgresql://; the tables come from an idempotent migration run at open)";
 
 /**
  * The origin (checkpoint first line, profile §7) of the ledgers the CLI opens: one name, so an
@@ -54,10 +65,10 @@ export const LEDGER_OPTION_HELP =
  */
 export const CLI_LEDGER_ORIGIN = "ect-cli.invalid/ledger";
 
-/** The ledger id used on Redis when `--ledger-id` is not given. */
+/** The ledger id used on Redis and PostgreSQL when `--ledger-id` is not given. */
 export const DEFAULT_LEDGER_ID = "default";
 
-/** Parses `--ledger` (and `--ledger-id` for Redis). */
+/** Parses `--ledger` (and `--ledger-id` for Redis and PostgreSQL). */
 export function parseLedgerLocation(
   io: CliIo,
   value: string | undefined,
@@ -70,7 +81,7 @@ export function parseLedgerLocation(
     const file = value.slice("memory:".length);
     if (file === "")
       throw usageError("--ledger memory: needs a file name", "e.g. --ledger memory:ledger.jsonl");
-    if (ledgerId !== undefined) throw usageError("--ledger-id applies to Redis ledgers only");
+    if (ledgerId !== undefined) throw usageError("--ledger-id applies to Redis and PostgreSQL ledgers only");
     return { kind: "memory", path: resolvePath(io, file), display: `memory:${file}` };
   }
   if (value.startsWith("redis://") || value.startsWith("rediss://")) {
@@ -97,23 +108,47 @@ export function parseLedgerLocation(
       display: `${withoutPassword(value, url, "***")} (ledger id ${id})`,
     };
   }
+  if (value.startsWith("postgres://") || value.startsWith("postgresql://")) {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      throw usageError(
+        `--ledger ${JSON.stringify(value)} is not a valid URL`,
+        "e.g. --ledger postgres://ect@127.0.0.1/ect",
+      );
+    }
+    const id = ledgerId ?? DEFAULT_LEDGER_ID;
+    if (!/^[\x21-\x7e]{1,200}$/.test(id)) {
+      throw usageError(
+        `--ledger-id ${JSON.stringify(id)} is not a valid ledger id`,
+        "use 1-200 printable ASCII characters without spaces",
+      );
+    }
+    return {
+      kind: "postgres",
+      url: value,
+      ledgerId: id,
+      display: `${withoutPassword(value, url, "***")} (ledger id ${id})`,
+    };
+  }
   if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(value)) {
     throw usageError(
       `--ledger ${JSON.stringify(value)}: unknown kind of ledger URL`,
-      "give a file path (ledger.jsonl), memory:FILE or redis://HOST:PORT",
+      "give a file path (ledger.jsonl), memory:FILE, redis://HOST:PORT or postgres://HOST/DB",
     );
   }
   // A plain path is a JSON Lines file, as memory:PATH is (the explicit form stays for paths that
   // look like URLs).
   if (value === "") throw usageError("--ledger needs a value", "e.g. --ledger ledger.jsonl");
-  if (ledgerId !== undefined) throw usageError("--ledger-id applies to Redis ledgers only");
+  if (ledgerId !== undefined) throw usageError("--ledger-id applies to Redis and PostgreSQL ledgers only");
   return { kind: "memory", path: resolvePath(io, value), display: value };
 }
 
 /** Most time to wait for another `ect` process writing the same ledger file. */
 const LOCK_WAIT_MS = 5_000;
 
-/** Most time a Redis call may take, retries included: a command line should not hang for long. */
+/** Most time a Redis or PostgreSQL call may take, retries included: a command line should not hang for long. */
 const REDIS_RETRY_BUDGET_MS = 5_000;
 
 /**
@@ -138,6 +173,48 @@ export async function openRedisLedger(
     startupCheck: "warn",
     onWarning: warn,
   });
+}
+
+/**
+ * A PostgreSQL ledger (pg is loaded only now). Its tables come from its explicit, idempotent
+ * migration, run here so that `--ledger postgres://…` works on an empty database. With `dag`, the
+ * profile §6 rules run inside its append transaction.
+ */
+export async function openPostgresLedger(
+  location: Extract<LedgerLocation, { kind: "redis" | "postgres" }>,
+  warn: (message: string) => void,
+  dag: boolean,
+  noteSigner?: NoteSigner,
+): Promise<TransparencyLedger> {
+  const { PostgresLedger } = await import("ect-ledger-postgres");
+  const ledger = new PostgresLedger({
+    connectionString: location.url,
+    ledgerId: location.ledgerId,
+    origin: noteSigner?.name ?? CLI_LEDGER_ORIGIN,
+    ...(noteSigner === undefined ? {} : { noteSigner }),
+    dag: dag ? {} : false,
+    retryBudgetMs: REDIS_RETRY_BUDGET_MS,
+    onWarning: warn,
+  });
+  try {
+    await ledger.migrate();
+  } catch (error) {
+    await ledger.close().catch(() => undefined);
+    throw error;
+  }
+  return ledger;
+}
+
+/** The Redis or PostgreSQL ledger `location` names. */
+export function openServerLedger(
+  location: Extract<LedgerLocation, { kind: "redis" | "postgres" }>,
+  warn: (message: string) => void,
+  dag: boolean,
+  noteSigner?: NoteSigner,
+): Promise<TransparencyLedger> {
+  return location.kind === "postgres"
+    ? openPostgresLedger(location, warn, dag, noteSigner)
+    : openRedisLedger(location, warn, dag, noteSigner);
 }
 
 /** An opened ledger: use it, `save` what was written (memory files), then `close`. */
@@ -205,8 +282,8 @@ export async function openLedger(
   location: LedgerLocation,
   options: OpenLedgerOptions,
 ): Promise<OpenLedger> {
-  if (location.kind === "redis") {
-    const ledger = await openRedisLedger(location, options.warn, true, options.noteSigner);
+  if (location.kind === "redis" || location.kind === "postgres") {
+    const ledger = await openServerLedger(location, options.warn, true, options.noteSigner);
     return { ledger, location, save: async () => {}, close: () => ledger.close() };
   }
   const { path, display } = location;

@@ -4,7 +4,7 @@ import { ExitCode, type ExitStatus, usageError } from "../cli-error.js";
 import { type Command, type CommandContext, flagOption, listOption } from "../command-context.js";
 import type { CommandSpec, ParsedCommand } from "../command-spec.js";
 import { fileLines } from "../input-files.js";
-import { CLI_LEDGER_ORIGIN, type LedgerLocation, openRedisLedger } from "../ledger-location.js";
+import { CLI_LEDGER_ORIGIN, type LedgerLocation, openServerLedger } from "../ledger-location.js";
 import { createProgress } from "../progress.js";
 import { displayText, safeJson } from "../terminal-text.js";
 import { KEY_BINDING_SECTION, loadTrust, TRUST_OPTIONS } from "../trust-options.js";
@@ -50,8 +50,8 @@ async function openForAudit(
   lineProblems: ReportedProblem[];
   close(): Promise<void>;
 }> {
-  if (location.kind === "redis") {
-    const ledger = await openRedisLedger(location, context.warn, false);
+  if (location.kind === "redis" || location.kind === "postgres") {
+    const ledger = await openServerLedger(location, context.warn, false);
     return { ledger, lineProblems: [], close: () => ledger.close() };
   }
   const progress = createProgress({
