@@ -1,4 +1,4 @@
-import { type EctConfig, isEctError, loadConfigFromEnv } from "ect-core";
+import { type EctConfig, EctConfigError, loadConfigFromEnv } from "ect-core";
 import { type ExitStatus, usageError } from "./cli-error.js";
 import type { CliIo } from "./cli-io.js";
 import type { CommandSpec, ParsedCommand } from "./command-spec.js";
@@ -41,9 +41,9 @@ export function createContext(io: CliIo): CommandContext {
         try {
           config = loadConfigFromEnv(io.env);
         } catch (error) {
-          if (isEctError(error)) {
+          if (error instanceof EctConfigError) {
             throw usageError(
-              `invalid environment: ${error.message}`,
+              `invalid environment: ${error.option.replace(/^env\./, "")}: ${error.message}`,
               "unset the variable or give it a whole number in range (see 'ect help', Environment)",
               error.code,
             );

@@ -1,7 +1,12 @@
-import { EctError, EctErrorCodes } from "ect-core";
 import type { EctGraph, GraphNode } from "./graph.js";
 import { layersOf, orderWithRest } from "./graph-queries.js";
-import { checkLabelLength, cleanLabel, shortId } from "./label-text.js";
+import {
+  checkChoiceOption,
+  checkIntegerOption,
+  checkLabelLength,
+  cleanLabel,
+  shortId,
+} from "./label-text.js";
 
 /** Options of {@link toAscii}. */
 export interface AsciiOptions {
@@ -105,16 +110,6 @@ interface Box {
   readonly inner: number;
 }
 
-function positiveInt(value: number | undefined, fallback: number, name: string, min: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value < min) {
-    throw new EctError(EctErrorCodes.CONFIG_INVALID, `${name} must be an integer >= ${min}`, {
-      member: name,
-    });
-  }
-  return value;
-}
-
 /**
  * Draws a small DAG for a terminal, layer by layer: layer `L0` holds the roots, each node sits one
  * layer below its deepest predecessor. Each task is a box with a short name (`A`, `B`, ...), its
@@ -136,18 +131,13 @@ function positiveInt(value: number | undefined, fallback: number, name: string, 
  * // ...
  * ```
  *
- * @throws {@link EctError} `ECT_CONFIG_INVALID` for a bad option.
+ * @throws {@link EctConfigError} for a bad option.
  */
 export function toAscii(graph: EctGraph, options: AsciiOptions = {}): string {
-  const charset = options.charset ?? "unicode";
-  if (charset !== "unicode" && charset !== "ascii") {
-    throw new EctError(EctErrorCodes.CONFIG_INVALID, 'charset must be "unicode" or "ascii"', {
-      member: "charset",
-    });
-  }
+  const charset = checkChoiceOption(options.charset, ["unicode", "ascii"], "charset");
   const ascii = charset === "ascii";
   const g = ascii ? ASCII : UNICODE;
-  const width = positiveInt(options.width, 80, "width", 20);
+  const width = checkIntegerOption(options.width, 80, "width", 20);
   const maxLabel = checkLabelLength(options.maxLabelLength, 24, "maxLabelLength");
   const legend = options.legend ?? true;
   if (graph.size === 0) return "(empty graph)";

@@ -1,7 +1,7 @@
-import { EctError, EctErrorCodes } from "ect-core";
+import { EctError } from "ect-core";
 import { ectKey } from "ect-core/internal";
 import type { EctGraph, GraphNode, NodeRef } from "./graph.js";
-import { checkLabelLength, cleanLabel, shortId } from "./label-text.js";
+import { checkChoiceOption, checkLabelLength, cleanLabel, shortId } from "./label-text.js";
 
 /** Options of {@link toDot}. */
 export interface DotOptions {
@@ -46,15 +46,10 @@ function dotText(text: string): string {
  * await writeFile("workflow.dot", toDot(graph)); // then: dot -Tsvg workflow.dot > workflow.svg
  * ```
  *
- * @throws {@link EctError} `ECT_CONFIG_INVALID` for a bad option or a `highlight` naming no node.
+ * @throws {@link EctConfigError} for a bad option; {@link EctError} `ECT_CONFIG_INVALID` for a `highlight` naming no node.
  */
 export function toDot(graph: EctGraph, options: DotOptions = {}): string {
-  const rankdir = options.rankdir ?? "TB";
-  if (!["TB", "BT", "LR", "RL"].includes(rankdir)) {
-    throw new EctError(EctErrorCodes.CONFIG_INVALID, "rankdir must be one of TB, BT, LR, RL", {
-      member: "rankdir",
-    });
-  }
+  const rankdir = checkChoiceOption(options.rankdir, ["TB", "BT", "LR", "RL"], "rankdir");
   const showJti = options.showJti ?? true;
   const maxLength = checkLabelLength(options.maxLabelLength, 48, "maxLabelLength");
   const highlighted = new Set((options.highlight ?? []).map((ref) => graph.node(ref).index));

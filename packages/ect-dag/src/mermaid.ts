@@ -1,7 +1,7 @@
-import { EctError, EctErrorCodes } from "ect-core";
+import { EctError } from "ect-core";
 import { ectKey } from "ect-core/internal";
 import type { EctGraph, GraphNode, NodeRef } from "./graph.js";
-import { checkLabelLength, cleanLabel, shortId } from "./label-text.js";
+import { checkChoiceOption, checkLabelLength, cleanLabel, shortId } from "./label-text.js";
 
 /** Options of {@link toMermaid}. */
 export interface MermaidOptions {
@@ -41,15 +41,10 @@ function mermaidText(text: string): string {
  * const markdown = "```mermaid\n" + toMermaid(graph, { highlight: criticalPath(graph) }) + "\n```";
  * ```
  *
- * @throws {@link EctError} `ECT_CONFIG_INVALID` for a bad option or a `highlight` naming no node.
+ * @throws {@link EctConfigError} for a bad option; {@link EctError} `ECT_CONFIG_INVALID` for a `highlight` naming no node.
  */
 export function toMermaid(graph: EctGraph, options: MermaidOptions = {}): string {
-  const direction = options.direction ?? "TD";
-  if (!["TD", "TB", "BT", "LR", "RL"].includes(direction)) {
-    throw new EctError(EctErrorCodes.CONFIG_INVALID, "direction must be one of TD, TB, BT, LR, RL", {
-      member: "direction",
-    });
-  }
+  const direction = checkChoiceOption(options.direction, ["TD", "TB", "BT", "LR", "RL"], "direction");
   const showJti = options.showJti ?? true;
   const maxLength = checkLabelLength(options.maxLabelLength, 48, "maxLabelLength");
   const highlighted = (options.highlight ?? []).map((ref) => graph.node(ref));
