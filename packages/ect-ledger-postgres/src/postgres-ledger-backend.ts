@@ -134,6 +134,9 @@ function checkpointRow(row: Record<string, unknown>): StoredCheckpoint {
   };
 }
 
+/** Set by the class's static block: rewrites the stored entries (the testing entry's tamper hook). */
+let replaceEntries: (backend: PostgresLedgerBackend, entries: readonly LedgerBackendEntry[]) => Promise<void>;
+
 /**
  * The `ect-ledger` backend contract on PostgreSQL (profile §7 "Backends"): storage and atomicity
  * only; leaf hashes, tree nodes, checkpoints and the DAG rules come from `ect-ledger`.
@@ -147,9 +150,6 @@ function checkpointRow(row: Record<string, unknown>): StoredCheckpoint {
  * connection, restart, statement timeout) is run again: each append carries a nonce stored with
  * its entry, so an append whose commit reply was lost resolves as `appended` once.
  */
-/** Set by the class's static block: rewrites the stored entries (the testing entry's tamper hook). */
-let replaceEntries: (backend: PostgresLedgerBackend, entries: readonly LedgerBackendEntry[]) => Promise<void>;
-
 export class PostgresLedgerBackend implements LedgerBackend {
   static {
     replaceEntries = (backend, entries) => backend.#replaceEntries(entries);
