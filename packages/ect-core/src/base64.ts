@@ -1,11 +1,14 @@
 import { EctError, type EctErrorCode, EctErrorCodes } from "./errors.js";
 
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-const DECODE_TABLE: Int16Array = (() => {
+const DECODE_TABLE: Int16Array = decodeTableOf(ALPHABET);
+
+/** The 6-bit value of each ASCII character of a 64-character alphabet, -1 for the others. */
+export function decodeTableOf(alphabet: string): Int16Array {
   const table = new Int16Array(128).fill(-1);
-  for (let i = 0; i < ALPHABET.length; i++) table[ALPHABET.charCodeAt(i)] = i;
+  for (let i = 0; i < alphabet.length; i++) table[alphabet.charCodeAt(i)] = i;
   return table;
-})();
+}
 
 /**
  * Encodes bytes with a 64-character alphabet, padded with `=` or not: the one encoder behind

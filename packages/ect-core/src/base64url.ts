@@ -1,12 +1,8 @@
-import { encodeBase64Alphabet } from "./base64.js";
+import { decodeTableOf, encodeBase64Alphabet } from "./base64.js";
 import { EctError, EctErrorCodes } from "./errors.js";
 
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-const DECODE_TABLE: Int16Array = (() => {
-  const table = new Int16Array(128).fill(-1);
-  for (let i = 0; i < ALPHABET.length; i++) table[ALPHABET.charCodeAt(i)] = i;
-  return table;
-})();
+const DECODE_TABLE: Int16Array = decodeTableOf(ALPHABET);
 
 /** Encodes bytes as base64url without padding (RFC 7515 section 2). */
 export function base64urlEncode(bytes: Uint8Array): string {
