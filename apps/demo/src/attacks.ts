@@ -230,7 +230,7 @@ export async function runAttacks(options: {
       title: "No Execution-Context",
       description: "Calls disbursement with a payout request and no ECT at all.",
       target: a.disbursement.spec.name,
-      expected: { status: 401, code: "ECT_HEADER_MISSING" },
+      expected: { status: 400, code: "ECT_HEADER_MISSING" },
       run: async () => {
         say("calls disbursement without an Execution-Context header");
         return attempt(a.disbursement, undefined, new TextEncoder().encode('{"amount":250000}'));

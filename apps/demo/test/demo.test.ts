@@ -19,7 +19,7 @@ const EXPECTED_REFUSALS: Record<string, { status: number | undefined; code: stri
   "impersonation-victim-kid": { status: 403, code: "ECT_SIGNATURE_INVALID" },
   "forged-predecessor": { status: 403, code: "ECT_DAG_PRED_MISSING" },
   expired: { status: 403, code: "ECT_EXPIRED" },
-  "missing-header": { status: 401, code: "ECT_HEADER_MISSING" },
+  "missing-header": { status: 400, code: "ECT_HEADER_MISSING" },
   "ledger-tampered": { status: undefined, code: "ECT_LEDGER_TREE_MISMATCH" },
 };
 

@@ -140,12 +140,16 @@ describe("header lines as an attacker writes them", () => {
   });
 
   it.each([
-    ["an underscore", "Execution_Context", 401],
-    ["a prefix", "X-Execution-Context", 401],
-    ["a Cyrillic letter (not a token character: node answers 400)", "Ex\u0435cution-Context", 400],
-  ])("a look-alike header name with %s is not read", async (_label, name, status) => {
+    ["an underscore", "Execution_Context", C.HEADER_MISSING],
+    ["a prefix", "X-Execution-Context", C.HEADER_MISSING],
+    [
+      "a Cyrillic letter (not a token character: node answers 400 itself)",
+      "Ex\u0435cution-Context",
+      undefined,
+    ],
+  ])("a look-alike header name with %s is not read", async (_label, name, expected) => {
     const r = await rawRequest(port, post([`${name}: ${await mint(w.keyA)}`]));
-    expect([r.status, code(r)]).toEqual([status, status === 401 ? C.HEADER_MISSING : undefined]);
+    expect([r.status, code(r)]).toEqual([400, expected]);
   });
 
   it("obs-fold, a bare CR and a NUL inside the value never reach the verifier (node answers 400)", async () => {
@@ -293,7 +297,7 @@ describe("verifyExecutionContext under fuzzing", () => {
             maxBodyBytes: 32,
           });
           if (result.ok) return;
-          expect([401, 403, 413]).toContain(result.error.status);
+          expect([400, 403, 413]).toContain(result.error.status);
           if (result.error.status !== 413) expect(result.error.code).toBeDefined();
           expect(result.error.problem.status).toBe(result.error.status);
         },

@@ -159,7 +159,7 @@ export const EctErrorCodes = {
   CHECK_FAILED: "ECT_CHECK_FAILED",
 
   // SPEC 8: HTTP transport
-  /** The `Execution-Context` header is required and absent (HTTP 401). */
+  /** The `Execution-Context` header is required and absent (HTTP 400). */
   HEADER_MISSING: "ECT_HEADER_MISSING",
   /** The `Execution-Context` header is malformed, has too many tokens or is too large (SPEC 8). */
   HEADER_INVALID: "ECT_HEADER_INVALID",

@@ -84,7 +84,7 @@ export type EctFetchHandler = (
 
 /**
  * The fetch `Response` for a refusal: its status, `application/problem+json` body (RFC 9457) with
- * the error `code`, `Cache-Control: no-store`, and `WWW-Authenticate` on 401.
+ * the error `code` and `Cache-Control: no-store`.
  */
 export function problemResponse(refusal: EctHttpRefusal): Response {
   return new Response(JSON.stringify(refusal.problem), {

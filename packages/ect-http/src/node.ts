@@ -131,7 +131,7 @@ function nodeWorkloadOf(
 
 /**
  * Sends a refusal: its status, the `application/problem+json` body (RFC 9457) with the error
- * `code`, `Cache-Control: no-store`, `WWW-Authenticate` on 401, `Connection: close` on 413.
+ * `code`, `Cache-Control: no-store`, `Connection: close` on 413.
  */
 export function sendProblem(res: ServerResponse, refusal: EctHttpRefusal): void {
   const body = JSON.stringify(refusal.problem);

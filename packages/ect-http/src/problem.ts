@@ -27,7 +27,7 @@ export interface EctProblem {
  * `ect-http` function that reads an `Execution-Context` returns one instead of throwing.
  */
 export interface EctHttpRefusal {
-  /** 400 (bad WIT/WPT), 401 (required header missing), 403 (refused token), 413 (body too large), 500 or 503. */
+  /** 400 (required header missing, bad WIT/WPT), 403 (refused token), 413 (body too large), 500 or 503. */
   readonly status: number;
   /** The body to send, `application/problem+json`. */
   readonly problem: EctProblem;
@@ -49,7 +49,6 @@ export interface ProblemOptions {
 
 const REASON_PHRASES: Readonly<Record<number, string>> = {
   400: "Bad Request",
-  401: "Unauthorized",
   403: "Forbidden",
   413: "Content Too Large",
   500: "Internal Server Error",
@@ -57,8 +56,7 @@ const REASON_PHRASES: Readonly<Record<number, string>> = {
 };
 
 const CATEGORY_TITLES: Readonly<Record<number, string>> = {
-  400: "Workload identity refused",
-  401: "Execution-Context required",
+  400: "Execution-Context or workload identity missing or invalid",
   403: "Execution-Context refused",
   413: "Request body too large",
   500: "Execution-Context could not be verified",
@@ -86,13 +84,13 @@ const ECT_BINDING_CODES: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * The HTTP status for an error code (SPEC 5, 8): 401 for `ECT_HEADER_MISSING`, 400 for a missing
- * or invalid WIT/WPT (`ECT_WIT_*`, `ECT_WPT_*`, profile §9.5) except the three codes refusing the
+ * The HTTP status for an error code (profile §5, §8): 400 for `ECT_HEADER_MISSING` (the WIMSE drafts
+ * advise 400 over 401, which would need a `WWW-Authenticate` scheme), 400 for a missing or invalid WIT/WPT (`ECT_WIT_*`, `ECT_WPT_*`, profile §9.5) except the three codes refusing the
  * ECT's binding to the WIT, 503 for an unreachable key set or ledger or a replay cache that cannot
  * record, 500 for a server configuration error, 403 for every other refusal.
  */
 export function statusForEctErrorCode(code: EctErrorCode): number {
-  if (code === EctErrorCodes.HEADER_MISSING) return 401;
+  if (code === EctErrorCodes.HEADER_MISSING) return 400;
   if ((code.startsWith("ECT_WIT_") || code.startsWith("ECT_WPT_")) && !ECT_BINDING_CODES.has(code))
     return 400;
   return SERVER_SIDE_STATUS[code] ?? 403;
@@ -154,14 +152,12 @@ export function refusalFromError(error: unknown, options: ProblemOptions = {}): 
   };
 }
 
-/** Extra response headers of a refusal: `WWW-Authenticate` on 401 (RFC 9110 section 15.5.2). */
+/** Extra response headers of a refusal: the problem media type, `no-store`, `Connection: close` on 413. */
 export function refusalHeaders(refusal: EctHttpRefusal): Record<string, string> {
   const headers: Record<string, string> = {
     "content-type": PROBLEM_JSON_MEDIA_TYPE,
     "cache-control": "no-store",
   };
-  // RFC 9110 requires a challenge on 401; the scheme names the header the client must send.
-  if (refusal.status === 401) headers["www-authenticate"] = "Execution-Context";
   if (refusal.status === 413) headers.connection = "close";
   return headers;
 }

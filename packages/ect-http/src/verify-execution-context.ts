@@ -33,7 +33,7 @@ export interface ExecutionContextOptions extends ProblemOptions {
    */
   readonly workloadIdentity?: WorkloadIdentityOptions;
   /**
-   * Whether a message without the header is refused with 401 `ECT_HEADER_MISSING` (default
+   * Whether a message without the header is refused with 400 `ECT_HEADER_MISSING` (default
    * `true`). When `false`, a message without the header is handed on with no tokens.
    */
   readonly required?: boolean;
@@ -130,7 +130,7 @@ function isAbsent(header: string | readonly string[] | null | undefined): boolea
  * Reads and verifies an `Execution-Context` (SPEC 8) independently of any HTTP library: parses the
  * header with its count and size limits, reads the body once, checks the optional body binding
  * ({@link ExecutionContextOptions.bodyHashClaim}) and verifies every token in order with the given
- * verifier. Never throws for a bad message: the refusal (401/403/413/5xx with an RFC 9457 problem)
+ * verifier. Never throws for a bad message: the refusal (400/403/413/5xx with an RFC 9457 problem)
  * is returned.
  *
  * A present header that holds no token (empty, or only commas) is malformed: `ECT_HEADER_INVALID`.

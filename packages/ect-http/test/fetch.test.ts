@@ -81,7 +81,7 @@ describe("prepareBody", () => {
 
 describe("problems", () => {
   it("maps codes to statuses", () => {
-    expect(statusForEctErrorCode("ECT_HEADER_MISSING")).toBe(401);
+    expect(statusForEctErrorCode("ECT_HEADER_MISSING")).toBe(400);
     expect(statusForEctErrorCode("ECT_REPLAY")).toBe(403);
     expect(statusForEctErrorCode("ECT_LEDGER_UNAVAILABLE")).toBe(503);
     expect(statusForEctErrorCode("ECT_REPLAY_CACHE_UNAVAILABLE")).toBe(503);
@@ -125,7 +125,7 @@ describe("createEctFetchHandler without a server", () => {
       { verifier: new StubVerifier().accept(token) },
     );
     const refused = await handle(new Request("http://example.test/", { method: "POST", body: "x" }));
-    expect(refused.status).toBe(401);
+    expect(refused.status).toBe(400);
     expect((await refused.json()).code).toBe("ECT_HEADER_MISSING");
     const accepted = await handle(
       new Request("http://example.test/", withExecutionContext({ method: "POST", body: "payload" }, token)),

@@ -91,13 +91,13 @@ function expectProblem(res: RawResponse, status: number, code: string | undefine
 const kinds: Kind[] = ["node:http handler", "fetch handler served through node:http"];
 
 describe.each(kinds)("%s", (kind) => {
-  it("refuses a request without the header with 401 ECT_HEADER_MISSING and a challenge", async () => {
+  it("refuses a request without the header with 400 ECT_HEADER_MISSING (profile §5: 400, not 401 without a scheme)", async () => {
     const verifier = new StubVerifier();
     const { port } = await serve(kind, { verifier });
     const res = await send(port, { body: "x" });
-    const problem = expectProblem(res, 401, "ECT_HEADER_MISSING");
-    expect(problem.title).toBe("Unauthorized");
-    expect(res.headers["www-authenticate"]).toBe("Execution-Context");
+    const problem = expectProblem(res, 400, "ECT_HEADER_MISSING");
+    expect(problem.title).toBe("Bad Request");
+    expect(res.headers["www-authenticate"]).toBeUndefined();
     expect(verifier.calls).toEqual([]);
   });
 
