@@ -1,5 +1,6 @@
 import { Defaults } from "./constants.js";
 import { EctConfigError, EctError, EctErrorCodes } from "./errors.js";
+import type { ReplayRecord } from "./interfaces.js";
 
 /**
  * The settings of SPEC 4. Every verifier and creator takes these (as options) and every time check
@@ -153,4 +154,26 @@ export function replayRecordExpiry(
     claims.iat + config.iatMaxAgeMinutes * 60 + 1,
   );
   return Math.max(nowSec + config.jtiReplayTtlMin * 60, acceptableUntil);
+}
+
+/**
+ * Checks a replay record handed to a shared replay cache and returns how long the cache must keep
+ * it, in milliseconds (at least one second; profile §5 step 10). One definition for every backend
+ * that stores records with a time to live (Redis, PostgreSQL).
+ *
+ * @throws {@link EctError} `ECT_CONFIG_INVALID` for a malformed record.
+ */
+export function replayRecordTtlMs(record: ReplayRecord): number {
+  if (
+    typeof record?.jti !== "string" ||
+    (record.wid !== null && record.wid !== undefined && typeof record.wid !== "string") ||
+    !Number.isFinite(record.expiresAt) ||
+    !Number.isFinite(record.now)
+  ) {
+    throw new EctError(
+      EctErrorCodes.CONFIG_INVALID,
+      "a replay record needs a string jti, a string or null wid, and finite expiresAt and now",
+    );
+  }
+  return Math.max(1000, Math.ceil((record.expiresAt - record.now) * 1000));
 }

@@ -24,7 +24,7 @@ export {
   validateClaims,
   validateHeader,
 } from "./claims.js";
-export { ENV_VARIABLES, replayRecordExpiry } from "./config.js";
+export { ENV_VARIABLES, replayRecordExpiry, replayRecordTtlMs } from "./config.js";
 export {
   ALLOWED_HEADER_MEMBERS,
   ClaimNames,

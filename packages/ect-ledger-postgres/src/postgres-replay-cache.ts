@@ -1,5 +1,5 @@
 import { EctError, EctErrorCodes, type ReplayCache, type ReplayRecord } from "ect-core";
-import { ectKey } from "ect-core/internal";
+import { ectKey, replayRecordTtlMs } from "ect-core/internal";
 import { PostgresConnection, type PostgresConnectionOptions } from "./postgres-connection.js";
 import type { MigrationResult } from "./schema.js";
 
@@ -101,19 +101,8 @@ export class PostgresReplayCache implements ReplayCache {
    *   a malformed record, or a server that can lose acknowledged writes (see `acceptNonDurable`).
    */
   async checkAndRecord(record: ReplayRecord): Promise<boolean> {
-    if (
-      typeof record?.jti !== "string" ||
-      (record.wid !== null && record.wid !== undefined && typeof record.wid !== "string") ||
-      !Number.isFinite(record.expiresAt) ||
-      !Number.isFinite(record.now)
-    ) {
-      throw new EctError(
-        EctErrorCodes.CONFIG_INVALID,
-        "a replay record needs a string jti, a string or null wid, and finite expiresAt and now",
-      );
-    }
+    const ttlMs = replayRecordTtlMs(record);
     const key = this.keyOf(record.wid, record.jti);
-    const ttlMs = Math.max(1000, Math.ceil((record.expiresAt - record.now) * 1000));
     const nonce = globalThis.crypto.randomUUID();
     const table = `${this.#connection.schema}.replay_records`;
     // One statement: the INSERT's RETURNING names our nonce when we recorded; otherwise the second

@@ -1,5 +1,5 @@
 import { EctError, EctErrorCodes, type ReplayCache, type ReplayRecord } from "ect-core";
-import { ectKey } from "ect-core/internal";
+import { ectKey, replayRecordTtlMs } from "ect-core/internal";
 import { ErrorReply } from "redis";
 import { checkRedisDurability, type RedisDurabilityReport } from "./durability-check.js";
 import { type RedisClientLike, RedisConnection, type RedisConnectionOptions } from "./redis-connection.js";
@@ -89,19 +89,8 @@ export class RedisReplayCache implements ReplayCache {
    *   (the verifier then refuses the token: fail closed).
    */
   async checkAndRecord(record: ReplayRecord): Promise<boolean> {
-    if (
-      typeof record?.jti !== "string" ||
-      (record.wid !== null && record.wid !== undefined && typeof record.wid !== "string") ||
-      !Number.isFinite(record.expiresAt) ||
-      !Number.isFinite(record.now)
-    ) {
-      throw new EctError(
-        EctErrorCodes.CONFIG_INVALID,
-        "a replay record needs a string jti, a string or null wid, and finite expiresAt and now",
-      );
-    }
+    const ttlMs = replayRecordTtlMs(record);
     const key = this.keyOf(record.wid, record.jti);
-    const ttlMs = Math.max(1000, Math.ceil((record.expiresAt - record.now) * 1000));
     const nonce = globalThis.crypto.randomUUID();
     const previous = await this.#connection.run(
       (target) =>
