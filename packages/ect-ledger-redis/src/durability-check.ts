@@ -1,3 +1,5 @@
+import { EctError, EctErrorCodes } from "ect-core";
+import { ErrorReply } from "redis";
 import type {
   RedisClientLike,
   RedisClusterClientLike,
@@ -137,4 +139,57 @@ export async function checkRedisDurability(
     servers: Object.freeze(servers.map((s) => Object.freeze(s))),
     problems: Object.freeze(servers.flatMap((s) => problemsOf(s, options.purpose))),
   });
+}
+
+/** What the startup configuration check does with a problem it finds. */
+export type StartupCheckMode = "warn" | "refuse" | "off";
+
+/**
+ * Reads the `startupCheck` option (default `"warn"`).
+ *
+ * @throws {@link EctError} `ECT_CONFIG_INVALID` for any other value.
+ */
+export function resolveStartupCheckMode(value: StartupCheckMode | undefined): StartupCheckMode {
+  const mode = value ?? "warn";
+  if (mode !== "warn" && mode !== "refuse" && mode !== "off") {
+    throw new EctError(EctErrorCodes.CONFIG_INVALID, 'startupCheck must be "warn", "refuse" or "off"', {
+      member: "startupCheck",
+    });
+  }
+  return mode;
+}
+
+/**
+ * The startup check the ledger and the replay cache run before their first command: problems are
+ * refused (`"refuse"`) or reported to `onWarning`; a server that refuses `INFO` (an ACL) is reported
+ * once and not checked.
+ *
+ * @param keeps - what Redis must keep, for the messages: `"the ledger"`, `"replay records"`.
+ */
+export async function runRedisStartupCheck(
+  client: RedisClientLike,
+  options: {
+    readonly purpose: "ledger" | "replay-cache";
+    readonly keeps: string;
+    readonly mode: StartupCheckMode;
+    readonly onWarning: (message: string) => void;
+  },
+): Promise<void> {
+  let report: RedisDurabilityReport;
+  try {
+    report = await checkRedisDurability(client, { purpose: options.purpose });
+  } catch (error) {
+    if (!(error instanceof ErrorReply)) throw error;
+    options.onWarning(
+      `could not check the Redis configuration (${error.message}); make sure it keeps ${options.keeps}`,
+    );
+    return;
+  }
+  if (report.problems.length > 0 && options.mode === "refuse") {
+    throw new EctError(
+      EctErrorCodes.CONFIG_INVALID,
+      `Redis would not keep ${options.keeps}: ${report.problems.join("; ")}`,
+    );
+  }
+  for (const problem of report.problems) options.onWarning(problem);
 }

@@ -12,6 +12,7 @@ export {
   type RedisDataPurpose,
   type RedisDurabilityReport,
   type RedisServerDurability,
+  type StartupCheckMode,
 } from "./durability-check.js";
 export { type RedisLedgerKeys, redisLedgerKeys } from "./ledger-keys.js";
 export type {
@@ -26,6 +27,5 @@ export {
   RedisLedgerBackend,
   type RedisLedgerBackendOptions,
   type RedisLedgerOptions,
-  type StartupCheckMode,
 } from "./redis-ledger.js";
 export { RedisReplayCache, type RedisReplayCacheOptions } from "./redis-replay-cache.js";

@@ -14,8 +14,7 @@ import {
   type TransparencyLedgerOptions,
   type TreeNodeId,
 } from "ect-ledger";
-import { ErrorReply } from "redis";
-import { checkRedisDurability, type RedisDurabilityReport } from "./durability-check.js";
+import { resolveStartupCheckMode, runRedisStartupCheck, type StartupCheckMode } from "./durability-check.js";
 import { assertLedgerId, type RedisLedgerKeys, redisLedgerKeys } from "./ledger-keys.js";
 import {
   COMMIT_SCRIPT,
@@ -26,9 +25,6 @@ import {
   UNLOCK_SCRIPT,
 } from "./lua-scripts.js";
 import { type RedisClientLike, RedisConnection, type RedisConnectionOptions } from "./redis-connection.js";
-
-/** What the startup configuration check does with a problem it finds. */
-export type StartupCheckMode = "warn" | "refuse" | "off";
 
 /** Options of {@link RedisLedgerBackend}. Give exactly one of `url`, `cluster` or `client`. */
 export interface RedisLedgerBackendOptions extends RedisConnectionOptions {
@@ -149,18 +145,12 @@ export class RedisLedgerBackend implements LedgerBackend {
     assertLedgerId(options.ledgerId);
     this.ledgerId = options.ledgerId;
     this.keys = redisLedgerKeys(options.ledgerId);
-    const mode = options.startupCheck ?? "warn";
-    if (mode !== "warn" && mode !== "refuse" && mode !== "off") {
-      throw new EctError(EctErrorCodes.CONFIG_INVALID, 'startupCheck must be "warn", "refuse" or "off"', {
-        member: "startupCheck",
-      });
-    }
-    this.#startupCheck = mode;
+    this.#startupCheck = resolveStartupCheckMode(options.startupCheck);
     this.#onWarning =
       options.onWarning ?? ((message) => process.emitWarning(message, { code: "ECT_REDIS_DURABILITY" }));
     this.#connection = new RedisConnection(options, {
       preload: [SEQUENCE_SCRIPT, READ_SCRIPT, COMMIT_SCRIPT],
-      ...(mode === "off" ? {} : { check: (client: RedisClientLike) => this.#check(client) }),
+      ...(this.#startupCheck === "off" ? {} : { check: (client: RedisClientLike) => this.#check(client) }),
     });
   }
 
@@ -413,24 +403,12 @@ export class RedisLedgerBackend implements LedgerBackend {
 
   /** The startup configuration check (run by the connection before the first command). */
   async #check(client: RedisClientLike): Promise<void> {
-    let report: RedisDurabilityReport;
-    try {
-      report = await checkRedisDurability(client, { purpose: "ledger" });
-    } catch (error) {
-      if (!(error instanceof ErrorReply)) throw error;
-      // INFO refused (an ACL): nothing to check with; say so once and go on.
-      this.#onWarning(
-        `could not check the Redis configuration (${error.message}); make sure it keeps the ledger`,
-      );
-      return;
-    }
-    if (report.problems.length > 0 && this.#startupCheck === "refuse") {
-      throw new EctError(
-        EctErrorCodes.CONFIG_INVALID,
-        `Redis would not keep the ledger: ${report.problems.join("; ")}`,
-      );
-    }
-    for (const problem of report.problems) this.#onWarning(problem);
+    await runRedisStartupCheck(client, {
+      purpose: "ledger",
+      keeps: "the ledger",
+      mode: this.#startupCheck,
+      onWarning: this.#onWarning,
+    });
   }
 }
 

@@ -1,9 +1,7 @@
 import { EctError, EctErrorCodes, type ReplayCache, type ReplayRecord } from "ect-core";
 import { ectKey, replayRecordTtlMs } from "ect-core/internal";
-import { ErrorReply } from "redis";
-import { checkRedisDurability, type RedisDurabilityReport } from "./durability-check.js";
+import { resolveStartupCheckMode, runRedisStartupCheck, type StartupCheckMode } from "./durability-check.js";
 import { type RedisClientLike, RedisConnection, type RedisConnectionOptions } from "./redis-connection.js";
-import type { StartupCheckMode } from "./redis-ledger.js";
 
 /** Options of {@link RedisReplayCache}. Give exactly one of `url`, `cluster` or `client`. */
 export interface RedisReplayCacheOptions extends RedisConnectionOptions {
@@ -60,19 +58,13 @@ export class RedisReplayCache implements ReplayCache {
         { member: "namespace" },
       );
     }
-    const mode = options.startupCheck ?? "warn";
-    if (mode !== "warn" && mode !== "refuse" && mode !== "off") {
-      throw new EctError(EctErrorCodes.CONFIG_INVALID, 'startupCheck must be "warn", "refuse" or "off"', {
-        member: "startupCheck",
-      });
-    }
     this.namespace = namespace;
-    this.#startupCheck = mode;
+    this.#startupCheck = resolveStartupCheckMode(options.startupCheck);
     this.#onWarning =
       options.onWarning ?? ((message) => process.emitWarning(message, { code: "ECT_REDIS_DURABILITY" }));
     this.#connection = new RedisConnection(
       options,
-      mode === "off" ? {} : { check: (client: RedisClientLike) => this.#check(client) },
+      this.#startupCheck === "off" ? {} : { check: (client: RedisClientLike) => this.#check(client) },
     );
   }
 
@@ -130,23 +122,11 @@ export class RedisReplayCache implements ReplayCache {
   }
 
   async #check(client: RedisClientLike): Promise<void> {
-    let report: RedisDurabilityReport;
-    try {
-      report = await checkRedisDurability(client, { purpose: "replay-cache" });
-    } catch (error) {
-      if (!(error instanceof ErrorReply)) throw error;
-      // INFO refused (an ACL): nothing to check with; say so once and go on.
-      this.#onWarning(
-        `could not check the Redis configuration (${error.message}); make sure it keeps replay records`,
-      );
-      return;
-    }
-    if (report.problems.length > 0 && this.#startupCheck === "refuse") {
-      throw new EctError(
-        EctErrorCodes.CONFIG_INVALID,
-        `Redis would not keep replay records: ${report.problems.join("; ")}`,
-      );
-    }
-    for (const problem of report.problems) this.#onWarning(problem);
+    await runRedisStartupCheck(client, {
+      purpose: "replay-cache",
+      keeps: "replay records",
+      mode: this.#startupCheck,
+      onWarning: this.#onWarning,
+    });
   }
 }
