@@ -149,6 +149,7 @@ describe("auditLedger", () => {
     const ledger = await ledgerOf([]);
     for (const bad of [
       { ledger, dag: { maxTraversl: 5 } },
+      { ledger, dag: null },
       { ledger, pageSize: 0 },
       { ledger, verifyToken: 5 },
       { ledger, verifyTokne: verifyToken },

@@ -1,4 +1,9 @@
-import { describeLedgerConformance } from "ect-ledger-testkit";
+import {
+  describeDagVectors,
+  describeLedgerConformance,
+  type LedgerHarness,
+  loadDagVectors,
+} from "ect-ledger-testkit";
 import { createCluster } from "redis";
 import { afterAll, beforeAll } from "vitest";
 import { RedisLedger } from "../src/index.js";
@@ -21,7 +26,7 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-describeLedgerConformance("RedisLedger (3-master cluster)", {
+const harness: LedgerHarness<RedisLedger> = {
   create: (options) =>
     new RedisLedger({
       cluster: { rootNodes: cluster.rootNodes },
@@ -30,4 +35,13 @@ describeLedgerConformance("RedisLedger (3-master cluster)", {
     }),
   tamper: (ledger, change) => tamperRedisLedger(admin, ledger, change),
   dispose: (ledger) => ledger.close(),
-});
+};
+
+describeLedgerConformance("RedisLedger (3-master cluster)", harness);
+
+// profile §6: the shared DAG vectors through the cluster ledger's append and through the audit.
+describeDagVectors(
+  "RedisLedger (3-master cluster)",
+  harness,
+  loadDagVectors(new URL("../../../testdata/ect/dag/", import.meta.url)),
+);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
-import type { DagRuleOptions } from "ect-core";
+import { type DagRuleOptions, decodeEct, EctConfigError } from "ect-core";
 import { auditLedger, type TransparencyLedger } from "ect-ledger";
 import { describe, it } from "vitest";
 import type { LedgerHarness } from "./backend.js";
@@ -14,8 +14,11 @@ export interface DagVectorClaims {
   readonly jti: string;
   /** The token's `wid`, when it has one. */
   readonly wid?: string;
-  /** The token's `iat`, seconds. */
-  readonly iat: number;
+  /**
+   * The token's `iat`, seconds. A stored entry may lack it or hold a non-number (a past the claim
+   * rules would not have let in, profile §6.4); the new token always has a number.
+   */
+  readonly iat?: unknown;
   /** The token's `pred`. */
   readonly pred: readonly string[];
   /** The token's `ect_ext`, when it has one. */
@@ -38,20 +41,67 @@ export interface DagVector {
   readonly stored: readonly DagVectorClaims[];
   /** The new token. */
   readonly token: DagVectorClaims;
-  /** The outcome. */
-  readonly expected: {
-    /** True when no rule is violated. */
-    readonly valid: boolean;
-    /** Every violation, in the order `ect-dag` reports them. */
-    readonly violations: readonly {
-      /** The `ECT_DAG_*` code. */
-      readonly code: string;
-      /** The member it names (`jti`, `pred[i]`, `pred`). */
-      readonly member?: string;
-    }[];
-    /** Predecessors allowed while unresolved. */
-    readonly unresolvedPredecessors: readonly string[];
+  /** The outcome: the rules' result, or the options refused before any rule runs. */
+  readonly expected: DagVectorResult | DagVectorRefusal;
+}
+
+/** The outcome of a DAG vector whose options are valid: what the rules report. */
+export interface DagVectorResult {
+  /** True when no rule is violated. */
+  readonly valid: boolean;
+  /** Every violation, in the order `ect-dag` reports them. */
+  readonly violations: readonly {
+    /** The `ECT_DAG_*` code. */
+    readonly code: string;
+    /** The member it names (`jti`, `pred[i]`, `pred`). */
+    readonly member?: string;
+  }[];
+  /** Predecessors allowed while unresolved. */
+  readonly unresolvedPredecessors: readonly string[];
+}
+
+/** The outcome of a DAG vector whose options are wrong: every entry point refuses them at once. */
+export interface DagVectorRefusal {
+  /** How the options are refused. */
+  readonly refused: {
+    /** The error class, `EctConfigError` (a `TypeError`). */
+    readonly error: "EctConfigError";
+    /** Its code, `ECT_CONFIG_INVALID`. */
+    readonly code: string;
+    /**
+     * The option path inside the DAG options (`maxTraversl`); an entry point that takes them under
+     * `dag` names it `dag.maxTraversl`.
+     */
+    readonly option: string;
   };
+}
+
+/** True for a vector whose options every entry point must refuse. */
+function isDagVectorRefusal(expected: DagVector["expected"]): expected is DagVectorRefusal {
+  return "refused" in expected;
+}
+
+/**
+ * Asserts `action` throws (or rejects with) the vector's configuration error, its option path under
+ * `prefix` (e.g. `"dag."`).
+ */
+async function expectDagOptionsRefused(
+  action: () => unknown,
+  refusal: DagVectorRefusal,
+  prefix: string,
+  what: string,
+): Promise<void> {
+  let thrown: unknown;
+  try {
+    await action();
+  } catch (e) {
+    thrown = e;
+  }
+  assert.ok(thrown !== undefined, `${what}: expected the options to be refused, but they were taken`);
+  assert.ok(thrown instanceof EctConfigError, `${what}: expected an EctConfigError, got ${String(thrown)}`);
+  assert.equal(thrown.name, refusal.refused.error, `${what}: error class`);
+  assert.equal(thrown.code, refusal.refused.code, `${what}: code`);
+  assert.equal(thrown.option, `${prefix}${refusal.refused.option}`, `${what}: option path`);
 }
 
 /** Reads every `*.json` vector of a folder, by file name without `.json`. */
@@ -69,17 +119,34 @@ export function loadDagVectors(folder: URL | string): Readonly<Record<string, Da
 }
 
 function issue(context: ConformanceContext, c: DagVectorClaims): Promise<string> {
-  return context.issuer.issue({
+  const claims = {
     jti: c.jti,
-    iat: c.iat,
     pred: c.pred,
     ...(c.wid === undefined ? {} : { wid: c.wid }),
     ...(c.ect_ext === undefined ? {} : { extra: { ect_ext: c.ect_ext } }),
-  });
+  };
+  if (typeof c.iat === "number") return context.issuer.issue({ ...claims, iat: c.iat });
+  // A stored entry without a numeric iat: the claims are signed as they are, iat left out or kept
+  // as the vector has it (the issuer would fill in a number).
+  const { iat: _filled, ...rest } = context.issuer.claimsFor(claims);
+  const signed = c.iat === undefined ? rest : { ...rest, iat: c.iat };
+  return context.issuer.issue({}, { rawClaimsJson: JSON.stringify(signed) });
 }
 
-const onlyIdentity = (v: DagVector) =>
-  v.expected.violations.length > 0 && v.expected.violations.every((x) => x.code === "ECT_DAG_DUPLICATE_JTI");
+/**
+ * Stores one of a vector's past entries without the rules. One whose `iat` is not a number breaks
+ * the claim rules (profile §3), so it goes in the way a verifier hands a ledger a token it decoded
+ * (`decoded`): the ledger then takes the claims as given, which is how such an entry reaches a store
+ * (an import, a verifier that skipped the claim rules). Every backend stores it through this public
+ * path; none needs its raw storage.
+ */
+async function storePast(ledger: TransparencyLedger, token: string, c: DagVectorClaims): Promise<void> {
+  const options = typeof c.iat === "number" ? {} : { decoded: decodeEct(token) };
+  expectAppended(await ledger.append(token, options), `stored ${c.jti}`);
+}
+
+const onlyIdentity = (expected: DagVectorResult) =>
+  expected.violations.length > 0 && expected.violations.every((x) => x.code === "ECT_DAG_DUPLICATE_JTI");
 
 const lower = (ids: readonly string[]) => ids.map((i) => i.toLowerCase()).sort();
 
@@ -87,55 +154,84 @@ const lower = (ids: readonly string[]) => ids.map((i) => i.toLowerCase()).sort()
 export function dagVectorChecks(vectors: Readonly<Record<string, DagVector>>): ConformanceCheck[] {
   const checks: ConformanceCheck[] = [];
   for (const [name, vector] of Object.entries(vectors)) {
-    checks.push({
+    const { expected } = vector;
+    const append = {
       id: `dag-vector.${name}.append`,
       group: "DAG vectors through the append (profile §6)",
       title: `${vector.rule}: ${vector.description}`,
+    };
+    const audit = {
+      id: `dag-vector.${name}.audit`,
+      group: "DAG vectors through the audit (profile §6, §7)",
+      title: `${vector.rule}: ${vector.description}`,
+    };
+    if (isDagVectorRefusal(expected)) {
+      // Wrong options are refused where they are given: the ledger's construction, the audit's call.
+      checks.push({
+        ...append,
+        run: (context) =>
+          expectDagOptionsRefused(
+            () => context.newLedger({ dag: vector.options }),
+            expected,
+            "dag.",
+            "the ledger's construction",
+          ),
+      });
+      checks.push({
+        ...audit,
+        async run(context) {
+          const ledger = await context.newLedger({ dag: false });
+          for (const c of [...vector.stored, vector.token])
+            await storePast(ledger, await issue(context, c), c);
+          await expectDagOptionsRefused(
+            () => auditLedger({ ledger, dag: vector.options }),
+            expected,
+            "dag.",
+            "auditLedger",
+          );
+        },
+      });
+      continue;
+    }
+    checks.push({
+      ...append,
       async run(context) {
         const ledger = await context.newLedger({ dag: vector.options });
         const filler = sameStoreLedger(context, ledger);
-        for (const c of vector.stored)
-          expectAppended(await filler.append(await issue(context, c)), `stored ${c.jti}`);
+        for (const c of vector.stored) await storePast(filler, await issue(context, c), c);
         const result = await ledger.append(await issue(context, vector.token));
-        if (onlyIdentity(vector)) {
+        if (onlyIdentity(expected)) {
           assert.equal(result.status, "conflict", "uniqueness is the append's identity step: a conflict");
           return;
         }
-        if (vector.expected.valid) {
+        if (expected.valid) {
           const appended = expectAppended(result, "the vector's token");
-          assert.deepEqual(
-            lower(appended.unresolvedPredecessors),
-            lower(vector.expected.unresolvedPredecessors),
-          );
+          assert.deepEqual(lower(appended.unresolvedPredecessors), lower(expected.unresolvedPredecessors));
           return;
         }
         assert.equal(result.status, "rejected", `expected rejected, got ${result.status}`);
         if (result.status !== "rejected") return;
         assert.deepEqual(
           result.violations.map((v) => ({ code: v.code, member: v.member })),
-          vector.expected.violations.map((v) => ({ code: v.code, member: v.member })),
+          expected.violations.map((v) => ({ code: v.code, member: v.member })),
         );
       },
     });
-    if (onlyIdentity(vector)) continue; // a second entry of one identity cannot be stored to audit
+    if (onlyIdentity(expected)) continue; // a second entry of one identity cannot be stored to audit
     checks.push({
-      id: `dag-vector.${name}.audit`,
-      group: "DAG vectors through the audit (profile §6, §7)",
-      title: `${vector.rule}: ${vector.description}`,
+      ...audit,
       async run(context) {
         const ledger = await context.newLedger({ dag: false });
-        for (const c of [...vector.stored, vector.token]) {
-          expectAppended(await ledger.append(await issue(context, c)), `stored ${c.jti}`);
-        }
+        for (const c of [...vector.stored, vector.token]) await storePast(ledger, await issue(context, c), c);
         const report = await auditLedger({ ledger, dag: vector.options });
         const at = vector.stored.length;
         assert.deepEqual(
           report.problems.filter((p) => p.index === at).map((p) => ({ code: p.code, member: p.member })),
-          vector.expected.violations.map((v) => ({ code: v.code, member: v.member })),
+          expected.violations.map((v) => ({ code: v.code, member: v.member })),
         );
         assert.deepEqual(
           lower(report.unresolvedPredecessors.filter((u) => u.index === at).map((u) => u.pred)),
-          lower(vector.expected.unresolvedPredecessors),
+          lower(expected.unresolvedPredecessors),
         );
       },
     });

@@ -11,6 +11,8 @@ export type { ConformanceCheck, ConformanceContext, NewLedgerOptions } from "./c
 export {
   type DagVector,
   type DagVectorClaims,
+  type DagVectorRefusal,
+  type DagVectorResult,
   dagVectorChecks,
   describeDagVectors,
   loadDagVectors,

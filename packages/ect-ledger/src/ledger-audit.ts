@@ -16,8 +16,8 @@ import {
   isEctError,
 } from "ect-core";
 import { type AuditTokenVerifier, ectKey, fromHex } from "ect-core/internal";
-import { createDagValidator } from "ect-dag";
 import type { LedgerBackendEntry, StoredCheckpoint } from "./backend-contract.js";
+import { dagRulesOption } from "./dag-option.js";
 import { entryLeafHash } from "./leaf-input.js";
 import { checkpointOfNote } from "./ledger-checkpoint-note.js";
 import { bytesEqual } from "./merkle-hash.js";
@@ -159,16 +159,7 @@ export async function auditLedger(options: AuditLedgerOptions): Promise<AuditRep
   const pageSize = options.pageSize ?? 1000;
   if (!Number.isSafeInteger(pageSize) || pageSize < 1)
     throw configError("pageSize", "must be a positive integer");
-  const dagOption = options.dag ?? {};
-  if (dagOption !== false && (dagOption === null || typeof dagOption !== "object")) {
-    throw configError("dag", "must be DAG rule options or false");
-  }
-  let validator: DagValidator | undefined;
-  try {
-    validator = dagOption === false ? undefined : createDagValidator(dagOption);
-  } catch (e) {
-    throw isEctError(e) ? configError(`dag.${e.member ?? ""}`, e.message) : e;
-  }
+  const validator = dagRulesOption(options.dag)?.validator;
 
   const backend = ledger.backend;
   const storedCheckpoints = await backend.checkpoints();

@@ -31,7 +31,6 @@ import {
   type RangeOptions,
   validateClaims,
 } from "ect-core/internal";
-import { createDagValidator } from "ect-dag";
 import type {
   LedgerBackend,
   LedgerBackendConflict,
@@ -41,6 +40,7 @@ import type {
   StoredCheckpoint,
   TreeNode,
 } from "./backend-contract.js";
+import { dagRulesOption } from "./dag-option.js";
 import { deepFreeze } from "./deep-freeze.js";
 import { entryLeafHash } from "./leaf-input.js";
 import { checkpointNote } from "./ledger-checkpoint-note.js";
@@ -327,15 +327,12 @@ export class TransparencyLedger implements Ledger {
     if (options.noteSigner !== undefined && options.noteSigner.name !== origin) {
       throw configError("noteSigner", "name must be the origin (profile §7: the key name is the origin)");
     }
-    const dag = options.dag === undefined ? {} : options.dag;
-    if (dag !== false && (dag === null || typeof dag !== "object")) {
-      throw configError("dag", "must be DAG rule options or false");
-    }
+    const dag = dagRulesOption(options.dag);
     this.backend = backend;
     this.origin = origin;
     this.#clock = options.clock ?? Date.now;
-    this.#dag = dag === false ? undefined : createDagValidator(dag);
-    this.#onlyIdentityNeedsAtomicity = dag === false || (dag.unresolvedPredecessors ?? "reject") === "reject";
+    this.#dag = dag?.validator;
+    this.#onlyIdentityNeedsAtomicity = dag === undefined || dag.options.unresolvedPredecessors === "reject";
     this.enforcesDagRules = this.#dag !== undefined;
     this.#receiptSigner = options.receiptSigner;
     this.#noteSigner = options.noteSigner;
