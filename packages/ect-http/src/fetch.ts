@@ -1,14 +1,14 @@
 import { EctError, EctErrorCodes, EXECUTION_CONTEXT_HEADER, formatExecutionContextHeader } from "ect-core";
+import { err } from "ect-core/internal";
 import { checkDeclaredLength, DEFAULT_MAX_BODY_BYTES, readStreamLimited } from "./body.js";
-import type { EctHttpRefusal } from "./problem.js";
-import { refusalHeaders } from "./problem.js";
+import { type EctHttpRefusal, refusalFromError, refusalHeaders } from "./problem.js";
 import type { InitWithExecutionContext, WithHeadersInit } from "./request-init.js";
 import {
   checkExecutionContextOptions,
   type ExecutionContextOptions,
   type ExecutionContextResult,
   type ReceivedExecutionContext,
-  verifyExecutionContext,
+  receiveExecutionContext,
 } from "./verify-execution-context.js";
 import {
   type ReceivedWorkloadIdentity,
@@ -33,25 +33,38 @@ export async function readExecutionContext(
   message: Request | Response,
   options: ExecutionContextOptions,
 ): Promise<ExecutionContextResult> {
+  try {
+    checkExecutionContextOptions(options);
+  } catch (error) {
+    return err(refusalFromError(error, options));
+  }
+  return receiveFetchExecutionContext(message, options);
+}
+
+/** {@link readExecutionContext} with options checked at construction. */
+function receiveFetchExecutionContext(
+  message: Request | Response,
+  options: ExecutionContextOptions,
+): Promise<ExecutionContextResult> {
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  return verifyExecutionContext({
-    ...options,
-    ...workloadOf(message, options),
-    header: message.headers.get(EXECUTION_CONTEXT_HEADER),
-    body: async () => {
+  return receiveExecutionContext(
+    options,
+    message.headers.get(EXECUTION_CONTEXT_HEADER),
+    async () => {
       checkDeclaredLength(message.headers.get("content-length"), maxBodyBytes);
       return readStreamLimited(message.body, maxBodyBytes);
     },
-  });
+    workloadOf(message, options),
+  );
 }
 
 /** With `workloadIdentity`, a request's WIT/WPT header fields and target URI (profile §9). */
 function workloadOf(
   message: Request | Response,
   options: ExecutionContextOptions,
-): { workload?: ReceivedWorkloadIdentity } {
-  const identity = options?.workloadIdentity;
-  if (identity === undefined) return {};
+): ReceivedWorkloadIdentity | undefined {
+  const identity = options.workloadIdentity;
+  if (identity === undefined) return undefined;
   if (!(message instanceof Request)) {
     throw new EctError(
       EctErrorCodes.CONFIG_INVALID,
@@ -67,12 +80,10 @@ function workloadOf(
   };
   const { pathname, search } = new URL(message.url);
   return {
-    workload: {
-      wit: lines(WORKLOAD_IDENTITY_TOKEN_HEADER),
-      wpt: lines(WORKLOAD_PROOF_TOKEN_HEADER),
-      // The configured origin, never the request's Host (draft-ietf-wimse-wpt audience validation).
-      request: { url: targetUri(identity.origin, `${pathname}${search}`), headers: message.headers },
-    },
+    wit: lines(WORKLOAD_IDENTITY_TOKEN_HEADER),
+    wpt: lines(WORKLOAD_PROOF_TOKEN_HEADER),
+    // The configured origin, never the request's Host (draft-ietf-wimse-wpt audience validation).
+    request: { url: targetUri(identity.origin, `${pathname}${search}`), headers: message.headers },
   };
 }
 
@@ -112,7 +123,7 @@ export function createEctFetchHandler(
 ): (request: Request) => Promise<Response> {
   checkExecutionContextOptions(options);
   return async (request) => {
-    const received = await readExecutionContext(request, options);
+    const received = await receiveFetchExecutionContext(request, options);
     if (!received.ok) return problemResponse(received.error);
     return handler(request, received.value);
   };

@@ -6,14 +6,15 @@
  */
 import type { IncomingMessage, OutgoingMessage, RequestListener, ServerResponse } from "node:http";
 import { EXECUTION_CONTEXT_HEADER, formatExecutionContextHeader } from "ect-core";
+import { err } from "ect-core/internal";
 import { BodyTooLargeError, checkDeclaredLength, concatChunks, DEFAULT_MAX_BODY_BYTES } from "./body.js";
-import { buildProblem, type EctHttpRefusal, refusalHeaders } from "./problem.js";
+import { buildProblem, type EctHttpRefusal, refusalFromError, refusalHeaders } from "./problem.js";
 import {
   checkExecutionContextOptions,
   type ExecutionContextOptions,
   type ExecutionContextResult,
   type ReceivedExecutionContext,
-  verifyExecutionContext,
+  receiveExecutionContext,
 } from "./verify-execution-context.js";
 import {
   type ReceivedWorkloadIdentity,
@@ -49,41 +50,34 @@ export function readNodeBody(
     const chunks: Uint8Array[] = [];
     let total = 0;
     let settled = false;
-    const cleanup = () => {
+    // The listeners stay on the message once it is settled (it is finished: nothing keeps them
+    // alive, and a late "error" is swallowed rather than thrown); only "data" is removed on a 413.
+    const fail = (error: Error) => {
+      if (settled) return;
+      settled = true;
       message.off("data", onData);
-      message.off("end", onEnd);
-      message.off("error", onError);
-      message.off("aborted", onAborted);
+      reject(error);
     };
     const onData = (chunk: Buffer) => {
       total += chunk.byteLength;
       if (total > maxBytes) {
-        settled = true;
-        cleanup();
+        fail(new BodyTooLargeError(maxBytes));
         // Stop buffering; let the remainder drain into nothing while the 413 goes out.
         message.resume();
-        reject(new BodyTooLargeError(maxBytes));
         return;
       }
       chunks.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
     };
-    const onEnd = () => {
-      if (settled) return;
-      settled = true;
-      cleanup();
-      resolve(concatChunks(chunks, total));
-    };
-    const onError = (error: Error) => {
-      if (settled) return;
-      settled = true;
-      cleanup();
-      reject(error);
-    };
-    const onAborted = () => onError(new Error("the message was aborted before its end"));
     message.on("data", onData);
-    message.on("end", onEnd);
-    message.on("error", onError);
-    message.on("aborted", onAborted);
+    message.on("end", () => {
+      if (settled) return;
+      settled = true;
+      resolve(concatChunks(chunks, total));
+    });
+    message.on("error", fail);
+    message.on("aborted", () => {
+      if (!settled) fail(new Error("the message was aborted before its end"));
+    });
   });
 }
 
@@ -97,35 +91,59 @@ export function readNodeExecutionContext(
   message: IncomingMessage,
   options: ExecutionContextOptions,
 ): Promise<ExecutionContextResult> {
-  const readOptions: ReadNodeBodyOptions =
-    options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes };
-  return verifyExecutionContext({
-    ...options,
-    ...nodeWorkloadOf(message, options),
-    header: message.headersDistinct[EXECUTION_CONTEXT_HEADER.toLowerCase()],
-    body: () => readNodeBody(message, readOptions),
-  });
+  try {
+    checkExecutionContextOptions(options);
+  } catch (error) {
+    return Promise.resolve(err(refusalFromError(error, options)));
+  }
+  return receiveNodeExecutionContext(message, options);
 }
 
+/** {@link readNodeExecutionContext} with options checked at construction. */
+function receiveNodeExecutionContext(
+  message: IncomingMessage,
+  options: ExecutionContextOptions,
+): Promise<ExecutionContextResult> {
+  return receiveExecutionContext(
+    options,
+    fieldLines(message.rawHeaders, EXECUTION_CONTEXT_FIELD),
+    () => readNodeBody(message, options),
+    nodeWorkloadOf(message, options),
+  );
+}
+
+const EXECUTION_CONTEXT_FIELD = EXECUTION_CONTEXT_HEADER.toLowerCase();
+
 /**
- * With `workloadIdentity`, a request's WIT/WPT field lines and target URI (profile §9). The header
- * record keeps one array entry per field line (`headersDistinct`), so a repeated
- * `Execution-Context` line is told apart from one line with commas (profile §8).
+ * The values of every field line named `name` (lower case) in a message's `rawHeaders`, one entry
+ * per line, so a repeated `Execution-Context` line is told apart from one line with commas
+ * (profile §8); `undefined` when there is none. Read straight from `rawHeaders`, where reading
+ * `headersDistinct` would build a record of every field of every message.
  */
+function fieldLines(rawHeaders: readonly string[], name: string): string[] | undefined {
+  let lines: string[] | undefined;
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const field = rawHeaders[i]!;
+    if (field.length !== name.length || field.toLowerCase() !== name) continue;
+    lines ??= [];
+    lines.push(rawHeaders[i + 1]!);
+  }
+  return lines;
+}
+
+/** With `workloadIdentity`, a request's WIT/WPT field lines and target URI (profile §9). */
 function nodeWorkloadOf(
   message: IncomingMessage,
   options: ExecutionContextOptions,
-): { workload?: ReceivedWorkloadIdentity } {
-  const identity = options?.workloadIdentity;
-  if (identity === undefined) return {};
+): ReceivedWorkloadIdentity | undefined {
+  const identity = options.workloadIdentity;
+  if (identity === undefined) return undefined;
   const headers = message.headersDistinct;
   return {
-    workload: {
-      wit: headers[WORKLOAD_IDENTITY_TOKEN_HEADER.toLowerCase()] ?? [],
-      wpt: headers[WORKLOAD_PROOF_TOKEN_HEADER.toLowerCase()] ?? [],
-      // The configured origin, never the request's Host (draft-ietf-wimse-wpt audience validation).
-      request: { url: targetUri(identity.origin, message.url ?? "/"), headers },
-    },
+    wit: headers[WORKLOAD_IDENTITY_TOKEN_HEADER.toLowerCase()] ?? [],
+    wpt: headers[WORKLOAD_PROOF_TOKEN_HEADER.toLowerCase()] ?? [],
+    // The configured origin, never the request's Host (draft-ietf-wimse-wpt audience validation).
+    request: { url: targetUri(identity.origin, message.url ?? "/"), headers },
   };
 }
 
@@ -135,10 +153,9 @@ function nodeWorkloadOf(
  */
 export function sendProblem(res: ServerResponse, refusal: EctHttpRefusal): void {
   const body = JSON.stringify(refusal.problem);
-  res.writeHead(refusal.status, {
-    ...refusalHeaders(refusal),
-    "content-length": Buffer.byteLength(body),
-  });
+  const headers: Record<string, string | number> = refusalHeaders(refusal);
+  headers["content-length"] = Buffer.byteLength(body);
+  res.writeHead(refusal.status, headers);
   res.end(body);
 }
 
@@ -181,14 +198,11 @@ export function createEctNodeHandler(
 ): RequestListener {
   checkExecutionContextOptions(options);
   return (req, res) => {
-    void (async () => {
-      const received = await readNodeExecutionContext(req, options);
-      if (!received.ok) {
-        sendProblem(res, received.error);
-        return;
-      }
-      await handler(req, res, received.value);
-    })().catch(() => failResponse(res, options));
+    receiveNodeExecutionContext(req, options)
+      .then((received) =>
+        received.ok ? handler(req, res, received.value) : sendProblem(res, received.error),
+      )
+      .catch(() => failResponse(res, options));
   };
 }
 

@@ -7,7 +7,7 @@ import {
   sha256Base64url,
   type VerifiedEct,
 } from "ect-core";
-import { err, ok } from "ect-core/internal";
+import { base64urlEncode, err, ok, sha256Sync } from "ect-core/internal";
 import { BodyTooLargeError, DEFAULT_MAX_BODY_BYTES } from "./body.js";
 import { buildProblem, type EctHttpRefusal, type ProblemOptions, refusalFromError } from "./problem.js";
 import type { EctTokenVerifier } from "./token-verifier.js";
@@ -59,7 +59,10 @@ export interface ReceivedExecutionContext {
   readonly ects: readonly VerifiedEct[];
   /** The exact body bytes received, read once: use these, the stream is consumed. */
   readonly body: Uint8Array;
-  /** SHA-256 of `body`, unpadded base64url: the receiver's `inp_hash` for the task it performs. */
+  /**
+   * SHA-256 of `body`, unpadded base64url: the receiver's `inp_hash` for the task it performs.
+   * Computed when first read, unless a `bodyHashClaim` binding needed it already.
+   */
   readonly bodyHash: string;
 }
 
@@ -144,24 +147,40 @@ export async function verifyExecutionContext(input: ExecutionContextInput): Prom
   } catch (error) {
     return err(refusalFromError(error, input));
   }
-  const required = input.required ?? true;
+  return receiveExecutionContext(input, input.header, input.body, input.workload);
+}
+
+/**
+ * {@link verifyExecutionContext} for options already checked by
+ * {@link checkExecutionContextOptions} (the adapters check theirs once, at construction), with the
+ * message's parts passed apart so no per-message options object is built.
+ *
+ * @internal
+ */
+export async function receiveExecutionContext(
+  options: ExecutionContextOptions,
+  header: ExecutionContextInput["header"],
+  readBody: ExecutionContextInput["body"],
+  workload: ReceivedWorkloadIdentity | undefined,
+): Promise<ExecutionContextResult> {
+  const required = options.required ?? true;
   let tokens: string[];
   try {
     const codecOptions: { maxTokens?: number; maxLength?: number } = {};
-    if (input.maxTokens !== undefined) codecOptions.maxTokens = input.maxTokens;
-    if (input.maxHeaderLength !== undefined) codecOptions.maxLength = input.maxHeaderLength;
-    tokens = parseExecutionContextHeader(input.header, codecOptions);
+    if (options.maxTokens !== undefined) codecOptions.maxTokens = options.maxTokens;
+    if (options.maxHeaderLength !== undefined) codecOptions.maxLength = options.maxHeaderLength;
+    tokens = parseExecutionContextHeader(header, codecOptions);
   } catch (error) {
-    return err(refusalFromError(error, input));
+    return err(refusalFromError(error, options));
   }
-  if (isAbsent(input.header)) {
+  if (isAbsent(header)) {
     if (required) {
       return err(
         refusalFromError(
           new EctError(EctErrorCodes.HEADER_MISSING, "the Execution-Context header is required", {
             member: "Execution-Context",
           }),
-          input,
+          options,
         ),
       );
     }
@@ -172,38 +191,26 @@ export async function verifyExecutionContext(input: ExecutionContextInput): Prom
         new EctError(EctErrorCodes.HEADER_INVALID, "the Execution-Context header holds no token", {
           member: "Execution-Context",
         }),
-        input,
+        options,
       ),
     );
   }
 
   let body: Uint8Array;
   try {
-    body = typeof input.body === "function" ? await input.body() : input.body;
+    body = typeof readBody === "function" ? await readBody() : readBody;
   } catch (error) {
-    if (error instanceof BodyTooLargeError) {
-      return err({
-        status: 413,
-        code: undefined,
-        cause: error,
-        problem: buildProblem({ status: 413, detail: error.message, options: input }),
-      });
-    }
-    return err(refusalFromError(error, input));
+    if (error instanceof BodyTooLargeError) return err(tooLargeRefusal(error, options));
+    return err(refusalFromError(error, options));
   }
-  const maxBodyBytes = input.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  if (body.byteLength > maxBodyBytes) {
-    const tooLarge = new BodyTooLargeError(maxBodyBytes);
-    return err({
-      status: 413,
-      code: undefined,
-      cause: tooLarge,
-      problem: buildProblem({ status: 413, detail: tooLarge.message, options: input }),
-    });
-  }
-  const bodyHash = await sha256Base64url(body);
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  if (body.byteLength > maxBodyBytes)
+    return err(tooLargeRefusal(new BodyTooLargeError(maxBodyBytes), options));
 
-  const claim = input.bodyHashClaim;
+  const claim = options.bodyHashClaim;
+  // Hashed here only when a binding needs it (large bodies go to WebCrypto off the main thread);
+  // otherwise when the handler first reads `bodyHash`: no work that nothing asked for.
+  const bodyHash = claim === undefined ? undefined : await sha256Base64url(body);
   if (claim !== undefined) {
     // Checked on the decoded (not yet verified) claims, so a mismatch burns no jti; a token that
     // does not even decode is left to the verifier, which reports the precise code.
@@ -216,51 +223,80 @@ export async function verifyExecutionContext(input: ExecutionContextInput): Prom
       } catch {
         continue;
       }
-      const mismatch = bodyHashMismatch(claims, claim, bodyHash);
-      if (mismatch !== undefined) return err(refusalFromError(mismatch, input));
+      const mismatch = bodyHashMismatch(claims, claim, bodyHash!);
+      if (mismatch !== undefined) return err(refusalFromError(mismatch, options));
     }
   }
 
-  if (input.workloadIdentity !== undefined) {
+  if (options.workloadIdentity !== undefined) {
     // profile §9: the WIT, the WPT (once per request), then every ECT with the WIT's key.
     let verified: readonly VerifiedEct[];
     try {
-      if (input.workload === undefined) {
+      if (workload === undefined) {
         throw new EctError(
           EctErrorCodes.CONFIG_INVALID,
           "workloadIdentity needs the adapter to read the WIT/WPT headers",
         );
       }
       verified =
-        tokens.length === 0
-          ? []
-          : await verifyWorkloadRequest(input.workloadIdentity, input.workload, tokens);
+        tokens.length === 0 ? [] : await verifyWorkloadRequest(options.workloadIdentity, workload, tokens);
     } catch (error) {
-      return err(refusalFromError(error, input));
+      return err(refusalFromError(error, options));
     }
     if (claim !== undefined) {
       for (const ect of verified) {
-        const mismatch = bodyHashMismatch(ect.claims, claim, bodyHash);
-        if (mismatch !== undefined) return err(refusalFromError(mismatch, input));
+        const mismatch = bodyHashMismatch(ect.claims, claim, bodyHash!);
+        if (mismatch !== undefined) return err(refusalFromError(mismatch, options));
       }
     }
-    return ok({ ects: verified, body, bodyHash });
+    return ok(receivedContext(verified, body, bodyHash));
   }
 
+  const verifier = options.verifier!;
   const ects: VerifiedEct[] = [];
   for (const token of tokens) {
     try {
-      const verified = await input.verifier!.verify(token);
+      const verified = await verifier.verify(token);
       if (claim !== undefined) {
-        const mismatch = bodyHashMismatch(verified.claims, claim, bodyHash);
-        if (mismatch !== undefined) return err(refusalFromError(mismatch, input));
+        const mismatch = bodyHashMismatch(verified.claims, claim, bodyHash!);
+        if (mismatch !== undefined) return err(refusalFromError(mismatch, options));
       }
       ects.push(verified);
     } catch (error) {
-      return err(refusalFromError(error, input));
+      return err(refusalFromError(error, options));
     }
   }
-  return ok({ ects, body, bodyHash });
+  return ok(receivedContext(ects, body, bodyHash));
+}
+
+/** The 413 refusal of a body over its limit. */
+function tooLargeRefusal(error: BodyTooLargeError, options: ProblemOptions): EctHttpRefusal {
+  return {
+    status: 413,
+    code: undefined,
+    cause: error,
+    problem: buildProblem({ status: 413, detail: error.message, options }),
+  };
+}
+
+/**
+ * The verified context; `bodyHash`, unless already computed for a binding, is computed on first
+ * read (synchronously: node:crypto under Node, ect-core's portable SHA-256 elsewhere).
+ */
+function receivedContext(
+  ects: readonly VerifiedEct[],
+  body: Uint8Array,
+  bodyHash: string | undefined,
+): ReceivedExecutionContext {
+  let hash = bodyHash;
+  return {
+    ects,
+    body,
+    get bodyHash(): string {
+      hash ??= base64urlEncode(sha256Sync(body));
+      return hash;
+    },
+  };
 }
 
 function bodyHashMismatch(

@@ -195,6 +195,21 @@ describe("verifyExecutionContext", () => {
     });
     expect(result.ok ? undefined : result.error.status).toBe(413);
   });
+
+  it("gives the body's SHA-256 when read, also in a copy of the context", async () => {
+    const token = fakeToken();
+    const body = new TextEncoder().encode("hello");
+    const result = await verifyExecutionContext({
+      verifier: new StubVerifier().accept(token),
+      header: token,
+      body,
+    });
+    if (!result.ok) throw new Error(result.error.problem.detail);
+    const copy = { ...result.value };
+    expect(copy.bodyHash).toBe(await sha256Base64url(body));
+    expect(result.value.bodyHash).toBe(copy.bodyHash);
+    expect(Object.keys(result.value).sort()).toEqual(["body", "bodyHash", "ects"]);
+  });
 });
 
 describe("a response carrying the callee's ECT (SPEC 8)", () => {
