@@ -34,14 +34,20 @@ function fileError(what: string, path: string, error: unknown): Error {
   }
 }
 
+/** The size of the file at `full`; a directory fails with `EISDIR`, as reading it would. */
+async function fileSize(full: string): Promise<number> {
+  const info = await stat(full);
+  if (info.isDirectory()) throw Object.assign(new Error("directory"), { code: "EISDIR" });
+  return info.size;
+}
+
 /** Reads a small file (a key, a JWK Set, claims): at most 1 MiB, with errors that say what to do. */
 export async function readSmallFile(io: CliIo, path: string, what: string): Promise<Buffer> {
   const full = resolvePath(io, path);
   try {
-    const info = await stat(full);
-    if (info.isDirectory()) throw Object.assign(new Error("directory"), { code: "EISDIR" });
-    if (info.size > MAX_SMALL_FILE_BYTES) {
-      throw usageError(`${what} ${path} is ${info.size} bytes; a ${what} is at most 1 MiB`);
+    const size = await fileSize(full);
+    if (size > MAX_SMALL_FILE_BYTES) {
+      throw usageError(`${what} ${path} is ${size} bytes; a ${what} is at most 1 MiB`);
     }
     return await readFile(full);
   } catch (error) {
@@ -89,8 +95,7 @@ export async function readJsonFile(io: CliIo, path: string, what: string): Promi
 export async function sha256OfFile(io: CliIo, path: string, what: string): Promise<string> {
   const full = resolvePath(io, path);
   try {
-    const info = await stat(full);
-    if (info.isDirectory()) throw Object.assign(new Error("directory"), { code: "EISDIR" });
+    await fileSize(full);
     const hash = createHash("sha256");
     for await (const chunk of createReadStream(full)) hash.update(chunk as Buffer);
     return hash.digest("base64url");

@@ -68,6 +68,44 @@ export const CLI_LEDGER_ORIGIN = "ect-cli.invalid/ledger";
 /** The ledger id used on Redis and PostgreSQL when `--ledger-id` is not given. */
 export const DEFAULT_LEDGER_ID = "default";
 
+/** What a server ledger's `--ledger` URL and `--ledger-id` must look like. */
+interface ServerLedgerRules {
+  /** An example URL for the usage hint. */
+  readonly example: string;
+  /** The ledger ids this server takes. */
+  readonly idPattern: RegExp;
+  /** The id rule, said in words. */
+  readonly idRule: string;
+}
+
+/** A Redis or PostgreSQL `--ledger` URL and its `--ledger-id` (default {@link DEFAULT_LEDGER_ID}). */
+function serverLedgerLocation(
+  kind: "redis" | "postgres",
+  value: string,
+  ledgerId: string | undefined,
+  rules: ServerLedgerRules,
+): LedgerLocation {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw usageError(
+      `--ledger ${JSON.stringify(value)} is not a valid URL`,
+      `e.g. --ledger ${rules.example}`,
+    );
+  }
+  const id = ledgerId ?? DEFAULT_LEDGER_ID;
+  if (!rules.idPattern.test(id)) {
+    throw usageError(`--ledger-id ${JSON.stringify(id)} is not a valid ledger id`, rules.idRule);
+  }
+  return {
+    kind,
+    url: value,
+    ledgerId: id,
+    display: `${withoutPassword(value, url, "***")} (ledger id ${id})`,
+  };
+}
+
 /** Parses `--ledger` (and `--ledger-id` for Redis and PostgreSQL). */
 export function parseLedgerLocation(
   io: CliIo,
@@ -85,52 +123,20 @@ export function parseLedgerLocation(
     return { kind: "memory", path: resolvePath(io, file), display: `memory:${file}` };
   }
   if (value.startsWith("redis://") || value.startsWith("rediss://")) {
-    let url: URL;
-    try {
-      url = new URL(value);
-    } catch {
-      throw usageError(
-        `--ledger ${JSON.stringify(value)} is not a valid URL`,
-        "e.g. --ledger redis://127.0.0.1:6379",
-      );
-    }
-    const id = ledgerId ?? DEFAULT_LEDGER_ID;
-    if (!/^[\x21-\x7a\x7c\x7e]{1,200}$/.test(id)) {
-      throw usageError(
-        `--ledger-id ${JSON.stringify(id)} is not a valid ledger id`,
+    return serverLedgerLocation("redis", value, ledgerId, {
+      example: "redis://127.0.0.1:6379",
+      // It becomes the Redis hash tag: no braces.
+      idPattern: /^[\x21-\x7a\x7c\x7e]{1,200}$/,
+      idRule:
         "use 1-200 printable ASCII characters without spaces, '{' or '}' (it becomes the Redis hash tag)",
-      );
-    }
-    return {
-      kind: "redis",
-      url: value,
-      ledgerId: id,
-      display: `${withoutPassword(value, url, "***")} (ledger id ${id})`,
-    };
+    });
   }
   if (value.startsWith("postgres://") || value.startsWith("postgresql://")) {
-    let url: URL;
-    try {
-      url = new URL(value);
-    } catch {
-      throw usageError(
-        `--ledger ${JSON.stringify(value)} is not a valid URL`,
-        "e.g. --ledger postgres://ect@127.0.0.1/ect",
-      );
-    }
-    const id = ledgerId ?? DEFAULT_LEDGER_ID;
-    if (!/^[\x21-\x7e]{1,200}$/.test(id)) {
-      throw usageError(
-        `--ledger-id ${JSON.stringify(id)} is not a valid ledger id`,
-        "use 1-200 printable ASCII characters without spaces",
-      );
-    }
-    return {
-      kind: "postgres",
-      url: value,
-      ledgerId: id,
-      display: `${withoutPassword(value, url, "***")} (ledger id ${id})`,
-    };
+    return serverLedgerLocation("postgres", value, ledgerId, {
+      example: "postgres://ect@127.0.0.1/ect",
+      idPattern: /^[\x21-\x7e]{1,200}$/,
+      idRule: "use 1-200 printable ASCII characters without spaces",
+    });
   }
   if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(value)) {
     throw usageError(

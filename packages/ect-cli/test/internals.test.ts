@@ -71,7 +71,9 @@ describe("options and locations", () => {
     });
     expect(redis.display).toBe("redis://audit:***@db.internal:6379/2 (ledger id loans)");
     expect(() => parseLedgerLocation(io, "redis://h:1", "a{b}")).toThrow(/not a valid ledger id/);
-    expect(() => parseLedgerLocation(io, "memory:l.jsonl", "loans")).toThrow(/Redis and PostgreSQL ledgers only/);
+    expect(() => parseLedgerLocation(io, "memory:l.jsonl", "loans")).toThrow(
+      /Redis and PostgreSQL ledgers only/,
+    );
     const postgres = parseLedgerLocation(io, "postgres://audit:s3cret@db.internal/ect", "loans");
     expect(postgres).toMatchObject({ kind: "postgres", ledgerId: "loans" });
     expect(postgres.display).toBe("postgres://audit:***@db.internal/ect (ledger id loans)");

@@ -3,8 +3,7 @@ import type { buildGraph } from "ect-dag";
 import { ExitCode, type ExitStatus, failure, usageError } from "../cli-error.js";
 import { type Command, type CommandContext, stringOption } from "../command-context.js";
 import type { CommandSpec, ParsedCommand } from "../command-spec.js";
-import { openLedger } from "../ledger-location.js";
-import { LEDGER_OPTIONS, ledgerLocationOf } from "./ledger-options.js";
+import { LEDGER_OPTIONS, readFromLedger } from "./ledger-options.js";
 import { widOption } from "./ledger-read.js";
 
 const FORMATS = ["ascii", "mermaid", "dot"] as const;
@@ -37,15 +36,9 @@ async function run(context: CommandContext, parsed: ParsedCommand): Promise<Exit
   }
   const widText = stringOption(parsed, "wid");
   const { buildGraph, toAscii, toDot, toMermaid } = await import("ect-dag");
-  const opened = await openLedger(context.io, ledgerLocationOf(context, parsed), {
-    write: false,
-    warn: context.warn,
-  });
-  try {
+  return readFromLedger(context, parsed, async (ledger) => {
     const entries =
-      widText === undefined
-        ? await opened.ledger.range({})
-        : await opened.ledger.listWorkflow(widOption(widText));
+      widText === undefined ? await ledger.range({}) : await ledger.listWorkflow(widOption(widText));
     if (entries.length === 0) {
       throw failure(
         widText === undefined
@@ -70,9 +63,7 @@ async function run(context: CommandContext, parsed: ParsedCommand): Promise<Exit
           : toAscii(graph, columns !== undefined && columns >= 20 ? { width: columns } : {});
     context.out(text.endsWith("\n") ? text : `${text}\n`);
     return ExitCode.OK;
-  } finally {
-    await opened.close();
-  }
+  });
 }
 
 /** `ect graph`. */

@@ -117,16 +117,9 @@ async function run(context: CommandContext, parsed: ParsedCommand): Promise<Exit
           const result = await opened.ledger.append(token, { now: ingestedAt });
           switch (result.status) {
             case "appended":
-              outcome = {
-                status: "appended",
-                seq: result.entry.index + 1,
-                jti: result.entry.jti,
-                leafHash: result.entry.leafHash,
-              };
-              break;
             case "duplicate":
               outcome = {
-                status: "duplicate",
+                status: result.status,
                 seq: result.entry.index + 1,
                 jti: result.entry.jti,
                 leafHash: result.entry.leafHash,

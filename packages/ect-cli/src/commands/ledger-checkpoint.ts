@@ -2,9 +2,8 @@ import { ExitCode, type ExitStatus, failure } from "../cli-error.js";
 import { type Command, type CommandContext, flagOption } from "../command-context.js";
 import { OUTPUT_OPTIONS, writeOutput } from "../command-output.js";
 import type { CommandSpec, ParsedCommand } from "../command-spec.js";
-import { openLedger } from "../ledger-location.js";
 import { safeJson } from "../terminal-text.js";
-import { LEDGER_OPTIONS, ledgerLocationOf } from "./ledger-options.js";
+import { LEDGER_OPTIONS, readFromLedger } from "./ledger-options.js";
 
 const spec: CommandSpec = {
   name: "ledger checkpoint",
@@ -25,12 +24,8 @@ const spec: CommandSpec = {
 };
 
 async function run(context: CommandContext, parsed: ParsedCommand): Promise<ExitStatus> {
-  const opened = await openLedger(context.io, ledgerLocationOf(context, parsed), {
-    write: false,
-    warn: context.warn,
-  });
-  try {
-    const checkpoint = await opened.ledger.latestCheckpoint();
+  return readFromLedger(context, parsed, async (ledger) => {
+    const checkpoint = await ledger.latestCheckpoint();
     if (checkpoint === undefined) {
       throw failure(
         "the ledger has no checkpoint yet",
@@ -49,9 +44,7 @@ async function run(context: CommandContext, parsed: ParsedCommand): Promise<Exit
       : checkpoint.note;
     await writeOutput(context, parsed, [text]);
     return ExitCode.OK;
-  } finally {
-    await opened.close();
-  }
+  });
 }
 
 /** `ect ledger checkpoint`. */

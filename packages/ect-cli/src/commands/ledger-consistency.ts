@@ -2,9 +2,8 @@ import { ExitCode, type ExitStatus, failure, usageError } from "../cli-error.js"
 import { type Command, type CommandContext, flagOption, stringOption } from "../command-context.js";
 import { OUTPUT_OPTIONS, writeOutput } from "../command-output.js";
 import type { CommandSpec, ParsedCommand } from "../command-spec.js";
-import { openLedger } from "../ledger-location.js";
 import { safeJson } from "../terminal-text.js";
-import { LEDGER_OPTIONS, ledgerLocationOf } from "./ledger-options.js";
+import { LEDGER_OPTIONS, readFromLedger } from "./ledger-options.js";
 
 const spec: CommandSpec = {
   name: "ledger consistency",
@@ -35,12 +34,8 @@ async function run(context: CommandContext, parsed: ParsedCommand): Promise<Exit
     );
   }
   const size1 = Number(fromText);
-  const opened = await openLedger(context.io, ledgerLocationOf(context, parsed), {
-    write: false,
-    warn: context.warn,
-  });
-  try {
-    const checkpoint = await opened.ledger.latestCheckpoint();
+  return readFromLedger(context, parsed, async (ledger) => {
+    const checkpoint = await ledger.latestCheckpoint();
     if (checkpoint === undefined) throw failure("the ledger has no checkpoint yet");
     if (size1 > checkpoint.size) {
       throw failure(
@@ -48,7 +43,7 @@ async function run(context: CommandContext, parsed: ParsedCommand): Promise<Exit
         "a log never shrinks: a checkpoint of a larger size than the latest one did not come from this ledger",
       );
     }
-    const proof = (await opened.ledger.consistencyProof(size1, checkpoint.size)).map((h) =>
+    const proof = (await ledger.consistencyProof(size1, checkpoint.size)).map((h) =>
       Buffer.from(h).toString("base64"),
     );
     const text = flagOption(parsed, "json")
@@ -56,9 +51,7 @@ async function run(context: CommandContext, parsed: ParsedCommand): Promise<Exit
       : [`from ${size1}`, `to ${checkpoint.size}`, ...proof, "", checkpoint.note].join("\n");
     await writeOutput(context, parsed, [text]);
     return ExitCode.OK;
-  } finally {
-    await opened.close();
-  }
+  });
 }
 
 /** `ect ledger consistency`. */

@@ -1,4 +1,5 @@
 import { isEctError } from "ect-core";
+import type { TransparencyLedger } from "ect-ledger";
 import { usageError } from "../cli-error.js";
 import type { CommandContext } from "../command-context.js";
 import { stringOption } from "../command-context.js";
@@ -8,6 +9,7 @@ import {
   DEFAULT_LEDGER_ID,
   LEDGER_OPTION_HELP,
   type LedgerLocation,
+  openLedger,
   parseLedgerLocation,
 } from "../ledger-location.js";
 
@@ -24,6 +26,26 @@ export const LEDGER_OPTIONS: Readonly<Record<string, OptionSpec>> = {
 /** The ledger location a command was given. */
 export function ledgerLocationOf(context: CommandContext, parsed: ParsedCommand): LedgerLocation {
   return parseLedgerLocation(context.io, stringOption(parsed, "ledger"), stringOption(parsed, "ledger-id"));
+}
+
+/**
+ * Opens the command's ledger for reading (a file is not locked and must exist), runs `read` on it
+ * and closes it, also when `read` throws.
+ */
+export async function readFromLedger<T>(
+  context: CommandContext,
+  parsed: ParsedCommand,
+  read: (ledger: TransparencyLedger) => Promise<T>,
+): Promise<T> {
+  const opened = await openLedger(context.io, ledgerLocationOf(context, parsed), {
+    write: false,
+    warn: context.warn,
+  });
+  try {
+    return await read(opened.ledger);
+  } finally {
+    await opened.close();
+  }
 }
 
 /**

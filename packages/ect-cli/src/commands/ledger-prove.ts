@@ -2,9 +2,8 @@ import { ExitCode, type ExitStatus, failure, usageError } from "../cli-error.js"
 import { type Command, type CommandContext, stringOption } from "../command-context.js";
 import { OUTPUT_OPTIONS, writeOutput } from "../command-output.js";
 import type { CommandSpec, ParsedCommand } from "../command-spec.js";
-import { openLedger } from "../ledger-location.js";
 import { displayText } from "../terminal-text.js";
-import { LEDGER_OPTIONS, ledgerLocationOf } from "./ledger-options.js";
+import { LEDGER_OPTIONS, readFromLedger } from "./ledger-options.js";
 import { widOption } from "./ledger-read.js";
 
 const spec: CommandSpec = {
@@ -35,12 +34,7 @@ const spec: CommandSpec = {
 async function run(context: CommandContext, parsed: ParsedCommand): Promise<ExitStatus> {
   const jti = stringOption(parsed, "jti")!;
   const widText = stringOption(parsed, "wid");
-  const opened = await openLedger(context.io, ledgerLocationOf(context, parsed), {
-    write: false,
-    warn: context.warn,
-  });
-  try {
-    const ledger = opened.ledger;
+  return readFromLedger(context, parsed, async (ledger) => {
     const entry =
       widText === undefined ? await ledger.findEctByJti(jti) : await ledger.get(widOption(widText), jti);
     if (entry === undefined) {
@@ -71,9 +65,7 @@ async function run(context: CommandContext, parsed: ParsedCommand): Promise<Exit
       );
     }
     return ExitCode.OK;
-  } finally {
-    await opened.close();
-  }
+  });
 }
 
 /** `ect ledger prove`. */

@@ -2,9 +2,8 @@ import type { LedgerEntry } from "ect-core";
 import { ExitCode, type ExitStatus, failure, usageError } from "../cli-error.js";
 import { type Command, type CommandContext, flagOption, stringOption } from "../command-context.js";
 import type { CommandSpec, ParsedCommand } from "../command-spec.js";
-import { openLedger } from "../ledger-location.js";
 import { displayText, isoTime, relativeTime, safeJson, shortHash } from "../terminal-text.js";
-import { LEDGER_OPTIONS, ledgerLocationOf } from "./ledger-options.js";
+import { LEDGER_OPTIONS, readFromLedger } from "./ledger-options.js";
 
 const headSpec: CommandSpec = {
   name: "ledger head",
@@ -23,13 +22,9 @@ const headSpec: CommandSpec = {
 };
 
 async function runHead(context: CommandContext, parsed: ParsedCommand): Promise<ExitStatus> {
-  const opened = await openLedger(context.io, ledgerLocationOf(context, parsed), {
-    write: false,
-    warn: context.warn,
-  });
-  try {
-    const seq = await opened.ledger.size();
-    const checkpoint = await opened.ledger.latestCheckpoint();
+  return readFromLedger(context, parsed, async (ledger) => {
+    const seq = await ledger.size();
+    const checkpoint = await ledger.latestCheckpoint();
     const head = {
       seq,
       checkpointSize: checkpoint?.size ?? 0,
@@ -41,9 +36,7 @@ async function runHead(context: CommandContext, parsed: ParsedCommand): Promise<
         : `seq ${head.seq}\ncheckpoint ${head.checkpointSize} ${head.root ?? "(none)"}\n`,
     );
     return ExitCode.OK;
-  } finally {
-    await opened.close();
-  }
+  });
 }
 
 const showSpec: CommandSpec = {
@@ -86,23 +79,19 @@ async function runShow(context: CommandContext, parsed: ParsedCommand): Promise<
       throw usageError(`--seq ${JSON.stringify(seqText)} is not a sequence number (1, 2, 3, ...)`);
     seq = Number(seqText);
   }
-  const opened = await openLedger(context.io, ledgerLocationOf(context, parsed), {
-    write: false,
-    warn: context.warn,
-  });
-  try {
+  return readFromLedger(context, parsed, async (ledger) => {
     let entries: readonly LedgerEntry[];
     if (seq !== undefined) {
-      const entry = await opened.ledger.getByIndex(seq - 1);
+      const entry = await ledger.getByIndex(seq - 1);
       if (entry === undefined) {
-        const size = await opened.ledger.size();
+        const size = await ledger.size();
         throw failure(`no entry with seq ${seq}`, `the ledger holds entries 1 to ${size}`);
       }
       entries = [entry];
     } else if (widText !== undefined) {
-      entries = await opened.ledger.listWorkflow(widOption(widText));
+      entries = await ledger.listWorkflow(widOption(widText));
     } else {
-      entries = await opened.ledger.range({});
+      entries = await ledger.range({});
     }
     if (flagOption(parsed, "json")) {
       context.out(
@@ -150,9 +139,7 @@ async function runShow(context: CommandContext, parsed: ParsedCommand): Promise<
     });
     context.out(`${blocks.join("\n")}\n`);
     return ExitCode.OK;
-  } finally {
-    await opened.close();
-  }
+  });
 }
 
 /** `ect ledger head`. */
