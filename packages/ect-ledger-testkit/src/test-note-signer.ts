@@ -1,12 +1,7 @@
 import type { NoteSigner } from "ect-core";
+import { base64Encode } from "ect-core/internal";
 
 const encoder = new TextEncoder();
-
-function base64(bytes: Uint8Array): string {
-  let binary = "";
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return btoa(binary);
-}
 
 /** A {@link NoteSigner} with its public key, for checking its signatures independently. */
 export interface TestNoteSigner extends NoteSigner {
@@ -40,7 +35,7 @@ export async function createTestNoteSigner(origin: string): Promise<TestNoteSign
     name: origin,
     keyId,
     publicKey,
-    vkey: `${origin}+${hexId}+${base64(keyBytes)}`,
+    vkey: `${origin}+${hexId}+${base64Encode(keyBytes)}`,
     async sign(message: Uint8Array) {
       return new Uint8Array(
         await globalThis.crypto.subtle.sign("Ed25519", pair.privateKey, message as Uint8Array<ArrayBuffer>),

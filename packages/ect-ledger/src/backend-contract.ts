@@ -8,27 +8,20 @@
  * and the signed checkpoint (computed by the ledger and stored with one compare-and-set). So a new
  * backend is small, and `ect-ledger-testkit` proves it.
  */
-import type { DagValidationResult, EctClaims } from "ect-core";
+import type { DagValidationResult, EctClaims, LedgerEntry } from "ect-core";
+
+/**
+ * The members every stored entry has (profile §7 "Entry"): `ect-core`'s {@link LedgerEntry} without
+ * its index and decoded claims. The ledger computes them; a backend stores them as given and never
+ * recomputes or reinterprets them.
+ */
+export type LedgerEntryFields = Omit<LedgerEntry, "index" | "claims">;
 
 /**
  * What the ledger asks a backend to store for one new entry (profile §7 "Entry"). Every member is
  * computed by the ledger; a backend stores them as given and never recomputes or reinterprets them.
  */
-export interface LedgerEntryDraft {
-  /** The token exactly as received. */
-  readonly token: string;
-  /** The token's `jti`. */
-  readonly jti: string;
-  /** The token's `wid`, or `null`. */
-  readonly wid: string | null;
-  /** The token's `iss`. */
-  readonly iss: string;
-  /** Ingestion time, integer milliseconds since the epoch. */
-  readonly ingestedAt: number;
-  /** The WIT the token was accepted on (profile §9), or `null`. */
-  readonly wit: string | null;
-  /** `SHA-256(0x00 ‖ leaf input)` as lower-case hex (profile §7 "Leaf input"). */
-  readonly leafHash: string;
+export interface LedgerEntryDraft extends LedgerEntryFields {
   /**
    * The identity key `ectKey(wid, jti)` (`(wid or "", jti)`, lower-cased): the one key a backend
    * indexes entries by. Backends compare keys, never raw `wid`/`jti`.
@@ -39,23 +32,9 @@ export interface LedgerEntryDraft {
 }
 
 /** One stored entry: the draft plus its position. Backends return them; the ledger freezes its copies. */
-export interface LedgerBackendEntry {
+export interface LedgerBackendEntry extends LedgerEntryFields {
   /** Position of the leaf: 0, 1, 2, … contiguous (profile §7). */
   readonly index: number;
-  /** The token exactly as received. */
-  readonly token: string;
-  /** The token's `jti`. */
-  readonly jti: string;
-  /** The token's `wid`, or `null`. */
-  readonly wid: string | null;
-  /** The token's `iss`. */
-  readonly iss: string;
-  /** Ingestion time, integer milliseconds since the epoch. */
-  readonly ingestedAt: number;
-  /** The WIT the token was accepted on, or `null`. */
-  readonly wit: string | null;
-  /** `SHA-256(0x00 ‖ leaf input)`, lower-case hex. */
-  readonly leafHash: string;
   /**
    * The decoded claims when the backend kept them (optional: the ledger decodes `token` when
    * absent). Never trusted by the audit, which decodes the token itself.

@@ -12,6 +12,7 @@ export type {
   LedgerBackendEntry,
   LedgerConflictDraft,
   LedgerEntryDraft,
+  LedgerEntryFields,
   LedgerImportBatch,
   LedgerStoreView,
   SequenceCheck,

@@ -4,7 +4,7 @@
  * reader and writer of the format; import verifies everything before storing anything.
  */
 import { decodeEct, type EctClaims, EctError, EctErrorCodes } from "ect-core";
-import { ectKey, fromHex, parseStrictJsonValue, validateClaims } from "ect-core/internal";
+import { base64Encode, ectKey, fromHex, parseStrictJsonValue, validateClaims } from "ect-core/internal";
 import type {
   LedgerConflictDraft,
   LedgerEntryDraft,
@@ -70,12 +70,6 @@ export interface LedgerImportResult {
   }[];
 }
 
-function base64(bytes: Uint8Array): string {
-  let binary = "";
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return btoa(binary);
-}
-
 /**
  * Exports a ledger as JSON Lines (one JSON object per yielded string, no newline characters): a
  * header `{"format","origin","vkey"}`, then `{"type":"entry","index","token","ingestedAt","wit",
@@ -111,7 +105,7 @@ export async function* exportLedgerJsonl(ledger: TransparencyLedger): AsyncItera
     });
   }
   for (const c of checkpoints) {
-    yield JSON.stringify({ type: "checkpoint", size: c.size, root: base64(c.root), note: c.note });
+    yield JSON.stringify({ type: "checkpoint", size: c.size, root: base64Encode(c.root), note: c.note });
   }
 }
 
@@ -312,7 +306,7 @@ export async function importLedgerJsonl(
         }
         if (said.origin !== ledger.origin && !options.unverified)
           throw importError(lineNo, "the checkpoint is for another origin");
-        if (r["size"] !== said.treeSize || r["root"] !== base64(said.root))
+        if (r["size"] !== said.treeSize || r["root"] !== base64Encode(said.root))
           throw importError(lineNo, "size and root differ from the note");
         const previous = checkpoints[checkpoints.length - 1];
         if (previous !== undefined && said.treeSize <= previous.checkpoint.size)
