@@ -1,5 +1,5 @@
-// base64urlDecode takes a native path where the runtime has a Buffer (Node, Bun, Deno) and a
-// portable loop elsewhere (browsers, workers). This file hides Buffer before loading the module so
+// base64urlDecode and the encoders take a native path where the runtime has a Buffer (Node, Bun,
+// Deno) and a portable loop elsewhere (browsers, workers). This file hides Buffer before loading the module so
 // the portable path is tested too, and checks that both paths agree on every input.
 import fc from "fast-check";
 import { beforeAll, describe, expect, it, vi } from "vitest";
@@ -71,6 +71,47 @@ describe("base64urlDecode without a native Buffer (the browser path)", () => {
         expect(portable.base64urlDecode(encoded)).toEqual(native.base64urlDecode(encoded));
         expect(native.base64urlDecode(encoded)).toEqual(bytes);
       }),
+    );
+  });
+});
+
+describe("base64urlEncode and base64urlEncodeText without a native Buffer", () => {
+  it("is really the portable path: it never calls Buffer.from, the native one does", () => {
+    const from = vi.spyOn(Buffer, "from");
+    try {
+      portable.base64urlEncode(Uint8Array.of(1, 2, 3));
+      portable.base64urlEncodeText("abc");
+      expect(from).not.toHaveBeenCalled();
+      native.base64urlEncode(Uint8Array.of(1, 2, 3));
+      expect(from).toHaveBeenCalled();
+    } finally {
+      from.mockRestore();
+    }
+  });
+
+  it("agrees with the native path on arbitrary bytes, also a view into a larger buffer", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), fc.nat(8), fc.nat(8), (bytes, before, after) => {
+        const backing = new Uint8Array(before + bytes.length + after).fill(0xff);
+        backing.set(bytes, before);
+        const view = backing.subarray(before, before + bytes.length);
+        expect(native.base64urlEncode(view)).toBe(portable.base64urlEncode(bytes));
+        expect(native.base64urlEncode(bytes)).toBe(portable.base64urlEncode(bytes));
+      }),
+    );
+  });
+
+  it("agrees with the native path on text, lone surrogates included (encoded as U+FFFD)", () => {
+    fc.assert(
+      fc.property(
+        fc.string({
+          unit: fc.constantFrom("a", "é", "€", "😀", "\ud800", "\udc00", "\u0000"),
+          maxLength: 30,
+        }),
+        (text) => {
+          expect(native.base64urlEncodeText(text)).toBe(portable.base64urlEncodeText(text));
+        },
+      ),
     );
   });
 });

@@ -11,12 +11,13 @@ import {
 } from "ect-core";
 import {
   base64urlEncode,
+  base64urlEncodeText,
   errorFromViolations,
   Limits,
   parseStrictJson,
   validateClaims,
 } from "ect-core/internal";
-import { algorithmProfile, isSupportedAlgorithm } from "./algorithms.js";
+import { type AlgorithmProfile, algorithmProfile, isSupportedAlgorithm } from "./algorithms.js";
 import { assertValidKid, type EctSigningKey } from "./keys.js";
 import { isCryptoKey } from "./signature/public-key-checks.js";
 import { beginSigning, endSigning, signJws } from "./signature/sign-jws.js";
@@ -66,6 +67,46 @@ function serializeClaims(claims: Record<string, unknown>, config: EctConfig): st
   return text;
 }
 
+/** The settings when `createEct` is given none: resolved once. */
+let defaultConfig: EctConfig | undefined;
+
+/** A signing key's protected header, encoded: `{ alg, typ: "exec+jwt", kid }` (SPEC 2). */
+interface EncodedHeader {
+  readonly alg: string;
+  readonly kid: string;
+  readonly profile: AlgorithmProfile;
+  readonly segment: string;
+}
+
+// Encoded once per signing key object (and again if its alg or kid is changed). A WeakMap keeps
+// no key alive.
+const encodedHeaders = new WeakMap<EctSigningKey, EncodedHeader>();
+
+/**
+ * The base64url header segment for `key`, its `alg` and `kid` checked.
+ *
+ * @throws {@link EctError} `ECT_ALG_NOT_ALLOWED`, `ECT_KID_INVALID`
+ */
+function headerOf(key: EctSigningKey): EncodedHeader {
+  const known = encodedHeaders.get(key);
+  if (known !== undefined && known.alg === key.alg && known.kid === key.kid) return known;
+  const { alg, kid } = key;
+  if (!isSupportedAlgorithm(alg)) {
+    throw new EctError(EctErrorCodes.ALG_NOT_ALLOWED, `alg ${JSON.stringify(alg)} is not supported`, {
+      member: "alg",
+    });
+  }
+  assertValidKid(kid);
+  const encoded: EncodedHeader = {
+    alg,
+    kid,
+    profile: algorithmProfile(alg)!,
+    segment: base64urlEncodeText(JSON.stringify({ alg, typ: ECT_TYP, kid })),
+  };
+  encodedHeaders.set(key, encoded);
+  return encoded;
+}
+
 /**
  * Creates an ECT. Fills `iat` (now), `exp` (`iat` + SPEC 4 default expiry, 10 minutes) and `jti` (a
  * random UUID) when absent, never changes the caller's object, and validates every claim before
@@ -91,7 +132,10 @@ export async function createEct(
   key: EctSigningKey | null,
   options: CreateEctOptions = {},
 ): Promise<string> {
-  const config = resolveConfig(options.config, { path: "config." });
+  const config =
+    options.config === undefined
+      ? (defaultConfig ??= resolveConfig())
+      : resolveConfig(options.config, { path: "config." });
   const level = options.level ?? 2;
   if (level !== 1 && level !== 2) throw new EctConfigError("level", "must be 1 or 2", { received: level });
   if (level === 2 && (key === null || key === undefined)) {
@@ -125,7 +169,7 @@ export async function createEct(
   if (filled["exp"] === undefined) filled["exp"] = iat + config.defaultExpiryMin * 60;
   if (filled["jti"] === undefined) filled["jti"] = crypto.randomUUID();
   const text = serializeClaims(filled, config);
-  const payload = base64urlEncode(utf8.encode(text));
+  const payload = base64urlEncodeText(text);
 
   if (level === 1) {
     if (payload.length > config.maxTokenLength) {
@@ -138,23 +182,10 @@ export async function createEct(
   }
 
   const signingKey = key!;
-  if (!isSupportedAlgorithm(signingKey.alg)) {
-    throw new EctError(
-      EctErrorCodes.ALG_NOT_ALLOWED,
-      `alg ${JSON.stringify(signingKey.alg)} is not supported`,
-      {
-        member: "alg",
-      },
-    );
-  }
-  assertValidKid(signingKey.kid);
+  const { segment: header, profile } = headerOf(signingKey);
   if (!isCryptoKey(signingKey.privateKey) || signingKey.privateKey.type !== "private") {
     throw new EctError(EctErrorCodes.KEY_INVALID, "the signing key must be a private CryptoKey");
   }
-  const profile = algorithmProfile(signingKey.alg)!;
-  const header = base64urlEncode(
-    utf8.encode(JSON.stringify({ alg: signingKey.alg, typ: ECT_TYP, kid: signingKey.kid })),
-  );
   const length = header.length + 1 + payload.length + 1 + base64urlLength(profile.signatureLength);
   if (length > config.maxTokenLength) {
     throw new EctError(

@@ -129,6 +129,23 @@ describe(`createEct [${signatureBackendName}]`, () => {
     );
   });
 
+  it("writes the current alg and kid of a key object whose members changed since it last signed", async () => {
+    const key = { ...world.keyA };
+    const headerOf = (token: string) => new TextDecoder().decode(base64urlDecode(token.split(".")[0]!));
+    expect(headerOf(await createEct(claimsFor(), key))).toBe(
+      `{"alg":"ES256","typ":"exec+jwt","kid":"key-a"}`,
+    );
+    (key as { kid: string }).kid = "key-a-2";
+    expect(headerOf(await createEct(claimsFor(), key))).toBe(
+      `{"alg":"ES256","typ":"exec+jwt","kid":"key-a-2"}`,
+    );
+    (key as { kid: string }).kid = "";
+    await expectCode(createEct(claimsFor(), key), "ECT_KID_INVALID");
+    (key as { kid: string; alg: string }).kid = "key-a";
+    (key as { alg: string }).alg = "none";
+    await expectCode(createEct(claimsFor(), key), "ECT_ALG_NOT_ALLOWED");
+  });
+
   it("refuses a key with an unsupported alg, an invalid kid, a public or mismatched key", async () => {
     await expectCode(createEct(claimsFor(), { ...world.keyA, alg: "HS256" as never }), "ECT_ALG_NOT_ALLOWED");
     await expectCode(createEct(claimsFor(), { ...world.keyA, alg: "none" as never }), "ECT_ALG_NOT_ALLOWED");
