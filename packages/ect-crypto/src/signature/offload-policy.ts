@@ -44,7 +44,7 @@ export class OffloadPolicy {
     this.#active--;
   }
 
-  /** Whether the next primitive call goes to the pool; if so, pass the result to {@link settle}. */
+  /** Whether the next primitive call goes to the pool; if so, run it through {@link onPool}. */
   offloadNext(): boolean {
     if (this.#pooled > 0 || this.#active > 1) return true;
     if (++this.#sinceProbe < PROBE_INTERVAL) return false;
@@ -52,14 +52,27 @@ export class OffloadPolicy {
     return true;
   }
 
-  /** Runs `work` on the pool and learns from what happened meanwhile. */
-  async onPool<T>(work: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `work` on the pool and learns from what happened meanwhile. One `then` on the backend's
+   * own promise, no further promise or microtask hop: this runs once per pooled operation.
+   */
+  onPool<T>(work: () => Promise<T>): Promise<T> {
     const begun = this.#begun;
-    try {
-      return await work();
-    } finally {
-      if (this.#begun !== begun || this.#active > 1) this.#pooled = POOLED_EXIT;
-      else if (this.#pooled > 0) this.#pooled--;
-    }
+    return work().then(
+      (value) => {
+        this.#learn(begun);
+        return value;
+      },
+      (error: unknown) => {
+        this.#learn(begun);
+        throw error;
+      },
+    );
+  }
+
+  /** After a pool operation begun when {@link begin} had been called `begun` times. */
+  #learn(begun: number): void {
+    if (this.#begun !== begun || this.#active > 1) this.#pooled = POOLED_EXIT;
+    else if (this.#pooled > 0) this.#pooled--;
   }
 }

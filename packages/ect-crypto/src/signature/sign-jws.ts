@@ -53,7 +53,7 @@ export function signJws(
   }
   const handle = ready;
   if (!signings.offloadNext()) return signatureBackend.sign(profile, handle, data, false);
-  return signings.onPool(async () => signatureBackend.sign(profile, handle, data, true));
+  return signings.onPool(() => Promise.resolve(signatureBackend.sign(profile, handle, data, true)));
 }
 
 /** Marks the start of one token creation; pair with {@link endSigning}. */

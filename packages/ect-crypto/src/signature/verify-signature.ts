@@ -135,5 +135,8 @@ function verifyPrepared(
     return signatureBackend.verify(profile, prepared, signature, data, input.concurrent);
   }
   if (!verifications.offloadNext()) return signatureBackend.verify(profile, prepared, signature, data, false);
-  return verifications.onPool(async () => signatureBackend.verify(profile, prepared, signature, data, true));
+  // Promise.resolve hands back the backend's own promise (Node's and WebCrypto's both are one).
+  return verifications.onPool(() =>
+    Promise.resolve(signatureBackend.verify(profile, prepared, signature, data, true)),
+  );
 }
