@@ -107,6 +107,28 @@ export function isTransientPostgresError(error: unknown): boolean {
 
 function ignoreClientError(): void {}
 
+/**
+ * Runs `step` on a client checked out of `pool` and gives the client back: released when `step`
+ * succeeded, destroyed (`release(true)`) when it failed, so a broken connection is never reused.
+ */
+async function onPooledClient<T>(pool: pg.Pool, step: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  // pg emits "error" on a checked-out client whose connection breaks, besides failing its query;
+  // unheard, that event would crash the process. The failed query reports it.
+  client.on("error", ignoreClientError);
+  let result: T;
+  try {
+    result = await step(client);
+  } catch (error) {
+    client.off("error", ignoreClientError);
+    client.release(true);
+    throw error;
+  }
+  client.off("error", ignoreClientError);
+  client.release();
+  return result;
+}
+
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function positiveInteger(value: unknown, member: string, fallback: number, allowZero = false): number {
@@ -236,21 +258,7 @@ export class PostgresConnection {
     for (;;) {
       try {
         if (options.checks !== false) await this.#checkOnce();
-        const client = await this.pool.connect();
-        // pg emits "error" on a checked-out client whose connection breaks, besides failing its
-        // query; unheard, that event would crash the process. The failed query reports it.
-        client.on("error", ignoreClientError);
-        let result: T;
-        try {
-          result = await step(client);
-        } catch (error) {
-          client.off("error", ignoreClientError);
-          client.release(true);
-          throw error;
-        }
-        client.off("error", ignoreClientError);
-        client.release();
-        return result;
+        return await onPooledClient(this.pool, step);
       } catch (error) {
         if (!isTransientPostgresError(error) || this.#closed) throw error;
         if (Date.now() + delay > deadline) {
@@ -319,9 +327,7 @@ export class PostgresConnection {
   }
 
   async #check(): Promise<void> {
-    const client = await this.pool.connect();
-    client.on("error", ignoreClientError);
-    try {
+    await onPooledClient(this.pool, async (client) => {
       const report = await checkPostgresDurability(client);
       if (report.problems.length > 0) {
         if (!this.#acceptNonDurable) {
@@ -342,12 +348,6 @@ export class PostgresConnection {
           { member: "schema" },
         );
       }
-      client.off("error", ignoreClientError);
-      client.release();
-    } catch (error) {
-      client.off("error", ignoreClientError);
-      client.release(true);
-      throw error;
-    }
+    });
   }
 }

@@ -1,4 +1,5 @@
 import { EctError, EctErrorCodes } from "ect-core";
+import { fromHex, toHex } from "ect-core/internal";
 import {
   type IntegrationCommit,
   type LedgerBackend,
@@ -90,16 +91,20 @@ function nonceOf(reply: unknown): string {
   return Array.isArray(reply) ? text(reply[8]) : "";
 }
 
-function toHex(bytes: Uint8Array): string {
-  let out = "";
-  for (const b of bytes) out += b.toString(16).padStart(2, "0");
-  return out;
-}
-
-function fromHex(hex: string): Uint8Array {
-  const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
-  return out;
+/** An entry's fields in the order the sequence and import scripts read them (lua-scripts.ts). */
+function entryScriptArgs(e: LedgerEntryDraft): string[] {
+  return [
+    e.key,
+    e.jti.toLowerCase(),
+    (e.wid ?? "").toLowerCase(),
+    e.token,
+    e.jti,
+    e.wid ?? "",
+    e.iss,
+    String(e.ingestedAt),
+    e.wit ?? "",
+    e.leafHash,
+  ];
 }
 
 function checkpointOf(json: unknown): StoredCheckpoint {
@@ -180,20 +185,7 @@ export class RedisLedgerBackend implements LedgerBackend {
     // One nonce for every retry of this call: a retried script that finds its own entry knows the
     // earlier attempt appended it (the reply was lost), and reports `appended` once.
     const nonce = globalThis.crypto.randomUUID();
-    const args = [
-      this.keys.prefix,
-      draft.key,
-      draft.jti.toLowerCase(),
-      (draft.wid ?? "").toLowerCase(),
-      draft.token,
-      draft.jti,
-      draft.wid ?? "",
-      draft.iss,
-      String(draft.ingestedAt),
-      draft.wit ?? "",
-      draft.leafHash,
-      nonce,
-    ];
+    const args = [this.keys.prefix, ...entryScriptArgs(draft), nonce];
     const reply = (await this.#connection.run(
       (target) => target.evalScript(SEQUENCE_SCRIPT, [this.keys.head], args, false),
       {
@@ -372,18 +364,7 @@ export class RedisLedgerBackend implements LedgerBackend {
         this.keys.prefix,
         start === 0 ? "first" : "next",
         String(chunk.length),
-        ...chunk.flatMap((e) => [
-          e.key,
-          e.jti.toLowerCase(),
-          (e.wid ?? "").toLowerCase(),
-          e.token,
-          e.jti,
-          e.wid ?? "",
-          e.iss,
-          String(e.ingestedAt),
-          e.wit ?? "",
-          e.leafHash,
-        ]),
+        ...chunk.flatMap(entryScriptArgs),
       ]);
     }
     for (const c of batch.conflicts) await this.recordConflict(c);

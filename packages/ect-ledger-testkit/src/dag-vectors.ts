@@ -4,7 +4,7 @@ import { type DagRuleOptions, decodeEct, EctConfigError } from "ect-core";
 import { auditLedger, type TransparencyLedger } from "ect-ledger";
 import { describe, it } from "vitest";
 import type { LedgerHarness } from "./backend.js";
-import { expectAppended, sameStoreLedger } from "./checks/assertions.js";
+import { expectAppended, sameStoreLedger, thrownBy } from "./checks/assertions.js";
 import type { ConformanceCheck, ConformanceContext } from "./conformance-check.js";
 import { runConformanceCheck } from "./run-conformance.js";
 
@@ -91,12 +91,7 @@ async function expectDagOptionsRefused(
   prefix: string,
   what: string,
 ): Promise<void> {
-  let thrown: unknown;
-  try {
-    await action();
-  } catch (e) {
-    thrown = e;
-  }
+  const thrown = await thrownBy(action);
   assert.ok(thrown !== undefined, `${what}: expected the options to be refused, but they were taken`);
   assert.ok(thrown instanceof EctConfigError, `${what}: expected an EctConfigError, got ${String(thrown)}`);
   assert.equal(thrown.name, refusal.refused.error, `${what}: error class`);
@@ -155,15 +150,16 @@ export function dagVectorChecks(vectors: Readonly<Record<string, DagVector>>): C
   const checks: ConformanceCheck[] = [];
   for (const [name, vector] of Object.entries(vectors)) {
     const { expected } = vector;
+    const title = `${vector.rule}: ${vector.description}`;
     const append = {
       id: `dag-vector.${name}.append`,
       group: "DAG vectors through the append (profile §6)",
-      title: `${vector.rule}: ${vector.description}`,
+      title,
     };
     const audit = {
       id: `dag-vector.${name}.audit`,
       group: "DAG vectors through the audit (profile §6, §7)",
-      title: `${vector.rule}: ${vector.description}`,
+      title,
     };
     if (isDagVectorRefusal(expected)) {
       // Wrong options are refused where they are given: the ledger's construction, the audit's call.

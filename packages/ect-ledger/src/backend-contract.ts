@@ -8,7 +8,7 @@
  * and the signed checkpoint (computed by the ledger and stored with one compare-and-set). So a new
  * backend is small, and `ect-ledger-testkit` proves it.
  */
-import type { DagValidationResult, EctClaims, LedgerEntry } from "ect-core";
+import type { ConflictRecord, DagValidationResult, EctClaims, LedgerEntry } from "ect-core";
 
 /**
  * The members every stored entry has (profile §7 "Entry"): `ect-core`'s {@link LedgerEntry} without
@@ -100,22 +100,13 @@ export type SequenceOutcome =
       readonly result: DagValidationResult;
     };
 
-/** A conflicting token kept as evidence (profile §7 "Identity"), as the ledger asks to store it. */
-export interface LedgerConflictDraft {
+/**
+ * A conflicting token kept as evidence (profile §7 "Identity"), as the ledger asks to store it:
+ * `ect-core`'s {@link ConflictRecord} before it has an `id`, with the identity key.
+ */
+export interface LedgerConflictDraft extends Omit<ConflictRecord, "id"> {
   /** The identity key both tokens share. */
   readonly key: string;
-  /** The shared `wid`, or `null`. */
-  readonly wid: string | null;
-  /** The shared `jti`. */
-  readonly jti: string;
-  /** The conflicting token, exactly as received. */
-  readonly token: string;
-  /** The WIT it arrived on, or `null`. */
-  readonly wit: string | null;
-  /** Index of the stored entry it conflicts with. */
-  readonly existingIndex: number;
-  /** When it was received, integer milliseconds since the epoch. */
-  readonly receivedAt: number;
 }
 
 /** A stored conflict record. */

@@ -53,14 +53,19 @@ export function expectRejected(result: AppendResult, code: EctErrorCode, what = 
   return rejected;
 }
 
-/** Asserts `action` rejects (or throws) an `EctError` with exactly `code`. */
-export async function expectEctError(action: () => Promise<unknown>, code: EctErrorCode, what: string) {
-  let thrown: unknown;
+/** What `action` throws or rejects with, `undefined` when it succeeds. */
+export async function thrownBy(action: () => unknown): Promise<unknown> {
   try {
     await action();
   } catch (e) {
-    thrown = e;
+    return e;
   }
+  return undefined;
+}
+
+/** Asserts `action` rejects (or throws) an `EctError` with exactly `code`. */
+export async function expectEctError(action: () => Promise<unknown>, code: EctErrorCode, what: string) {
+  const thrown = await thrownBy(action);
   assert.ok(thrown !== undefined, `${what}: expected an EctError ${code}, but it succeeded`);
   assert.ok(isEctError(thrown), `${what}: expected an EctError ${code}, got ${String(thrown)}`);
   assert.equal(thrown.code, code, `${what}: expected ${code}, got ${thrown.code}: ${thrown.message}`);
