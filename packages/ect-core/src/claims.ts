@@ -19,6 +19,13 @@ import { isUuid } from "./uuid.js";
 export interface ClaimRuleOptions {
   /** Longest `pred` allowed; 0 = unlimited. Default 100 (SPEC 3). A non-negative integer. */
   readonly maxPredLength?: number;
+  /**
+   * `true` when the claims are exactly what `decodeEct` (or `parseStrictJson` with its defaults)
+   * returned: the decoder already refused forbidden member names anywhere and nesting deeper than
+   * 16 (profile §5.3), so the walk that looks for them again is skipped. Default false: claims
+   * built in code (`createEct`, a ledger's stored value) are walked.
+   */
+  readonly strictlyDecoded?: boolean;
 }
 
 /** Options for {@link validateHeader}. */
@@ -41,7 +48,7 @@ const ALLOWED_HEADER = new Set<string>(ALLOWED_HEADER_MEMBERS);
 const SUPPORTED = new Set<string>(SUPPORTED_ALGORITHMS);
 const FORBIDDEN_NAMES = new Set(FORBIDDEN_MEMBER_NAMES);
 const DECISIONS = new Set<string>(POLICY_DECISIONS);
-const utf8 = new TextEncoder();
+const HASH_CLAIMS = ["inp_hash", "out_hash"] as const;
 
 /**
  * True for algorithms the profile never accepts, whatever the configuration: `none` and every
@@ -114,7 +121,7 @@ export function validateHeader(
   const kidMayBeAbsent = options.kid === "optional" && kid === undefined;
   if (
     !kidMayBeAbsent &&
-    (typeof kid !== "string" || kid.length === 0 || codePointLength(kid) > Limits.KID_MAX_LENGTH)
+    (typeof kid !== "string" || kid.length === 0 || !hasAtMostCodePoints(kid, Limits.KID_MAX_LENGTH))
   ) {
     errors.push(
       new EctError(C.KID_INVALID, `header.kid must be a string of 1-${Limits.KID_MAX_LENGTH} characters`, {
@@ -159,6 +166,29 @@ function codePointLength(s: string): number {
   let n = 0;
   for (const _ of s) n++;
   return n;
+}
+
+/** Whether `s` has at most `max` code points (never more than its UTF-16 length). */
+function hasAtMostCodePoints(s: string, max: number): boolean {
+  return s.length <= max || codePointLength(s) <= max;
+}
+
+/**
+ * Bytes of `s` encoded as UTF-8 (a lone surrogate as U+FFFD, 3 bytes, as `TextEncoder` does),
+ * without encoding it.
+ */
+function utf8Length(s: string): number {
+  let bytes = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) bytes += 1;
+    else if (c >= 0xd800 && c <= 0xdbff && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 2; // a pair: 2 units, 4 bytes
+      i++;
+    } else bytes += 2;
+  }
+  return bytes;
 }
 
 /**
@@ -237,7 +267,7 @@ function findStructuralViolation(
  * rules: they need a clock, a verifier id or a store (SPEC 5.7-5.10). Pure and synchronous.
  *
  * Order of the errors: a forbidden member name (`__proto__`, `constructor`, `prototype`, anywhere)
- * or nesting deeper than 16 first, then missing required claims, then each claim's own rule in
+ * or nesting deeper than 16 first (unless `strictlyDecoded`), then missing required claims, then each claim's own rule in
  * the order of the SPEC 3 table. Claims that are not an object yield one `ECT_JSON_NOT_OBJECT`.
  *
  * @throws {@link EctError} `ECT_CONFIG_INVALID` when `maxPredLength` is not a non-negative integer.
@@ -254,7 +284,7 @@ export function validateClaims(
   }
   if (!isPlainRecord(claims)) return [new EctError(C.JSON_NOT_OBJECT, "claims must be a JSON object")];
   const errors: EctError[] = [];
-  const structural = findStructuralViolation(claims, "", 1);
+  const structural = options.strictlyDecoded === true ? undefined : findStructuralViolation(claims, "", 1);
   if (structural !== undefined) {
     push(
       errors,
@@ -270,7 +300,6 @@ export function validateClaims(
       push(errors, C.CLAIM_MISSING, name, `required claim ${name} is missing`);
     }
   }
-  const has = (name: string) => own(claims, name) !== undefined;
   const iss = own(claims, "iss");
   const aud = own(claims, "aud");
   const iat = own(claims, "iat");
@@ -279,11 +308,12 @@ export function validateClaims(
   const wid = own(claims, "wid");
   const exec_act = own(claims, "exec_act");
   const pred = own(claims, "pred");
+  const nbf = own(claims, "nbf");
 
-  if (has("iss") && !isNonEmptyString(iss))
+  if (iss !== undefined && !isNonEmptyString(iss))
     push(errors, C.ISS_INVALID, "iss", "iss must be a non-empty string");
 
-  if (has("aud")) {
+  if (aud !== undefined) {
     const okAud =
       isNonEmptyString(aud) || (Array.isArray(aud) && aud.length > 0 && aud.every(isNonEmptyString));
     if (!okAud)
@@ -291,23 +321,23 @@ export function validateClaims(
   }
 
   // profile §3: times are integer seconds of magnitude at most 2^53 - 1 (the I-JSON safe range).
-  if (has("iat") && !isIntegerSeconds(iat))
+  if (iat !== undefined && !isIntegerSeconds(iat))
     push(errors, C.IAT_INVALID, "iat", "iat must be integer seconds within +-(2^53 - 1)");
-  if (has("exp")) {
+  if (exp !== undefined) {
     if (!isIntegerSeconds(exp))
       push(errors, C.EXP_INVALID, "exp", "exp must be integer seconds within +-(2^53 - 1)");
     else if (isIntegerSeconds(iat) && exp <= iat)
       push(errors, C.EXP_INVALID, "exp", "exp must be later than iat");
   }
   // profile §3: `nbf` is optional; its time comparison is profile §5.8's.
-  if (has("nbf") && !isIntegerSeconds(own(claims, "nbf")))
+  if (nbf !== undefined && !isIntegerSeconds(nbf))
     push(errors, C.NBF_INVALID, "nbf", "nbf must be integer seconds within +-(2^53 - 1)");
 
-  if (has("jti") && !isUuid(jti)) push(errors, C.JTI_INVALID, "jti", "jti must be a UUID");
-  if (has("wid") && !isUuid(wid)) push(errors, C.WID_INVALID, "wid", "wid must be a UUID");
+  if (jti !== undefined && !isUuid(jti)) push(errors, C.JTI_INVALID, "jti", "jti must be a UUID");
+  if (wid !== undefined && !isUuid(wid)) push(errors, C.WID_INVALID, "wid", "wid must be a UUID");
 
-  if (has("exec_act")) {
-    if (!isNonEmptyString(exec_act) || codePointLength(exec_act) > Limits.EXEC_ACT_MAX_LENGTH) {
+  if (exec_act !== undefined) {
+    if (!isNonEmptyString(exec_act) || !hasAtMostCodePoints(exec_act, Limits.EXEC_ACT_MAX_LENGTH)) {
       push(
         errors,
         C.EXEC_ACT_INVALID,
@@ -317,10 +347,11 @@ export function validateClaims(
     }
   }
 
-  if (has("pred")) validatePred(pred, jti, maxPredLength, errors);
+  if (pred !== undefined) validatePred(pred, jti, maxPredLength, errors);
 
-  for (const name of ["inp_hash", "out_hash"] as const) {
-    if (has(name) && !isSha256Base64url(own(claims, name))) {
+  for (const name of HASH_CLAIMS) {
+    const hash = own(claims, name);
+    if (hash !== undefined && !isSha256Base64url(hash)) {
       push(
         errors,
         C.HASH_INVALID,
@@ -330,7 +361,8 @@ export function validateClaims(
     }
   }
 
-  if (has("ect_ext")) validateExt(own(claims, "ect_ext"), errors);
+  const ext = own(claims, "ect_ext");
+  if (ext !== undefined) validateExt(ext, errors);
   return errors;
 }
 
@@ -343,6 +375,7 @@ function validatePred(pred: unknown, jti: unknown, maxLength: number, errors: Ec
     push(errors, C.PRED_INVALID, "pred", `pred has ${pred.length} entries, more than ${maxLength}`);
     return;
   }
+  if (pred.length === 0) return;
   const self = typeof jti === "string" ? jti.toLowerCase() : undefined;
   const seen = new Set<string>();
   for (let i = 0; i < pred.length; i++) {
@@ -372,13 +405,14 @@ function validateExt(ext: unknown, errors: EctError[]): void {
     push(errors, C.EXT_INVALID, "ect_ext", `ect_ext nests deeper than ${Limits.ECT_EXT_MAX_DEPTH}`);
     return;
   }
-  const size = utf8.encode(JSON.stringify(ext)).length;
-  if (size > Limits.ECT_EXT_MAX_BYTES) {
+  const json = JSON.stringify(ext);
+  // UTF-8 takes at most 3 bytes per UTF-16 unit: a short serialisation needs no counting.
+  if (json.length * 3 > Limits.ECT_EXT_MAX_BYTES && utf8Length(json) > Limits.ECT_EXT_MAX_BYTES) {
     push(
       errors,
       C.EXT_INVALID,
       "ect_ext",
-      `ect_ext is ${size} bytes of JSON, more than ${Limits.ECT_EXT_MAX_BYTES}`,
+      `ect_ext is ${utf8Length(json)} bytes of JSON, more than ${Limits.ECT_EXT_MAX_BYTES}`,
     );
   }
   const pol = own(ext as Record<string, unknown>, "pol");

@@ -1,4 +1,4 @@
-import { base64urlDecode } from "./base64url.js";
+import { base64urlDecode, base64urlDecodeJws } from "./base64url.js";
 import { Defaults, Limits } from "./constants.js";
 import { EctConfigError, EctError, EctErrorCodes } from "./errors.js";
 import { decodeUtf8Strict, parseStrictJson } from "./strict-json.js";
@@ -58,26 +58,31 @@ export function decodeEct(token: unknown, options: DecodeOptions = {}): DecodedE
     );
   }
   // SPEC 1, 5.2: level detection by the number of segments (dots), then downgrade protection.
-  const parts = token.split(".");
-  if (parts.length !== 3 && parts.length !== 1) {
+  const firstDot = token.indexOf(".");
+  const secondDot = firstDot < 0 ? -1 : token.indexOf(".", firstDot + 1);
+  if (firstDot >= 0 && (secondDot < 0 || token.includes(".", secondDot + 1))) {
     throw new EctError(
       EctErrorCodes.MALFORMED,
-      `token has ${parts.length} segments; expected 3 (JWS) or 1 (unsigned)`,
+      `token has ${token.split(".").length} segments; expected 3 (JWS) or 1 (unsigned)`,
     );
   }
-  if (parts.some((p) => p.length === 0))
+  if (
+    token.length === 0 ||
+    firstDot === 0 ||
+    (firstDot > 0 && (secondDot === firstDot + 1 || secondDot === token.length - 1))
+  ) {
     throw new EctError(EctErrorCodes.MALFORMED, "token has an empty segment");
-  const level = parts.length === 3 ? 2 : 1;
-  // The envelope is all a decoder sees: minLevel 2 and 3 both refuse L1 (L3 is an L2 envelope).
-  if (level === 1 && minLevel > 1) {
-    throw new EctError(
-      EctErrorCodes.LEVEL_TOO_LOW,
-      `an unsigned (L1) token is below the minimum level L${minLevel}`,
-    );
   }
-  if (level === 1) {
+  // The envelope is all a decoder sees: minLevel 2 and 3 both refuse L1 (L3 is an L2 envelope).
+  if (firstDot < 0) {
+    if (minLevel > 1) {
+      throw new EctError(
+        EctErrorCodes.LEVEL_TOO_LOW,
+        `an unsigned (L1) token is below the minimum level L${minLevel}`,
+      );
+    }
     // SPEC 5.2 canonical base64url, SPEC 5.3 strict JSON object
-    const payloadBytes = base64urlDecode(parts[0]!, "claims");
+    const payloadBytes = base64urlDecode(token, "claims");
     const claims = parseStrictJson(decodeUtf8Strict(payloadBytes, "claims"), { member: "claims", maxDepth });
     return {
       token,
@@ -90,13 +95,45 @@ export function decodeEct(token: unknown, options: DecodeOptions = {}): DecodedE
       signingInput: "",
     };
   }
-  const [h, p, s] = parts as [string, string, string];
   // SPEC 5.2: every segment canonical before any JSON is parsed.
-  const headerBytes = base64urlDecode(h, "header");
-  const payloadBytes = base64urlDecode(p, "claims");
-  const signature = base64urlDecode(s, "signature");
+  const [headerBytes, claimsBytes, signature] = base64urlDecodeJws(token, firstDot, secondDot);
   // SPEC 5.3
   const header = parseStrictJson(decodeUtf8Strict(headerBytes, "header"), { member: "header", maxDepth });
-  const claims = parseStrictJson(decodeUtf8Strict(payloadBytes, "claims"), { member: "claims", maxDepth });
-  return { token, level: 2, header, claims, headerBytes, payloadBytes, signature, signingInput: `${h}.${p}` };
+  const claims = parseStrictJson(decodeUtf8Strict(claimsBytes, "claims"), { member: "claims", maxDepth });
+  return new DecodedJws(token, firstDot, secondDot, header, claims, signature);
+}
+
+/**
+ * A decoded JWS. The header and claims bytes are what verification never needs (it parses their
+ * text and checks the signature over the token's own characters), so they are decoded again from
+ * the token on first access instead of being kept for every token.
+ */
+class DecodedJws implements DecodedEct {
+  readonly level = 2;
+  readonly signingInput: string;
+  readonly #firstDot: number;
+  #headerBytes: Uint8Array | undefined;
+  #payloadBytes: Uint8Array | undefined;
+
+  constructor(
+    readonly token: string,
+    firstDot: number,
+    secondDot: number,
+    readonly header: Readonly<Record<string, unknown>>,
+    readonly claims: Readonly<Record<string, unknown>>,
+    readonly signature: Uint8Array,
+  ) {
+    this.#firstDot = firstDot;
+    this.signingInput = token.slice(0, secondDot);
+  }
+
+  get headerBytes(): Uint8Array {
+    this.#headerBytes ??= base64urlDecode(this.token.slice(0, this.#firstDot), "header");
+    return this.#headerBytes;
+  }
+
+  get payloadBytes(): Uint8Array {
+    this.#payloadBytes ??= base64urlDecode(this.signingInput.slice(this.#firstDot + 1), "claims");
+    return this.#payloadBytes;
+  }
 }

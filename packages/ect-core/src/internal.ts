@@ -11,7 +11,13 @@
 
 export { sha256Sync } from "#sha256";
 export { base64Decode, base64Encode } from "./base64.js";
-export { base64urlDecode, base64urlEncode, base64urlEncodeText, isCanonicalBase64url } from "./base64url.js";
+export {
+  asciiBytes,
+  base64urlDecode,
+  base64urlEncode,
+  base64urlEncodeText,
+  isCanonicalBase64url,
+} from "./base64url.js";
 export {
   type ClaimRuleOptions,
   type HeaderRuleOptions,

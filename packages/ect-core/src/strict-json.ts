@@ -1,12 +1,12 @@
 import { FORBIDDEN_MEMBER_NAMES, Limits } from "./constants.js";
-import { EctConfigError, EctError, EctErrorCodes } from "./errors.js";
+import { EctConfigError, EctError, type EctErrorCode, EctErrorCodes } from "./errors.js";
 import type { JsonObject, JsonValue } from "./types.js";
 
 /** Options for {@link parseStrictJson}. */
 export interface StrictJsonOptions {
   /**
    * Deepest nesting allowed (the root object or array is depth 1). Default 16 (SPEC 5.3); an
-   * integer from 1 to 1000 (the parser recurses once per level).
+   * integer from 1 to 1000.
    */
   readonly maxDepth?: number;
   /** Named in errors, e.g. `"header"` or `"claims"`. */
@@ -16,7 +16,7 @@ export interface StrictJsonOptions {
 }
 
 const FORBIDDEN = new Set(FORBIDDEN_MEMBER_NAMES);
-/** The parser recurses once per nesting level: a bound keeps it far from the stack limit. */
+/** The same bound as ever: a configuration beyond it is a mistake, not a need. */
 const MAX_DEPTH_LIMIT = 1000;
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
@@ -48,15 +48,19 @@ export function decodeUtf8Strict(bytes: Uint8Array, member?: string): string {
  * depth, nesting deeper than `maxDepth`, a leading BOM and (by default) the member names
  * `__proto__`, `constructor`, `prototype` are refused.
  *
- * `JSON.parse` silently keeps the last of two duplicate members, so a token could mean one thing to
- * this library and another to the next parser: this is a scanner of its own. It accepts exactly
- * the RFC 8259 grammar (whitespace is only SP, HT, LF, CR; numbers like `01`, `1.`, `.5`, `1e`,
- * `+1` are refused) with one deliberate restriction: a string holding a lone UTF-16 surrogate
- * (`"\ud800"`, or an unpaired surrogate in the input text) is refused. RFC 8259 section 8.2 leaves
- * such strings' meaning unpredictable and I-JSON (RFC 7493 section 2.1) forbids them; parsers
- * disagree (JSON.parse keeps the lone surrogate, Go substitutes U+FFFD), and two readers seeing
- * different `iss` or `kid` values is exactly what a strict decoder exists to prevent. Duplicate
- * names are compared after unescaping, so `"a"` and `"\u0061"` are duplicates.
+ * The grammar is RFC 8259's, exactly what `JSON.parse` accepts (whitespace is only SP, HT, LF,
+ * CR; numbers like `01`, `1.`, `.5`, `+1` are refused), with the restrictions of I-JSON
+ * (RFC 7493) that `JSON.parse` does not make: a duplicate member name (`JSON.parse` silently keeps
+ * the last one, so a token could mean one thing here and another to the next parser; names are
+ * compared after unescaping, so `"a"` and `"\u0061"` are duplicates), a string holding a lone
+ * UTF-16 surrogate (`"\ud800"`, or an unpaired surrogate in the text: RFC 8259 section 8.2 leaves
+ * their meaning unpredictable and parsers disagree, JSON.parse keeps them and Go substitutes
+ * U+FFFD), and a number that overflows to infinity (`1e400`), all refused anywhere in the value.
+ *
+ * When several rules are broken the error is, in this order: nesting too deep (found before
+ * parsing, so a deep input costs one linear scan and no recursion), the grammar (and lone
+ * surrogates in the text itself), then the first forbidden name, lone surrogate escape or
+ * infinite number in document order, then a duplicate name.
  *
  * @throws {@link EctError} `ECT_JSON_INVALID`, `ECT_JSON_NOT_OBJECT`, `ECT_JSON_DUPLICATE_MEMBER`,
  *   `ECT_JSON_TOO_DEEP` or `ECT_FORBIDDEN_MEMBER_NAME`.
@@ -78,8 +82,9 @@ export function parseStrictJson(text: string, options: StrictJsonOptions = {}): 
  * Like {@link parseStrictJson} but accepts any JSON value at the root.
  */
 export function parseStrictJsonValue(text: string, options: StrictJsonOptions = {}): JsonValue {
+  const member = options.member;
   if (typeof text !== "string") {
-    throw new EctError(EctErrorCodes.JSON_INVALID, `${options.member ?? "JSON"} must be a string`);
+    throw new EctError(EctErrorCodes.JSON_INVALID, `${member ?? "JSON"} must be a string`);
   }
   const maxDepth = options.maxDepth ?? Limits.JSON_MAX_DEPTH;
   if (!Number.isSafeInteger(maxDepth) || maxDepth < 1 || maxDepth > MAX_DEPTH_LIMIT) {
@@ -87,308 +92,213 @@ export function parseStrictJsonValue(text: string, options: StrictJsonOptions = 
       received: maxDepth,
     });
   }
-  return new StrictJsonParser(text, maxDepth, options).parseDocument();
+  if (text.charCodeAt(0) === 0xfeff)
+    refuse(member, EctErrorCodes.JSON_INVALID, "starts with a byte order mark");
+  // 1. Members and depth, counted outside strings before anything is parsed.
+  const members = countMembers(text, maxDepth);
+  if (members < 0) {
+    const path = locate(text, maxDepth).path;
+    refuse(member, EctErrorCodes.JSON_TOO_DEEP, `nesting deeper than ${maxDepth}`, path);
+  }
+  // 2. The grammar: JSON.parse is RFC 8259's, no more and no less.
+  let value: JsonValue;
+  try {
+    value = JSON.parse(text) as JsonValue;
+  } catch (cause) {
+    return refuse(member, EctErrorCodes.JSON_INVALID, "not valid JSON", undefined, cause);
+  }
+  // A raw lone surrogate can only sit inside a string (anywhere else JSON.parse refused it). The
+  // UTF-8 decoder never yields one; a string handed in directly may.
+  if (!isWellFormed(text)) refuse(member, EctErrorCodes.JSON_INVALID, "lone UTF-16 surrogate in the text");
+  // 3. What JSON.parse lets through. Escaped lone surrogates need a `\u` escape in the text.
+  const walk: Walk = {
+    members: 0,
+    refuseForbidden: options.refuseForbiddenNames ?? true,
+    checkStrings: text.includes("\\u"),
+  };
+  const problem = walkValue(value, walk);
+  if (problem !== undefined) refuse(member, problem.code, problem.why, problem.path);
+  // 4. JSON.parse keeps one member per name: fewer than the text holds means a duplicate.
+  if (walk.members !== members) {
+    const found = locate(text, maxDepth);
+    refuse(
+      member,
+      EctErrorCodes.JSON_DUPLICATE_MEMBER,
+      `duplicate member name ${JSON.stringify(found.name)}`,
+      found.path,
+    );
+  }
+  return value;
 }
 
-class StrictJsonParser {
-  private pos = 0;
-  private readonly maxDepth: number;
-  private readonly refuseForbidden: boolean;
-  private readonly label: string;
-  private readonly member: string | undefined;
+/** Refuses the document named `member`; the error names `path` (a member path) or the document. */
+function refuse(
+  member: string | undefined,
+  code: EctErrorCode,
+  why: string,
+  path?: string,
+  cause?: unknown,
+): never {
+  const m = path ?? member;
+  throw new EctError(code, `${member ?? "JSON"}: ${why}`, {
+    ...(m === undefined ? {} : { member: m }),
+    ...(cause === undefined ? {} : { cause }),
+  });
+}
 
-  constructor(
-    private readonly text: string,
-    maxDepth: number,
-    options: StrictJsonOptions,
-  ) {
-    this.maxDepth = maxDepth;
-    this.refuseForbidden = options.refuseForbiddenNames ?? true;
-    this.member = options.member;
-    this.label = options.member ?? "JSON";
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/** The index just past the string whose content starts at `from` (the text's length if unterminated). */
+function endOfString(text: string, from: number): number {
+  let i = from;
+  for (;;) {
+    const quote = text.indexOf('"', i);
+    if (quote < 0) return text.length;
+    // Escaped when preceded by an odd run of backslashes (the opening quote ends any run).
+    let b = quote - 1;
+    while (text.charCodeAt(b) === BACKSLASH) b--;
+    if ((quote - 1 - b) % 2 === 0) return quote + 1;
+    i = quote + 1;
   }
+}
 
-  parseDocument(): JsonValue {
-    if (this.text.charCodeAt(0) === 0xfeff)
-      this.fail(EctErrorCodes.JSON_INVALID, "starts with a byte order mark");
-    this.skipWhitespace();
-    const value = this.parseValue(0, undefined);
-    this.skipWhitespace();
-    if (this.pos !== this.text.length)
-      this.fail(EctErrorCodes.JSON_INVALID, `unexpected data at offset ${this.pos}`);
-    return value;
+/**
+ * The number of name separators (`:` outside strings: one per member in the text), or -1 as soon
+ * as brackets outside strings nest deeper than `maxDepth`. Allocates nothing; strings are skipped
+ * with `indexOf`.
+ */
+function countMembers(text: string, maxDepth: number): number {
+  let members = 0;
+  let depth = 0;
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) i = endOfString(text, i + 1) - 1;
+    else if (c === 0x3a /* : */) members++;
+    else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+      if (++depth > maxDepth) return -1;
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) depth--;
   }
+  return members;
+}
 
-  private fail(
-    code: (typeof EctErrorCodes)[keyof typeof EctErrorCodes],
-    why: string,
-    member?: string,
-  ): never {
-    const m = member ?? this.member;
-    throw new EctError(code, `${this.label}: ${why}`, m === undefined ? {} : { member: m });
+/** The walk's running state. */
+interface Walk {
+  /** Members seen in objects so far. */
+  members: number;
+  readonly refuseForbidden: boolean;
+  /** Whether strings may hold an escaped lone surrogate (the text has a `\u` escape). */
+  readonly checkStrings: boolean;
+}
+
+interface Problem {
+  readonly code: EctErrorCode;
+  readonly why: string;
+  /** The member path, for a forbidden name; otherwise the document is named. */
+  readonly path?: string;
+}
+
+/** Counts members and finds, in document order, what JSON.parse accepts and I-JSON does not. */
+function walkValue(value: JsonValue, walk: Walk): Problem | undefined {
+  if (typeof value === "string") {
+    return walk.checkStrings && !isWellFormed(value) ? LONE_SURROGATE_PROBLEM : undefined;
   }
-
-  private skipWhitespace(): void {
-    const t = this.text;
-    while (this.pos < t.length) {
-      const c = t.charCodeAt(this.pos);
-      if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) this.pos++;
-      else break;
+  if (typeof value === "number") {
+    return Number.isFinite(value)
+      ? undefined
+      : // profile §5.3 (I-JSON): refused wherever it appears, not only where a claim rule looks.
+        { code: EctErrorCodes.JSON_INVALID, why: "a number overflows to infinity" };
+  }
+  if (value === null || typeof value !== "object") return undefined;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const problem = walkValue(value[i]!, walk);
+      if (problem !== undefined) return problem;
     }
+    return undefined;
   }
-
-  private parseValue(depth: number, path: string | undefined): JsonValue {
-    const c = this.text.charCodeAt(this.pos);
-    if (c === 0x7b /* { */) return this.parseObject(depth + 1, path);
-    if (c === 0x5b /* [ */) return this.parseArray(depth + 1, path);
-    if (c === 0x22 /* " */) return this.parseString();
-    if (c === 0x2d /* - */ || (c >= 0x30 && c <= 0x39)) return this.parseNumber();
-    if (this.text.startsWith("true", this.pos)) {
-      this.pos += 4;
-      return true;
+  const names = Object.keys(value);
+  walk.members += names.length;
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i]!;
+    if (walk.refuseForbidden && FORBIDDEN.has(name)) {
+      return {
+        code: EctErrorCodes.FORBIDDEN_MEMBER_NAME,
+        why: `forbidden member name ${JSON.stringify(name)}`,
+        path: name,
+      };
     }
-    if (this.text.startsWith("false", this.pos)) {
-      this.pos += 5;
-      return false;
-    }
-    if (this.text.startsWith("null", this.pos)) {
-      this.pos += 4;
-      return null;
-    }
-    return this.fail(EctErrorCodes.JSON_INVALID, `unexpected ${this.describeHere()} at offset ${this.pos}`);
-  }
-
-  private describeHere(): string {
-    return this.pos >= this.text.length ? "end of input" : `character ${JSON.stringify(this.text[this.pos])}`;
-  }
-
-  private checkDepth(depth: number, path: string | undefined): void {
-    // Checked on entry to each object/array, so recursion never goes deeper than maxDepth + 1.
-    if (depth > this.maxDepth)
-      this.fail(EctErrorCodes.JSON_TOO_DEEP, `nesting deeper than ${this.maxDepth}`, path);
-  }
-
-  private parseObject(depth: number, path: string | undefined): JsonObject {
-    this.checkDepth(depth, path);
-    this.pos++; // {
-    const out: JsonObject = {};
-    const seen = new Set<string>();
-    this.skipWhitespace();
-    if (this.text.charCodeAt(this.pos) === 0x7d /* } */) {
-      this.pos++;
-      return out;
-    }
-    for (;;) {
-      this.skipWhitespace();
-      if (this.text.charCodeAt(this.pos) !== 0x22) {
-        this.fail(EctErrorCodes.JSON_INVALID, `expected a member name at offset ${this.pos}`);
-      }
-      const name = this.parseString();
+    if (walk.checkStrings && !isWellFormed(name)) return LONE_SURROGATE_PROBLEM;
+    const problem = walkValue(value[name]!, walk);
+    if (problem !== undefined) {
       // Members of the root object are named by their own name (`exp`), nested ones by their path.
-      const childPath = path === undefined ? name : `${path}.${name}`;
-      if (seen.has(name)) {
-        this.fail(
-          EctErrorCodes.JSON_DUPLICATE_MEMBER,
-          `duplicate member name ${JSON.stringify(name)}`,
-          childPath,
-        );
-      }
-      if (this.refuseForbidden && FORBIDDEN.has(name)) {
-        this.fail(
-          EctErrorCodes.FORBIDDEN_MEMBER_NAME,
-          `forbidden member name ${JSON.stringify(name)}`,
-          childPath,
-        );
-      }
-      seen.add(name);
-      this.skipWhitespace();
-      if (this.text.charCodeAt(this.pos) !== 0x3a /* : */) {
-        this.fail(EctErrorCodes.JSON_INVALID, `expected ':' at offset ${this.pos}`);
-      }
-      this.pos++;
-      this.skipWhitespace();
-      const value = this.parseValue(depth, childPath);
-      // `__proto__` (allowed only when refuseForbiddenNames is false) must become an own data
-      // property, never run the Object.prototype setter.
-      if (name === "__proto__") {
-        Object.defineProperty(out, name, { value, enumerable: true, writable: true, configurable: true });
-      } else out[name] = value;
-      this.skipWhitespace();
-      const c = this.text.charCodeAt(this.pos);
-      if (c === 0x2c /* , */) {
-        this.pos++;
-        continue;
-      }
-      if (c === 0x7d /* } */) {
-        this.pos++;
-        return out;
-      }
-      this.fail(EctErrorCodes.JSON_INVALID, `expected ',' or '}' at offset ${this.pos}`);
+      return problem.path === undefined ? problem : { ...problem, path: `${name}.${problem.path}` };
     }
   }
-
-  private parseArray(depth: number, path: string | undefined): JsonValue[] {
-    this.checkDepth(depth, path);
-    this.pos++; // [
-    const out: JsonValue[] = [];
-    this.skipWhitespace();
-    if (this.text.charCodeAt(this.pos) === 0x5d /* ] */) {
-      this.pos++;
-      return out;
-    }
-    for (;;) {
-      this.skipWhitespace();
-      out.push(this.parseValue(depth, path));
-      this.skipWhitespace();
-      const c = this.text.charCodeAt(this.pos);
-      if (c === 0x2c) {
-        this.pos++;
-        continue;
-      }
-      if (c === 0x5d) {
-        this.pos++;
-        return out;
-      }
-      this.fail(EctErrorCodes.JSON_INVALID, `expected ',' or ']' at offset ${this.pos}`);
-    }
-  }
-
-  private parseString(): string {
-    const t = this.text;
-    let i = ++this.pos; // past the opening quote
-    let out = "";
-    let chunkStart = i;
-    for (;;) {
-      if (i >= t.length) {
-        this.pos = i;
-        this.fail(EctErrorCodes.JSON_INVALID, "unterminated string");
-      }
-      const c = t.charCodeAt(i);
-      if (c === 0x22 /* " */) {
-        this.pos = i + 1;
-        return out + t.slice(chunkStart, i);
-      }
-      if (c < 0x20) {
-        this.pos = i;
-        this.fail(EctErrorCodes.JSON_INVALID, `control character in string at offset ${i}`);
-      }
-      if (c >= 0xd800 && c <= 0xdfff) {
-        // A raw surrogate in the text must be a high one followed by a low one.
-        const next = t.charCodeAt(i + 1);
-        if (c > 0xdbff || !(next >= 0xdc00 && next <= 0xdfff)) this.loneSurrogate(i);
-        i += 2;
-        continue;
-      }
-      if (c !== 0x5c /* \ */) {
-        i++;
-        continue;
-      }
-      out += t.slice(chunkStart, i);
-      const e = t.charCodeAt(i + 1);
-      let decoded: string;
-      switch (e) {
-        case 0x22:
-          decoded = '"';
-          break;
-        case 0x5c:
-          decoded = "\\";
-          break;
-        case 0x2f:
-          decoded = "/";
-          break;
-        case 0x62:
-          decoded = "\b";
-          break;
-        case 0x66:
-          decoded = "\f";
-          break;
-        case 0x6e:
-          decoded = "\n";
-          break;
-        case 0x72:
-          decoded = "\r";
-          break;
-        case 0x74:
-          decoded = "\t";
-          break;
-        case 0x75 /* u */:
-          {
-            const unit = this.hex4(i + 2);
-            if (unit >= 0xd800 && unit <= 0xdfff) {
-              // A high surrogate escape must be followed by a low surrogate escape (RFC 8259 section 7).
-              if (unit > 0xdbff || t.charCodeAt(i + 6) !== 0x5c || t.charCodeAt(i + 7) !== 0x75) {
-                this.loneSurrogate(i);
-              }
-              const low = this.hex4(i + 8);
-              if (low < 0xdc00 || low > 0xdfff) this.loneSurrogate(i);
-              decoded = String.fromCharCode(unit, low);
-              i += 6;
-            } else decoded = String.fromCharCode(unit);
-            i += 4;
-            break;
-          }
-        default:
-          this.pos = i;
-          this.fail(EctErrorCodes.JSON_INVALID, `bad escape at offset ${i}`);
-      }
-      out += decoded;
-      i += 2;
-      chunkStart = i;
-    }
-  }
-
-  /** The value of four hex digits at `at`, or a failure. */
-  private hex4(at: number): number {
-    let n = 0;
-    for (let k = at; k < at + 4; k++) {
-      const c = this.text.charCodeAt(k);
-      let d: number;
-      if (c >= 0x30 && c <= 0x39) d = c - 0x30;
-      else if (c >= 0x61 && c <= 0x66) d = c - 0x57;
-      else if (c >= 0x41 && c <= 0x46) d = c - 0x37;
-      else return this.fail(EctErrorCodes.JSON_INVALID, `bad \\u escape at offset ${at - 2}`);
-      n = n * 16 + d;
-    }
-    return n;
-  }
-
-  private loneSurrogate(at: number): never {
-    this.pos = at;
-    return this.fail(EctErrorCodes.JSON_INVALID, `lone UTF-16 surrogate in string at offset ${at}`);
-  }
-
-  private parseNumber(): number {
-    const t = this.text;
-    const start = this.pos;
-    let i = start;
-    if (t.charCodeAt(i) === 0x2d) i++;
-    if (t.charCodeAt(i) === 0x30) i++;
-    else if (isDigit(t.charCodeAt(i))) while (isDigit(t.charCodeAt(i))) i++;
-    else this.fail(EctErrorCodes.JSON_INVALID, `bad number at offset ${start}`);
-    if (t.charCodeAt(i) === 0x2e) {
-      i++;
-      if (!isDigit(t.charCodeAt(i))) this.fail(EctErrorCodes.JSON_INVALID, `bad number at offset ${start}`);
-      while (isDigit(t.charCodeAt(i))) i++;
-    }
-    const e = t.charCodeAt(i);
-    if (e === 0x65 || e === 0x45) {
-      i++;
-      const s = t.charCodeAt(i);
-      if (s === 0x2b || s === 0x2d) i++;
-      if (!isDigit(t.charCodeAt(i))) this.fail(EctErrorCodes.JSON_INVALID, `bad number at offset ${start}`);
-      while (isDigit(t.charCodeAt(i))) i++;
-    }
-    const value = Number(t.slice(start, i));
-    // profile §5.3 (I-JSON): a number that overflows to infinity (1e400) is refused wherever it
-    // appears, header or claims, not only where a claim rule would look at it.
-    if (!Number.isFinite(value)) {
-      this.fail(EctErrorCodes.JSON_INVALID, `number at offset ${start} overflows to infinity`);
-    }
-    this.pos = i;
-    return value;
-  }
+  return undefined;
 }
 
-function isDigit(c: number): boolean {
-  return c >= 0x30 && c <= 0x39;
+const LONE_SURROGATE_PROBLEM: Problem = {
+  code: EctErrorCodes.JSON_INVALID,
+  why: "lone UTF-16 surrogate in a string",
+};
+
+/** `String.prototype.isWellFormed` (ES2024) where the runtime has it. */
+const hasIsWellFormed = typeof (String.prototype as { isWellFormed?: unknown }).isWellFormed === "function";
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** No lone surrogate (`String.prototype.isWellFormed`, or the same test where a runtime lacks it). */
+function isWellFormed(text: string): boolean {
+  return hasIsWellFormed
+    ? (text as string & { isWellFormed(): boolean }).isWellFormed()
+    : !LONE_SURROGATE.test(text);
+}
+
+/**
+ * The error path only: where the first duplicate name is, or where nesting first goes deeper than
+ * `maxDepth`, with the member path the error names (members of the root by their own name, nested
+ * ones as `a.b`; array elements carry their array's path). Names are compared after unescaping.
+ */
+function locate(text: string, maxDepth: number): { path: string | undefined; name?: string } {
+  interface Frame {
+    readonly path: string | undefined;
+    /** The names seen so far, for an object; undefined for an array. */
+    readonly names: Set<string> | undefined;
+    /** The path of the member whose value comes next. */
+    memberPath: string | undefined;
+  }
+  const stack: Frame[] = [];
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    const top = stack[stack.length - 1];
+    if (c === QUOTE) {
+      const end = endOfString(text, i + 1);
+      let next = end;
+      while (next < n && " \t\r\n".includes(text.charAt(next))) next++;
+      if (top?.names !== undefined && text.charCodeAt(next) === 0x3a /* : */) {
+        const name = unescapeName(text.slice(i, end));
+        const path = top.path === undefined ? name : `${top.path}.${name}`;
+        if (top.names.has(name)) return { path, name };
+        top.names.add(name);
+        top.memberPath = path;
+      }
+      i = end - 1;
+    } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+      const path = top === undefined ? undefined : top.names === undefined ? top.path : top.memberPath;
+      if (stack.length + 1 > maxDepth) return { path };
+      stack.push({ path, names: c === 0x7b ? new Set() : undefined, memberPath: undefined });
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) stack.pop();
+  }
+  return { path: undefined };
+}
+
+/** A member name's value: its quoted text unescaped (as it was when JSON.parse read it). */
+function unescapeName(quoted: string): string {
+  try {
+    return JSON.parse(quoted) as string;
+  } catch {
+    return quoted.slice(1, -1); // only before a syntax error the deep input was never parsed to
+  }
 }

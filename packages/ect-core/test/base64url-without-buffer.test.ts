@@ -115,3 +115,55 @@ describe("base64urlEncode and base64urlEncodeText without a native Buffer", () =
     );
   });
 });
+
+describe("base64urlDecodeJws and asciiBytes without a native Buffer", () => {
+  const jwsOutcome = (decode: typeof native.base64urlDecodeJws, token: string): string => {
+    const first = token.indexOf(".");
+    const second = token.indexOf(".", first + 1);
+    try {
+      return `ok:${decode(token, first, second)
+        .map((bytes) => Array.from(bytes).join(","))
+        .join("|")}`;
+    } catch (error) {
+      const { code, member } = error as { code?: string; member?: string };
+      return `error:${code}:${member}`;
+    }
+  };
+
+  it("agrees with the native path on every three-segment input: bytes, or the same error naming the same segment", () => {
+    const segment = fc.string({
+      unit: fc.constantFrom(...ALPHABET, "=", "+", "/", " ", "é"),
+      minLength: 1,
+      maxLength: 12,
+    });
+    fc.assert(
+      fc.property(segment, segment, segment, (h, c, s) => {
+        const token = `${h}.${c}.${s}`;
+        expect(jwsOutcome(portable.base64urlDecodeJws, token)).toBe(
+          jwsOutcome(native.base64urlDecodeJws, token),
+        );
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("gives the signature as an array of its own (never a view of a shared pool)", () => {
+    const token = `${native.base64urlEncodeText("{}")}.${native.base64urlEncodeText("{}")}.${"A".repeat(86)}`;
+    const first = token.indexOf(".");
+    for (const decode of [native.base64urlDecodeJws, portable.base64urlDecodeJws]) {
+      const signature = decode(token, first, token.indexOf(".", first + 1))[2];
+      expect(signature).toHaveLength(64);
+      expect(signature.byteOffset).toBe(0);
+      expect(signature.buffer.byteLength).toBe(64);
+    }
+  });
+
+  it("asciiBytes gives the same bytes on both paths", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom(...ALPHABET, ".") }), (text) => {
+        expect(Array.from(portable.asciiBytes(text))).toEqual(Array.from(native.asciiBytes(text)));
+        expect(Array.from(native.asciiBytes(text))).toEqual(Array.from(new TextEncoder().encode(text)));
+      }),
+    );
+  });
+});

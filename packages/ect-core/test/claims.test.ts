@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { EctErrorCodes as C, decodeEct } from "../src/index.js";
 import {
@@ -372,6 +373,22 @@ describe("validateClaims: ect_ext (ECT_EXT_INVALID)", () => {
     refuse({ a: "é".repeat(2045) });
   });
 
+  it("counts UTF-8 bytes like TextEncoder for any content, surrogate pairs and lone halves included", () => {
+    const unit = fc.oneof(
+      fc.constantFrom("x", "é", "€", "🤖", "\ud800", "\udc00", "\u0000", "\u07ff", "\u0800"),
+      fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)),
+    );
+    fc.assert(
+      fc.property(fc.array(unit, { minLength: 900, maxLength: 1400 }), fc.nat(200), (parts, pad) => {
+        const ext = { a: parts.join("") + "x".repeat(pad) };
+        const bytes = new TextEncoder().encode(JSON.stringify(ext)).length;
+        const codes = check(validClaims({ ect_ext: ext })).map(([code]) => code);
+        expect(codes).toEqual(bytes > 4096 ? [C.EXT_INVALID] : []);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it("accepts depth 5 and refuses depth 6 (the ect_ext object is depth 1)", () => {
     expect(check(validClaims({ ect_ext: { a: { b: { c: { d: { e: 1 } } } } } }))).toEqual([]);
     refuse({ a: { b: { c: { d: { e: { f: 1 } } } } } });
@@ -486,6 +503,25 @@ describe("validateClaims: forbidden member names anywhere (ECT_FORBIDDEN_MEMBER_
       JSON.stringify(validClaims()).replace("{", '{"ect_ext":{"x":{"prototype":1}},'),
     );
     expectEct(() => decodeEct(token), C.FORBIDDEN_MEMBER_NAME, "ect_ext.x.prototype");
+  });
+});
+
+describe("validateClaims: strictlyDecoded (claims straight from decodeEct)", () => {
+  it("skips only the walk the decoder already made: its verdicts on decoded claims are unchanged", () => {
+    for (const claims of [
+      validClaims(),
+      validClaims({ ect_ext: { a: { b: [1, { c: "constructor" }] } }, pred: [PRED_A, PRED_B] }),
+      without(validClaims({ iat: 1.5, aud: [], custom: { deep: [[[[1]]]] } }), "jti"),
+    ]) {
+      const decoded = decodeClaims(JSON.stringify(claims));
+      expect(check(decoded, { strictlyDecoded: true })).toEqual(check(decoded));
+    }
+  });
+
+  it("is a promise about the input: claims built in code are walked unless it is given", () => {
+    const claims = { ...validClaims(), ...(JSON.parse('{"custom":{"__proto__":1}}') as object) };
+    expect(check(claims)[0]).toEqual([C.FORBIDDEN_MEMBER_NAME, "custom.__proto__"]);
+    expect(check(claims, { strictlyDecoded: true })).toEqual([]);
   });
 });
 

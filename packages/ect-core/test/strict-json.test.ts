@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { EctErrorCodes as C, EctError } from "../src/index.js";
 import {
   decodeUtf8Strict,
@@ -483,6 +483,61 @@ describe("properties: duplicate members", () => {
         expect(codeOf(() => parse(text))).toBe(C.JSON_DUPLICATE_MEMBER);
       }),
       { numRuns: 500 },
+    );
+  });
+});
+
+describe("parseStrictJsonValue where the runtime lacks String.prototype.isWellFormed", () => {
+  let withoutIsWellFormed: typeof import("../src/strict-json.js");
+  beforeAll(async () => {
+    const descriptor = Object.getOwnPropertyDescriptor(String.prototype, "isWellFormed");
+    vi.resetModules();
+    delete (String.prototype as { isWellFormed?: unknown }).isWellFormed;
+    try {
+      withoutIsWellFormed = await import("../src/strict-json.js");
+    } finally {
+      if (descriptor !== undefined) Object.defineProperty(String.prototype, "isWellFormed", descriptor);
+    }
+  });
+
+  // A fresh copy of the module has its own EctError class: compare codes.
+  const fallbackCode = (text: string) => {
+    try {
+      withoutIsWellFormed.parseStrictJsonValue(text);
+      return undefined;
+    } catch (e) {
+      return (e as { code?: string }).code;
+    }
+  };
+
+  it("is really the fallback: it never calls String.prototype.isWellFormed", () => {
+    const spy = vi.spyOn(String.prototype as unknown as { isWellFormed(): boolean }, "isWellFormed");
+    try {
+      expect(fallbackCode('"\\ud800"')).toBe(C.JSON_INVALID);
+      expect(spy).not.toHaveBeenCalled();
+      expectEct(() => parse('"\\ud800"'), C.JSON_INVALID);
+      expect(spy).toHaveBeenCalled();
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it("refuses the same lone surrogates and accepts the same pairs", () => {
+    for (const text of ['"\\ud800"', '"\\udc00\\ud800"', '"\ud800"', '{"\\udfff":1}', '["\\ud83d\ude00"]']) {
+      expect(fallbackCode(text)).toBe(C.JSON_INVALID);
+    }
+    for (const text of ['"\\ud83e\\udd16"', '"🤖"', '{"🤖":"\\uD83E\\uDD16"}']) {
+      expect(withoutIsWellFormed.parseStrictJsonValue(text)).toEqual(JSON.parse(text));
+    }
+  });
+
+  it("agrees with the native check on any UTF-16 content", () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 3, stringUnit: anyUtf16Unit }), (value) => {
+        const text = JSON.stringify(value);
+        expect(fallbackCode(text)).toBe(codeOf(() => parse(text)));
+      }),
+      { numRuns: 300 },
     );
   });
 });

@@ -14,7 +14,13 @@ import {
   isEctError,
   SUPPORTED_ALGORITHMS,
 } from "ect-core";
-import { errorFromViolations, normalizeAudience, validateClaims, validateHeader } from "ect-core/internal";
+import {
+  asciiBytes,
+  errorFromViolations,
+  normalizeAudience,
+  validateClaims,
+  validateHeader,
+} from "ect-core/internal";
 import { algorithmProfile } from "../algorithms.js";
 import { type ConfirmationKey, confirmedKey } from "../confirmation-key.js";
 import type { PublicKeyInput } from "../signature/public-key-checks.js";
@@ -96,8 +102,6 @@ export async function keyStep(
   return key as PublicKeyInput;
 }
 
-const ascii = new TextEncoder();
-
 /**
  * Profile §5.6: the signature has the algorithm's exact length (ES256: 64 bytes of raw r‖s), then
  * verifies over the signing input exactly as received. Synchronous when the primitive answers on
@@ -120,7 +124,7 @@ export function signatureStep(
     alg: header.alg,
     key,
     signature: decoded.signature,
-    data: ascii.encode(decoded.signingInput),
+    data: asciiBytes(decoded.signingInput), // read by the primitive, never kept
   });
   if (typeof valid === "boolean") return refuseInvalid(valid);
   return valid.then(refuseInvalid);
@@ -134,9 +138,15 @@ function refuseInvalid(valid: boolean): void {
   }
 }
 
-/** Profile §5.7, first half: the claim rules of §3. */
+/**
+ * Profile §5.7, first half: the claim rules of §3, on the claims exactly as {@link decodeStep}
+ * returned them (forbidden names and depth were refused there, profile §5.3).
+ */
 export function claimsStep(pipeline: Pipeline, claims: Readonly<Record<string, unknown>>): EctClaims {
-  const errors = validateClaims(claims, { maxPredLength: pipeline.config.maxPredLength });
+  const errors = validateClaims(claims, {
+    maxPredLength: pipeline.config.maxPredLength,
+    strictlyDecoded: true,
+  });
   if (errors.length > 0) throw errorFromViolations(errors);
   return claims as unknown as EctClaims;
 }
