@@ -158,6 +158,27 @@ const LOCK_WAIT_MS = 5_000;
 const REDIS_RETRY_BUDGET_MS = 5_000;
 
 /**
+ * The options the CLI gives a Redis or PostgreSQL ledger whatever the server: its id, the origin
+ * (the note key's name, profile §7), the DAG rules on or off, a short retry budget, warnings on
+ * stderr.
+ */
+function serverLedgerOptions(
+  location: Extract<LedgerLocation, { kind: "redis" | "postgres" }>,
+  warn: (message: string) => void,
+  dag: boolean,
+  noteSigner: NoteSigner | undefined,
+) {
+  return {
+    ledgerId: location.ledgerId,
+    origin: noteSigner?.name ?? CLI_LEDGER_ORIGIN,
+    ...(noteSigner === undefined ? {} : { noteSigner }),
+    dag: dag ? {} : (false as const),
+    retryBudgetMs: REDIS_RETRY_BUDGET_MS,
+    onWarning: warn,
+  };
+}
+
+/**
  * A Redis ledger (node-redis is loaded only now, so the other commands start faster). With `dag`,
  * the profile §6 rules run in its atomic sequencing step.
  */
@@ -170,14 +191,9 @@ export async function openRedisLedger(
   const { RedisLedger } = await import("ect-ledger-redis");
   return new RedisLedger({
     url: location.url,
-    ledgerId: location.ledgerId,
-    origin: noteSigner?.name ?? CLI_LEDGER_ORIGIN,
-    ...(noteSigner === undefined ? {} : { noteSigner }),
-    dag: dag ? {} : false,
+    ...serverLedgerOptions(location, warn, dag, noteSigner),
     connectTimeoutMs: 2_000,
-    retryBudgetMs: REDIS_RETRY_BUDGET_MS,
     startupCheck: "warn",
-    onWarning: warn,
   });
 }
 
@@ -195,12 +211,7 @@ export async function openPostgresLedger(
   const { PostgresLedger } = await import("ect-ledger-postgres");
   const ledger = new PostgresLedger({
     connectionString: location.url,
-    ledgerId: location.ledgerId,
-    origin: noteSigner?.name ?? CLI_LEDGER_ORIGIN,
-    ...(noteSigner === undefined ? {} : { noteSigner }),
-    dag: dag ? {} : false,
-    retryBudgetMs: REDIS_RETRY_BUDGET_MS,
-    onWarning: warn,
+    ...serverLedgerOptions(location, warn, dag, noteSigner),
   });
   try {
     await ledger.migrate();

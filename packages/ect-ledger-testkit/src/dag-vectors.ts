@@ -150,17 +150,13 @@ export function dagVectorChecks(vectors: Readonly<Record<string, DagVector>>): C
   const checks: ConformanceCheck[] = [];
   for (const [name, vector] of Object.entries(vectors)) {
     const { expected } = vector;
-    const title = `${vector.rule}: ${vector.description}`;
-    const append = {
-      id: `dag-vector.${name}.append`,
-      group: "DAG vectors through the append (profile §6)",
-      title,
-    };
-    const audit = {
-      id: `dag-vector.${name}.audit`,
-      group: "DAG vectors through the audit (profile §6, §7)",
-      title,
-    };
+    const named = (way: "append" | "audit", group: string) => ({
+      id: `dag-vector.${name}.${way}`,
+      group,
+      title: `${vector.rule}: ${vector.description}`,
+    });
+    const append = named("append", "DAG vectors through the append (profile §6)");
+    const audit = named("audit", "DAG vectors through the audit (profile §6, §7)");
     if (isDagVectorRefusal(expected)) {
       // Wrong options are refused where they are given: the ledger's construction, the audit's call.
       checks.push({
