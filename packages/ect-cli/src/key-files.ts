@@ -7,14 +7,6 @@ import type { CliIo } from "./cli-io.js";
 import { replaceFileAtomically, writeNewFile } from "./file-writes.js";
 import { parseJsonInput, readSmallFile, resolvePath, utf8Text } from "./input-files.js";
 
-/** Algorithms of each supported curve (profile §2). */
-const CURVE_ALGORITHMS: Readonly<Record<string, readonly EctAlgorithm[]>> = {
-  "P-256": ["ES256"],
-  "P-384": ["ES384"],
-  "P-521": ["ES512"],
-  Ed25519: ["EdDSA", "Ed25519"],
-};
-
 /** Checks an `--alg` value against the algorithms ECT allows (profile §2: never `none` or `HS*`). */
 export function parseAlgorithm(value: string, option: string): EctAlgorithm {
   if (!(SUPPORTED_ALGORITHMS as readonly string[]).includes(value)) {
@@ -91,25 +83,6 @@ export async function loadSigningKey(
     // It was just read; a failing stat only loses the warning.
   }
   return imported;
-}
-
-/** The curve of a public JWK, when it is one ECT signs with (profile §2). */
-export function curveOfJwk(jwk: Readonly<Record<string, unknown>>): string | undefined {
-  if (
-    jwk["kty"] === "EC" &&
-    typeof jwk["crv"] === "string" &&
-    jwk["crv"] in CURVE_ALGORITHMS &&
-    jwk["crv"] !== "Ed25519"
-  ) {
-    return jwk["crv"];
-  }
-  if (jwk["kty"] === "OKP" && jwk["crv"] === "Ed25519") return "Ed25519";
-  return undefined;
-}
-
-/** The algorithms a key of this curve verifies (profile §2). */
-export function algorithmsOfCurve(curve: string): readonly EctAlgorithm[] {
-  return CURVE_ALGORITHMS[curve] ?? [];
 }
 
 /**

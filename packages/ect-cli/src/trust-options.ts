@@ -6,7 +6,7 @@ import { usageError } from "./cli-error.js";
 import type { CommandContext } from "./command-context.js";
 import type { OptionSpec, ParsedCommand } from "./command-spec.js";
 import { parseJsonInput, readSmallFile, resolvePath, utf8Text } from "./input-files.js";
-import { algorithmsOfCurve, curveOfJwk, parseAlgorithm } from "./key-files.js";
+import { parseAlgorithm } from "./key-files.js";
 import { displayText } from "./terminal-text.js";
 
 /**
@@ -109,7 +109,8 @@ function isObject(value: unknown): value is Record<string, JsonValue> {
 }
 
 async function keysOfFile(context: CommandContext, file: string): Promise<LoadedKey[]> {
-  const { computeKeyId, importEctKey } = await import("ect-crypto");
+  // ect-crypto is loaded on demand (CLI start-up); its keyCurve and algorithm table are the one answer.
+  const { algorithmsForCurve, computeKeyId, importEctKey, keyCurve } = await import("ect-crypto");
   const text = utf8Text(await readSmallFile(context.io, file, "key file"), "key file", file).trim();
   if (text.startsWith("-----BEGIN")) {
     if (!text.startsWith("-----BEGIN PUBLIC KEY-----")) {
@@ -125,9 +126,7 @@ async function keysOfFile(context: CommandContext, file: string): Promise<Loaded
       if (isEctError(error)) throw usageError(`key file ${file}: ${error.message}`, undefined, error.code);
       throw error;
     }
-    const jwk = await crypto.subtle.exportKey("jwk", key.publicKey);
-    const curve = curveOfJwk(jwk as Record<string, JsonValue>)!;
-    const algorithms = algorithmsOfCurve(curve);
+    const algorithms = algorithmsForCurve(keyCurve(key.publicKey)!);
     return [{ kid: key.kid, thumbprint: key.kid, entry: { key, kid: key.kid, algorithms }, algorithms }];
   }
   if (!text.startsWith("{")) {
@@ -158,7 +157,7 @@ async function keysOfFile(context: CommandContext, file: string): Promise<Loaded
         "give the public JWK Set (ect keygen prints it on stdout); never hand out the private key",
       );
     }
-    const curve = curveOfJwk(member);
+    const curve = keyCurve(member);
     if (curve === undefined) continue; // RSA and others: not ECT keys (profile §2)
     if (member["use"] !== undefined && member["use"] !== "sig") continue;
     let thumbprint: string;
@@ -168,7 +167,7 @@ async function keysOfFile(context: CommandContext, file: string): Promise<Loaded
       throw usageError(`key file ${file}: keys[${index}] is not a valid public key`);
     }
     const kid = typeof member["kid"] === "string" ? member["kid"] : thumbprint;
-    const ofCurve = algorithmsOfCurve(curve);
+    const ofCurve = algorithmsForCurve(curve);
     const alg = member["alg"];
     const algorithms = typeof alg === "string" ? ofCurve.filter((a) => a === alg) : ofCurve;
     if (algorithms.length === 0) {

@@ -1,5 +1,5 @@
 import { Defaults } from "./constants.js";
-import { EctConfigError, EctError, EctErrorCodes } from "./errors.js";
+import { assertKnownOptions, EctConfigError, EctError, EctErrorCodes } from "./errors.js";
 import type { ReplayRecord } from "./interfaces.js";
 
 /**
@@ -63,6 +63,8 @@ const RANGES: Record<keyof EctConfig, readonly [number, number]> = {
   maxPredLength: [0, 100_000],
 };
 
+const CONFIG_NAMES: ReadonlySet<string> = new Set(Object.keys(DEFAULT_CONFIG));
+
 function checkValue(name: keyof EctConfig, value: unknown, label: string): number {
   const [min, max] = RANGES[name];
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min || value > max) {
@@ -106,7 +108,8 @@ export function loadConfigFromEnv(
  * integer in its accepted range (e.g. `iatMaxAgeMinutes` 1-10080, `maxTokenLength` 64-1048576);
  * `NaN`, fractions, negatives and absurd values are refused. The result is frozen.
  *
- * @throws {@link EctConfigError} naming the setting (with `options.path` in front).
+ * @throws {@link EctConfigError} naming the setting (with `options.path` in front), also for an
+ *   unknown setting.
  */
 export function resolveConfig(
   partial: Partial<EctConfig> = {},
@@ -116,6 +119,8 @@ export function resolveConfig(
   } = {},
 ): EctConfig {
   const path = options.path ?? "";
+  // A misspelt setting would silently keep its default: refused like every other option (issue 14).
+  assertKnownOptions(partial, CONFIG_NAMES, path);
   const out: Record<string, number> = {};
   for (const key of Object.keys(DEFAULT_CONFIG) as (keyof EctConfig)[]) {
     const value = partial[key] ?? DEFAULT_CONFIG[key];

@@ -50,11 +50,6 @@ export function resolveDagRuleOptions(
   const { ignore = [], path = "" } = Array.isArray(context)
     ? { ignore: context as readonly string[] }
     : (context as DagRuleOptionsContext);
-  if (options === null || typeof options !== "object") {
-    throw new EctConfigError(path === "" ? "options" : path.replace(/\.$/, ""), "must be an object", {
-      received: options,
-    });
-  }
   assertKnownOptions(options, [...KNOWN_OPTIONS, ...ignore], path);
   const {
     unresolvedPredecessors = "reject",

@@ -384,13 +384,24 @@ export class EctConfigError extends TypeError {
 }
 
 /**
- * Refuses every member of `options` whose name is not in `known`, so a misspelt option
- * (`{ maxTraversl: 5 }`) never silently leaves a default (and a rule) in place.
+ * Refuses an options value that is not an object, and every member of it whose name is not in
+ * `known`, so a misspelt option (`{ maxTraversl: 5 }`) never silently leaves a default (and a rule)
+ * in place.
  *
- * @param prefix - prepended to the member name in the error's option path, e.g. `"dag."`.
- * @throws {@link EctConfigError} naming the first unknown option.
+ * @param prefix - prepended to the member name in the error's option path, e.g. `"dag."`; the path
+ *   of a non-object is the prefix without its dot, or `options`.
+ * @throws {@link EctConfigError} for a non-object, or naming the first unknown option.
  */
-export function assertKnownOptions(options: object, known: Iterable<string>, prefix = ""): void {
+export function assertKnownOptions<T>(
+  options: T,
+  known: Iterable<string>,
+  prefix = "",
+): asserts options is T & object {
+  if (options === null || typeof options !== "object" || Array.isArray(options)) {
+    throw new EctConfigError(prefix === "" ? "options" : prefix.replace(/\.$/, ""), "must be an object", {
+      received: options,
+    });
+  }
   const allowed = known instanceof Set ? (known as ReadonlySet<string>) : new Set(known);
   for (const name of Object.keys(options)) {
     if (!allowed.has(name)) throw new EctConfigError(`${prefix}${name}`, "is not a known option");

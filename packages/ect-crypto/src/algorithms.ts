@@ -21,13 +21,35 @@ export interface AlgorithmProfile {
   readonly signatureLength: number;
 }
 
-const PROFILES: ReadonlyMap<string, AlgorithmProfile> = new Map<string, AlgorithmProfile>([
-  ["ES256", { alg: "ES256", kind: "ecdsa", curve: "P-256", hash: "SHA-256", signatureLength: 64 }],
-  ["ES384", { alg: "ES384", kind: "ecdsa", curve: "P-384", hash: "SHA-384", signatureLength: 96 }],
-  ["ES512", { alg: "ES512", kind: "ecdsa", curve: "P-521", hash: "SHA-512", signatureLength: 132 }],
-  ["EdDSA", { alg: "EdDSA", kind: "eddsa", curve: "Ed25519", hash: undefined, signatureLength: 64 }],
-  ["Ed25519", { alg: "Ed25519", kind: "eddsa", curve: "Ed25519", hash: undefined, signatureLength: 64 }],
-]);
+/**
+ * The one algorithm table (profile §2): every algorithm this library signs and verifies with, its
+ * curve, hash and exact signature length. Everything else (the algorithms of a curve, a curve's
+ * default algorithm, the WebCrypto parameters) is derived from it. The first row of a curve is that
+ * curve's default algorithm (an Ed25519 key signs as `EdDSA`, RFC 8037, for interoperability).
+ * Typed by `EctAlgorithm`, so ect-core's `SUPPORTED_ALGORITHMS` and this table cannot drift apart.
+ */
+const ALGORITHM_TABLE: Readonly<Record<EctAlgorithm, AlgorithmProfile>> = {
+  ES256: { alg: "ES256", kind: "ecdsa", curve: "P-256", hash: "SHA-256", signatureLength: 64 },
+  ES384: { alg: "ES384", kind: "ecdsa", curve: "P-384", hash: "SHA-384", signatureLength: 96 },
+  ES512: { alg: "ES512", kind: "ecdsa", curve: "P-521", hash: "SHA-512", signatureLength: 132 },
+  EdDSA: { alg: "EdDSA", kind: "eddsa", curve: "Ed25519", hash: undefined, signatureLength: 64 },
+  Ed25519: { alg: "Ed25519", kind: "eddsa", curve: "Ed25519", hash: undefined, signatureLength: 64 },
+};
+
+const PROFILES: ReadonlyMap<string, AlgorithmProfile> = new Map(Object.entries(ALGORITHM_TABLE));
+
+const ALGORITHMS_OF_CURVE: ReadonlyMap<EctCurve, readonly EctAlgorithm[]> = (() => {
+  const byCurve = new Map<EctCurve, EctAlgorithm[]>();
+  for (const { alg, curve } of PROFILES.values()) byCurve.set(curve, [...(byCurve.get(curve) ?? []), alg]);
+  return new Map([...byCurve].map(([curve, algs]) => [curve, Object.freeze(algs)]));
+})();
+
+/**
+ * The curves of the table, in its order.
+ *
+ * @internal
+ */
+export const SUPPORTED_CURVES: readonly EctCurve[] = Object.freeze([...ALGORITHMS_OF_CURVE.keys()]);
 
 /** The profile of a supported algorithm, or `undefined` (exact, case-sensitive match, SPEC 2). */
 export function algorithmProfile(alg: string): AlgorithmProfile | undefined {
@@ -39,18 +61,58 @@ export function isSupportedAlgorithm(alg: unknown): alg is EctAlgorithm {
   return typeof alg === "string" && PROFILES.has(alg);
 }
 
+/**
+ * The algorithms a key on `curve` signs and verifies with, its default first: `["ES256"]` for
+ * P-256, `["EdDSA", "Ed25519"]` for Ed25519 (profile §2).
+ *
+ * @example
+ * ```ts
+ * algorithmsForCurve(keyCurve(jwk)!); // e.g. ["ES256"]
+ * ```
+ */
+export function algorithmsForCurve(curve: EctCurve): readonly EctAlgorithm[] {
+  return ALGORITHMS_OF_CURVE.get(curve) ?? [];
+}
+
 /** The default algorithm for a curve (an Ed25519 key signs as `EdDSA`, RFC 8037, for interoperability). */
 export function defaultAlgorithmForCurve(curve: EctCurve): EctAlgorithm {
-  switch (curve) {
-    case "P-256":
-      return "ES256";
-    case "P-384":
-      return "ES384";
-    case "P-521":
-      return "ES512";
-    case "Ed25519":
-      return "EdDSA";
-  }
+  return algorithmsForCurve(curve)[0]!;
+}
+
+const IMPORT_PARAMS: ReadonlyMap<EctCurve, EcKeyImportParams | Algorithm> = new Map(
+  SUPPORTED_CURVES.map((curve) => [
+    curve,
+    ALGORITHM_TABLE[defaultAlgorithmForCurve(curve)].kind === "ecdsa"
+      ? { name: "ECDSA", namedCurve: curve }
+      : { name: curve },
+  ]),
+);
+
+const SIGN_PARAMS: ReadonlyMap<string, EcdsaParams | Algorithm> = new Map(
+  [...PROFILES].map(([alg, { kind, hash, curve }]) => [
+    alg,
+    kind === "ecdsa" ? { name: "ECDSA", hash: hash! } : { name: curve },
+  ]),
+);
+
+/**
+ * The WebCrypto parameters to import a key on `curve` (`{ name: "ECDSA", namedCurve }` or
+ * `{ name: "Ed25519" }`), one object per curve.
+ *
+ * @internal
+ */
+export function webCryptoImportParams(curve: EctCurve): EcKeyImportParams | Algorithm {
+  return IMPORT_PARAMS.get(curve)!;
+}
+
+/**
+ * The WebCrypto parameters to sign or verify with `profile`'s algorithm (`{ name: "ECDSA", hash }`
+ * or `{ name: "Ed25519" }`), one object per algorithm.
+ *
+ * @internal
+ */
+export function webCryptoSignParams(profile: AlgorithmProfile): EcdsaParams | Algorithm {
+  return SIGN_PARAMS.get(profile.alg)!;
 }
 
 /**

@@ -18,8 +18,8 @@ import {
   validateClaims,
 } from "ect-core/internal";
 import { type AlgorithmProfile, algorithmProfile, isSupportedAlgorithm } from "./algorithms.js";
+import { isCryptoKey } from "./key-curve.js";
 import { assertValidKid, type EctSigningKey } from "./keys.js";
-import { isCryptoKey } from "./signature/public-key-checks.js";
 import { beginSigning, endSigning, signJws } from "./signature/sign-jws.js";
 
 /** Options of {@link createEct}. */

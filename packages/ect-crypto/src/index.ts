@@ -12,6 +12,7 @@
 export {
   type AlgorithmProfile,
   algorithmProfile,
+  algorithmsForCurve,
   type EctCurve,
   isSupportedAlgorithm,
   resolveAlgorithmAllowlist,
@@ -22,6 +23,7 @@ export {
   verifyJwsSignature,
 } from "./confirmation-key.js";
 export { type CreateEctOptions, createEct } from "./create.js";
+export { keyCurve } from "./key-curve.js";
 export {
   combineKeyResolvers,
   type EctKeyResolver,

@@ -1,8 +1,17 @@
-import { type EctAlgorithm, EctError, EctErrorCodes, type KeyLookup, type KeyResolver } from "ect-core";
+import {
+  type EctAlgorithm,
+  EctConfigError,
+  EctError,
+  EctErrorCodes,
+  type KeyLookup,
+  type KeyResolver,
+} from "ect-core";
+import { assertKnownOptions } from "ect-core/internal";
 import { createRemoteJWKSet, customFetch, type FetchImplementation, type JWK } from "jose";
-import { algorithmProfile, type EctCurve, isSupportedAlgorithm } from "./algorithms.js";
+import { algorithmProfile, algorithmsForCurve, type EctCurve, isSupportedAlgorithm } from "./algorithms.js";
+import { isCryptoKey, keyCurve } from "./key-curve.js";
 import { computeKeyId, type EctPublicKey, importPublicJwk } from "./keys.js";
-import { isCryptoKey, publicJwkMembers } from "./signature/public-key-checks.js";
+import { publicJwkMembers } from "./signature/public-key-checks.js";
 
 /** What the key resolvers of this package return: a public key ready for verification. */
 export type EctVerificationKey = CryptoKey;
@@ -10,9 +19,10 @@ export type EctVerificationKey = CryptoKey;
 /** A key resolver as `verifyEct` uses it (SPEC 5.5). Custom resolvers may also return public JWKs. */
 export type EctKeyResolver = KeyResolver<CryptoKey | JWK>;
 
-function configError(member: string, message: string): EctError {
-  return new EctError(EctErrorCodes.CONFIG_INVALID, message, { member });
-}
+// Every mistake in how a resolver is configured (options, entries, issuers, kids, algorithms) is an
+// EctConfigError at construction, never a refusal at verify time. A key that is itself unusable
+// (private or symmetric material, a small-order Ed25519 point, a malformed coordinate) keeps its
+// own code, ECT_KEY_INVALID, as everywhere else a key is refused - also at construction.
 
 function issuerSet(issuers: unknown, option: string): ReadonlySet<string> {
   const list = typeof issuers === "string" ? [issuers] : issuers;
@@ -21,24 +31,11 @@ function issuerSet(issuers: unknown, option: string): ReadonlySet<string> {
     list.length === 0 ||
     !list.every((i) => typeof i === "string" && i.length > 0)
   ) {
-    throw configError(option, `${option} must be a non-empty issuer string or array of them (SPEC 5.5)`);
+    throw new EctConfigError(option, "must be a non-empty issuer string or array of them (profile §5.5)", {
+      received: issuers,
+    });
   }
   return new Set(list as string[]);
-}
-
-function curveOfJwk(jwk: JWK): EctCurve | undefined {
-  if (jwk.kty === "EC" && (jwk.crv === "P-256" || jwk.crv === "P-384" || jwk.crv === "P-521")) return jwk.crv;
-  if (jwk.kty === "OKP" && jwk.crv === "Ed25519") return "Ed25519";
-  return undefined;
-}
-
-function curveOfCryptoKey(key: CryptoKey): EctCurve | undefined {
-  const algorithm = key.algorithm as { name?: string; namedCurve?: string };
-  if (algorithm.name === "Ed25519") return "Ed25519";
-  const crv = algorithm.namedCurve;
-  return algorithm.name === "ECDSA" && (crv === "P-256" || crv === "P-384" || crv === "P-521")
-    ? crv
-    : undefined;
 }
 
 /** Imports a JWK once; concurrent first uses share the import. */
@@ -76,6 +73,8 @@ export interface StaticKeyEntry {
   readonly algorithms?: readonly EctAlgorithm[];
 }
 
+const STATIC_ENTRY_MEMBERS: readonly (keyof StaticKeyEntry)[] = ["iss", "kid", "key", "algorithms"];
+
 interface ResolvedEntry {
   readonly algorithms: ReadonlySet<string>;
   readonly curve: EctCurve;
@@ -99,23 +98,28 @@ function tableKey(iss: string, kid: string): string {
  * ```ts
  * const keys = staticKeyResolver([{ iss: "spiffe://example.org/agent-a", key: agentA }]);
  * ```
- * @throws {@link EctError} `ECT_CONFIG_INVALID` for a missing `kid`, a duplicate `(iss, kid)`,
- *   a key of an unsupported type; `ECT_KEY_INVALID` for a JWK with private members.
+ * @throws {@link EctConfigError} (a `TypeError`, code `ECT_CONFIG_INVALID`) at construction for an
+ *   unknown entry member, a missing `kid`, a duplicate `(iss, kid)`, a key of an unsupported type, an
+ *   algorithm the key cannot verify (option path e.g. `entries[0].algorithms[0]`); {@link EctError}
+ *   `ECT_KEY_INVALID` for a JWK with private members or an unusable public key.
  */
 export function staticKeyResolver(entries: readonly StaticKeyEntry[]): KeyResolver<EctVerificationKey> {
-  if (!Array.isArray(entries)) throw configError("entries", "staticKeyResolver takes an array of entries");
+  if (!Array.isArray(entries)) {
+    throw new EctConfigError("entries", "must be an array of entries", { received: entries });
+  }
   const table = new Map<string, ResolvedEntry>();
   for (const [index, entry] of entries.entries()) {
     const where = `entries[${index}]`;
-    const issuers = issuerSet(entry?.iss, `${where}.iss`);
+    assertKnownOptions(entry, STATIC_ENTRY_MEMBERS, `${where}.`);
+    const issuers = issuerSet(entry.iss, `${where}.iss`);
     const input = entry.key;
     let curve: EctCurve | undefined;
     let ownKid: string | undefined;
     let ownAlg: string | undefined;
     let load: () => Promise<CryptoKey>;
     if (isCryptoKey(input)) {
-      curve = curveOfCryptoKey(input);
-      if (input.type !== "public") throw configError(`${where}.key`, `${where}.key must be a public key`);
+      curve = keyCurve(input);
+      if (input.type !== "public") throw new EctConfigError(`${where}.key`, "must be a public key");
       load = () => Promise.resolve(input);
     } else if (
       typeof input === "object" &&
@@ -123,43 +127,50 @@ export function staticKeyResolver(entries: readonly StaticKeyEntry[]): KeyResolv
       isCryptoKey((input as EctPublicKey).publicKey)
     ) {
       const pub = input as EctPublicKey;
-      curve = curveOfCryptoKey(pub.publicKey);
+      curve = keyCurve(pub.publicKey);
       if (pub.publicKey.type !== "public")
-        throw configError(`${where}.key`, `${where}.key must be a public key`);
+        throw new EctConfigError(`${where}.key.publicKey`, "must be a public key");
       ownKid = pub.kid;
       ownAlg = pub.alg;
       load = () => Promise.resolve(pub.publicKey);
     } else {
       const jwk = Object.freeze({ ...(input as JWK) });
       publicJwkMembers(jwk); // refuses private material now, not at the first verification
-      curve = curveOfJwk(jwk);
+      curve = keyCurve(jwk);
       ownKid = jwk.kid;
       ownAlg = jwk.alg;
       load = lazyImport(jwk);
     }
     if (curve === undefined)
-      throw configError(`${where}.key`, `${where}.key is not an EC or Ed25519 public key`);
+      throw new EctConfigError(`${where}.key`, "must be an EC (P-256/P-384/P-521) or Ed25519 public key");
     const kid = entry.kid ?? ownKid;
     if (typeof kid !== "string" || kid.length === 0) {
-      throw configError(`${where}.kid`, `${where} has no kid (give kid, or a key that carries one)`);
+      throw new EctConfigError(`${where}.kid`, "is required (give kid, or a key that carries one)", {
+        received: kid,
+      });
     }
-    const algorithms = entry.algorithms ?? (ownAlg === undefined ? undefined : [ownAlg]);
-    const allowed = new Set<string>();
-    for (const alg of algorithms ?? ["ES256", "ES384", "ES512", "EdDSA", "Ed25519"]) {
+    // The entry's algorithms, else the key's own alg, else every algorithm of the key's curve.
+    const given = entry.algorithms ?? (ownAlg === undefined ? undefined : [ownAlg]);
+    const option = entry.algorithms === undefined ? `${where}.key.alg` : `${where}.algorithms`;
+    if (given !== undefined && !Array.isArray(given)) {
+      throw new EctConfigError(option, "must be an array of algorithms", { received: given });
+    }
+    for (const [i, alg] of (given ?? []).entries()) {
+      const path = entry.algorithms === undefined ? option : `${option}[${i}]`;
       if (!isSupportedAlgorithm(alg)) {
-        throw configError(`${where}.algorithms`, `${where}: unsupported algorithm ${JSON.stringify(alg)}`);
+        throw new EctConfigError(path, "must be a supported algorithm", { received: alg });
       }
-      if (algorithmProfile(alg)!.curve === curve) allowed.add(alg);
-      else if (algorithms !== undefined) {
-        throw configError(`${where}.algorithms`, `${where}: a ${curve} key cannot verify ${alg}`);
+      if (algorithmProfile(alg)!.curve !== curve) {
+        throw new EctConfigError(path, `must fit the key: a ${curve} key cannot verify ${alg}`);
       }
     }
+    const allowed: ReadonlySet<string> = new Set(given ?? algorithmsForCurve(curve));
     for (const iss of issuers) {
       const id = tableKey(iss, kid);
       if (table.has(id)) {
-        throw configError(
+        throw new EctConfigError(
           where,
-          `${where}: issuer ${JSON.stringify(iss)} already has a key with kid ${JSON.stringify(kid)}`,
+          `must not repeat a key: issuer ${JSON.stringify(iss)} already has a key with kid ${JSON.stringify(kid)}`,
         );
       }
       table.set(id, { algorithms: allowed, curve, key: load });
@@ -177,6 +188,8 @@ export function staticKeyResolver(entries: readonly StaticKeyEntry[]): KeyResolv
 // ---------------------------------------------------------------------------------------------
 // Local JWK Set
 
+const JWKS_OPTIONS: readonly (keyof JwksKeyResolverOptions)[] = ["issuers"];
+
 /** Options of {@link jwksKeyResolver}. */
 export interface JwksKeyResolverOptions {
   /** The issuer(s) whose keys this JWK Set holds: keys never resolve for another `iss` (SPEC 5.5). */
@@ -193,7 +206,7 @@ function isSignatureJwk(jwk: JWK): boolean {
   if (jwk.use !== undefined && jwk.use !== "sig") return false;
   if (jwk.key_ops !== undefined && !(Array.isArray(jwk.key_ops) && jwk.key_ops.includes("verify")))
     return false;
-  return curveOfJwk(jwk) !== undefined;
+  return keyCurve(jwk) !== undefined;
 }
 
 /**
@@ -206,37 +219,37 @@ function isSignatureJwk(jwk: JWK): boolean {
  * ```ts
  * const keys = jwksKeyResolver(await (await fetch(url)).json(), { issuers: ["https://agents.example"] });
  * ```
- * @throws {@link EctError} `ECT_CONFIG_INVALID` for a malformed set, duplicate `kid`s or missing
- *   issuers; `ECT_KEY_INVALID` for a member with private key material.
+ * @throws {@link EctConfigError} (a `TypeError`, code `ECT_CONFIG_INVALID`) at construction for
+ *   an unknown option, missing issuers, a malformed set (option path e.g. `jwks.keys[2]`) or
+ *   duplicate `kid`s; {@link EctError} `ECT_KEY_INVALID` for a member with private key material.
  */
 export function jwksKeyResolver(
   jwks: { readonly keys: readonly JWK[] },
   options: JwksKeyResolverOptions,
 ): KeyResolver<EctVerificationKey> {
-  const issuers = issuerSet(options?.issuers, "issuers");
+  assertKnownOptions(options, JWKS_OPTIONS);
+  const issuers = issuerSet(options.issuers, "issuers");
   if (jwks === null || typeof jwks !== "object" || !Array.isArray(jwks.keys)) {
-    throw configError("jwks", "jwks must be a JWK Set: an object with a keys array");
+    throw new EctConfigError("jwks", "must be a JWK Set: an object with a keys array", { received: jwks });
   }
   const usable: JWK[] = [];
   const explicitKids = new Set<string>();
   for (const [index, member] of jwks.keys.entries()) {
+    const where = `jwks.keys[${index}]`;
     if (member === null || typeof member !== "object" || Array.isArray(member)) {
-      throw configError("jwks", `jwks.keys[${index}] is not an object`);
+      throw new EctConfigError(where, "must be a JWK object", { received: member });
     }
     if (member.d !== undefined || member.k !== undefined) {
-      throw new EctError(
-        EctErrorCodes.KEY_INVALID,
-        `jwks.keys[${index}] holds private or symmetric key material`,
-      );
+      throw new EctError(EctErrorCodes.KEY_INVALID, `${where} holds private or symmetric key material`);
     }
     if (!isSignatureJwk(member)) continue;
     const jwk = Object.freeze(structuredClone(member));
     publicJwkMembers(jwk);
     if (jwk.kid !== undefined) {
       if (typeof jwk.kid !== "string" || jwk.kid.length === 0)
-        throw configError("jwks", `jwks.keys[${index}].kid is invalid`);
+        throw new EctConfigError(`${where}.kid`, "must be a non-empty string", { received: jwk.kid });
       if (explicitKids.has(jwk.kid))
-        throw configError("jwks", `two keys share the kid ${JSON.stringify(jwk.kid)}`);
+        throw new EctConfigError(`${where}.kid`, "must be unique in the set", { received: jwk.kid });
       explicitKids.add(jwk.kid);
     }
     usable.push(jwk);
@@ -253,7 +266,7 @@ export function jwksKeyResolver(
           `two keys of the JWK Set share the kid ${JSON.stringify(kid)}`,
         );
       }
-      map.set(kid, { jwk, curve: curveOfJwk(jwk)!, load: lazyImport(jwk) });
+      map.set(kid, { jwk, curve: keyCurve(jwk)!, load: lazyImport(jwk) });
     }
     return map;
   };
@@ -297,6 +310,16 @@ export interface RemoteJwksKeyResolverOptions {
   readonly allowInsecureHttp?: boolean;
 }
 
+const REMOTE_JWKS_OPTIONS: readonly (keyof RemoteJwksKeyResolverOptions)[] = [
+  "issuers",
+  "timeoutDuration",
+  "cooldownDuration",
+  "cacheMaxAge",
+  "headers",
+  "fetch",
+  "allowInsecureHttp",
+];
+
 /** A key resolver over a remote JWK Set; {@link RemoteJwksKeyResolver.reload} forces a refetch. */
 export interface RemoteJwksKeyResolver extends KeyResolver<EctVerificationKey> {
   /** Fetches the JWK Set now (e.g. after a key rotation was announced). */
@@ -320,24 +343,40 @@ function errorCode(error: unknown): string | undefined {
  *   issuers: ["https://agents.example"],
  * });
  * ```
- * @throws {@link EctError} `ECT_CONFIG_INVALID` for a bad URL or options.
+ * @throws {@link EctConfigError} (a `TypeError`, code `ECT_CONFIG_INVALID`) at construction for a
+ *   bad URL, an unknown option or an option of the wrong type. A set fetched later that cannot be
+ *   used is a refusal at verify time (`ECT_KEY_RESOLUTION_FAILED`): it is not configuration.
  */
 export function remoteJwksKeyResolver(
   url: string | URL,
   options: RemoteJwksKeyResolverOptions,
 ): RemoteJwksKeyResolver {
-  const issuers = issuerSet(options?.issuers, "issuers");
+  assertKnownOptions(options, REMOTE_JWKS_OPTIONS);
+  const issuers = issuerSet(options.issuers, "issuers");
   let parsed: URL;
   try {
     parsed = new URL(String(url));
   } catch (cause) {
-    throw new EctError(EctErrorCodes.CONFIG_INVALID, "url is not a valid URL", { member: "url", cause });
+    throw new EctConfigError("url", "must be a valid URL", { received: String(url), cause });
   }
   if (parsed.protocol !== "https:" && !(parsed.protocol === "http:" && options.allowInsecureHttp === true)) {
-    throw configError(
-      "url",
-      `the JWK Set URL must be https: (got ${parsed.protocol}); allowInsecureHttp permits http:`,
-    );
+    throw new EctConfigError("url", "must be https: (allowInsecureHttp permits http:)", {
+      received: parsed.protocol,
+    });
+  }
+  for (const name of ["timeoutDuration", "cooldownDuration", "cacheMaxAge"] as const) {
+    const value = options[name];
+    if (value !== undefined && (typeof value !== "number" || Number.isNaN(value) || value < 0)) {
+      throw new EctConfigError(name, "must be a non-negative number of milliseconds", { received: value });
+    }
+  }
+  if (options.fetch !== undefined && typeof options.fetch !== "function") {
+    throw new EctConfigError("fetch", "must be a fetch function", { received: options.fetch });
+  }
+  if (options.allowInsecureHttp !== undefined && typeof options.allowInsecureHttp !== "boolean") {
+    throw new EctConfigError("allowInsecureHttp", "must be a boolean", {
+      received: options.allowInsecureHttp,
+    });
   }
   let remote: ReturnType<typeof createRemoteJWKSet>;
   try {
@@ -349,9 +388,8 @@ export function remoteJwksKeyResolver(
       ...(options.fetch === undefined ? {} : { [customFetch]: options.fetch }),
     });
   } catch (cause) {
-    throw new EctError(EctErrorCodes.CONFIG_INVALID, `invalid remote JWK Set options: ${String(cause)}`, {
-      cause,
-    });
+    // jose's own checks (e.g. of headers): still a construction-time configuration mistake.
+    throw new EctConfigError("options", `must be valid remote JWK Set options (${String(cause)})`, { cause });
   }
   return {
     async resolve({ kid, iss, alg }: KeyLookup): Promise<EctVerificationKey | undefined> {
@@ -389,11 +427,18 @@ export function remoteJwksKeyResolver(
  * A resolver that asks each resolver in turn and returns the first key found, e.g. one
  * {@link jwksKeyResolver} per issuer. A resolver that fails ends the lookup with its error
  * (fail closed).
+ *
+ * @throws {@link EctConfigError} for an empty list or a member that is not a resolver.
  */
 export function combineKeyResolvers<TKey>(resolvers: readonly KeyResolver<TKey>[]): KeyResolver<TKey> {
   if (!Array.isArray(resolvers) || resolvers.length === 0) {
-    throw configError("resolvers", "combineKeyResolvers takes a non-empty array of resolvers");
+    throw new EctConfigError("resolvers", "must be a non-empty array of resolvers", { received: resolvers });
   }
+  resolvers.forEach((resolver, index) => {
+    if (resolver === null || typeof resolver !== "object" || typeof resolver.resolve !== "function") {
+      throw new EctConfigError(`resolvers[${index}]`, "must be a key resolver (an object with resolve)");
+    }
+  });
   const list = [...resolvers];
   return {
     async resolve(lookup: KeyLookup): Promise<TKey | undefined> {

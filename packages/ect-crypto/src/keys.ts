@@ -1,5 +1,5 @@
-import { type EctAlgorithm, EctError, EctErrorCodes } from "ect-core";
-import { Limits } from "ect-core/internal";
+import { type EctAlgorithm, EctConfigError, EctError, EctErrorCodes, SUPPORTED_ALGORITHMS } from "ect-core";
+import { assertKnownOptions, Limits } from "ect-core/internal";
 import {
   calculateJwkThumbprint,
   exportJWK,
@@ -12,11 +12,16 @@ import {
 } from "jose";
 import {
   algorithmProfile,
+  algorithmsForCurve,
   defaultAlgorithmForCurve,
   type EctCurve,
   isSupportedAlgorithm,
+  SUPPORTED_CURVES,
+  webCryptoImportParams,
+  webCryptoSignParams,
 } from "./algorithms.js";
-import { isCryptoKey, publicJwkMembers } from "./signature/public-key-checks.js";
+import { isCryptoKey, keyCurve } from "./key-curve.js";
+import { publicJwkMembers } from "./signature/public-key-checks.js";
 
 /** A key an ECT is signed with: the private key, its JWS algorithm and the `kid` put in the header. */
 export interface EctSigningKey {
@@ -128,20 +133,18 @@ function codePoints(text: string): number {
 function jwkCurve(jwk: JWK): EctCurve {
   if (jwk === null || typeof jwk !== "object" || Array.isArray(jwk))
     throw keyInvalid("a JWK must be an object");
-  if (jwk.kty === "EC" && (jwk.crv === "P-256" || jwk.crv === "P-384" || jwk.crv === "P-521")) return jwk.crv;
-  if (jwk.kty === "OKP" && jwk.crv === "Ed25519") return "Ed25519";
+  const curve = keyCurve(jwk);
+  if (curve !== undefined) return curve;
   throw keyInvalid(
     `unsupported key: kty ${JSON.stringify(jwk.kty)} crv ${JSON.stringify(jwk.crv)} (EC P-256/P-384/P-521 or OKP Ed25519)`,
   );
 }
 
+/** The curve of a `CryptoKey` of either type (public or private). */
 function cryptoKeyCurveAnyType(key: CryptoKey): EctCurve {
+  const curve = keyCurve(key);
+  if (curve !== undefined) return curve;
   const algorithm = key.algorithm as { name?: string; namedCurve?: string };
-  if (algorithm.name === "ECDSA") {
-    const crv = algorithm.namedCurve;
-    if (crv === "P-256" || crv === "P-384" || crv === "P-521") return crv;
-  }
-  if (algorithm.name === "Ed25519") return "Ed25519";
   throw keyInvalid(
     `unsupported key algorithm ${String(algorithm.name)} ${String(algorithm.namedCurve ?? "")}`,
   );
@@ -154,12 +157,8 @@ function chooseAlgorithm(curve: EctCurve, requested: unknown, fromJwk: unknown):
   }
   const alg = requested ?? fromJwk ?? defaultAlgorithmForCurve(curve);
   if (!isSupportedAlgorithm(alg)) throw keyInvalid(`unsupported algorithm ${JSON.stringify(alg)}`);
-  if (algorithmProfile(alg)!.curve !== curve) throw keyInvalid(`a ${curve} key cannot be used with ${alg}`);
+  if (!algorithmsForCurve(curve).includes(alg)) throw keyInvalid(`a ${curve} key cannot be used with ${alg}`);
   return alg;
-}
-
-function webCryptoParams(curve: EctCurve): EcKeyImportParams | Algorithm {
-  return curve === "Ed25519" ? { name: "Ed25519" } : { name: "ECDSA", namedCurve: curve };
 }
 
 /**
@@ -172,7 +171,9 @@ function webCryptoParams(curve: EctCurve): EcKeyImportParams | Algorithm {
 export async function importPublicJwk(jwk: JWK): Promise<CryptoKey> {
   const members = publicJwkMembers(jwk);
   try {
-    return await crypto.subtle.importKey("jwk", members, webCryptoParams(members.crv), true, ["verify"]);
+    return await crypto.subtle.importKey("jwk", members, webCryptoImportParams(members.crv), true, [
+      "verify",
+    ]);
   } catch (cause) {
     throw keyInvalid("the JWK is not a valid public key", cause);
   }
@@ -201,15 +202,12 @@ export async function computeKeyId(key: CryptoKey | JWK): Promise<string> {
  * ```ts
  * const key = await generateEctKeyPair(); // { alg: "ES256", kid, privateKey, publicKey }
  * ```
- * @throws {@link EctError} `ECT_CONFIG_INVALID` for an unsupported algorithm, `ECT_KID_INVALID`.
+ * @throws {@link EctConfigError} (a `TypeError`, code `ECT_CONFIG_INVALID`) for an unknown option or
+ *   an unsupported `alg`; {@link EctError} `ECT_KID_INVALID`.
  */
 export async function generateEctKeyPair(options: GenerateEctKeyPairOptions = {}): Promise<EctKeyPair> {
+  checkKeyOptions(options, GENERATE_OPTIONS);
   const alg = options.alg ?? "ES256";
-  if (!isSupportedAlgorithm(alg)) {
-    throw new EctError(EctErrorCodes.CONFIG_INVALID, `alg ${JSON.stringify(alg)} is not supported`, {
-      member: "alg",
-    });
-  }
   if (options.kid !== undefined) assertValidKid(options.kid);
   const { privateKey, publicKey } = await generateKeyPair(alg, {
     extractable: options.extractable ?? false,
@@ -219,6 +217,23 @@ export async function generateEctKeyPair(options: GenerateEctKeyPairOptions = {}
   return Object.freeze({ alg, kid, privateKey, publicKey });
 }
 
+const GENERATE_OPTIONS: readonly (keyof GenerateEctKeyPairOptions)[] = ["alg", "kid", "extractable"];
+const IMPORT_OPTIONS: readonly (keyof ImportEctKeyOptions)[] = ["alg", "kid", "extractable"];
+const EXPORT_OPTIONS: readonly (keyof ExportJwkOptions)[] = ["kid", "alg"];
+
+/**
+ * The option mistakes of the key functions: an options object that is not one, an unknown option,
+ * an `alg` this library does not support (profile §2). A key that does not fit a supported `alg` is
+ * the key's problem (`ECT_KEY_INVALID`), not an option mistake.
+ */
+function checkKeyOptions(options: unknown, known: readonly string[]): void {
+  assertKnownOptions(options, known);
+  const alg = (options as { alg?: unknown }).alg;
+  if (alg !== undefined && !isSupportedAlgorithm(alg)) {
+    throw new EctConfigError("alg", `must be one of ${SUPPORTED_ALGORITHMS.join(", ")}`, { received: alg });
+  }
+}
+
 const PROBE = new TextEncoder().encode("ect-crypto key consistency probe");
 
 async function importJwkKey(jwk: JWK, options: ImportEctKeyOptions): Promise<EctImportedKey> {
@@ -226,7 +241,7 @@ async function importJwkKey(jwk: JWK, options: ImportEctKeyOptions): Promise<Ect
   const alg = chooseAlgorithm(curve, options.alg, jwk.alg);
   const kid = options.kid ?? jwk.kid ?? (await computeKeyId(jwk));
   assertValidKid(kid);
-  const params = webCryptoParams(curve);
+  const params = webCryptoImportParams(curve);
   const publicMembers = publicJwkMembers(
     curve === "Ed25519"
       ? { kty: "OKP", crv: curve, x: jwk.x as string }
@@ -254,7 +269,7 @@ async function importJwkKey(jwk: JWK, options: ImportEctKeyOptions): Promise<Ect
   }
   // A private JWK whose d does not belong to its x/y would sign tokens nobody can verify with the
   // published key: check the pair once, here.
-  const signParams = curve === "Ed25519" ? params : { name: "ECDSA", hash: algorithmProfile(alg)!.hash! };
+  const signParams = webCryptoSignParams(algorithmProfile(alg)!);
   const probe = await crypto.subtle.sign(signParams, privateKey, PROBE);
   if (!(await crypto.subtle.verify(signParams, publicKey, probe, PROBE))) {
     throw keyInvalid("the private key (d) does not belong to the public key (x, y) of the JWK");
@@ -262,7 +277,8 @@ async function importJwkKey(jwk: JWK, options: ImportEctKeyOptions): Promise<Ect
   return Object.freeze({ type: "private", alg, kid, privateKey, publicKey });
 }
 
-const PEM_CANDIDATES: readonly EctAlgorithm[] = ["ES256", "ES384", "ES512", "EdDSA"];
+// One algorithm per curve: the platform's PEM parser refuses a key whose curve does not fit.
+const PEM_CANDIDATES: readonly EctAlgorithm[] = SUPPORTED_CURVES.map(defaultAlgorithmForCurve);
 
 async function importPemKey(pem: string, options: ImportEctKeyOptions): Promise<EctImportedKey> {
   if (typeof pem !== "string") throw keyInvalid("pem must be a string");
@@ -308,12 +324,14 @@ async function importPemKey(pem: string, options: ImportEctKeyOptions): Promise<
  * const signer = await importEctKey({ pem: privatePem }); // signer.type === "private"
  * const publicKey = await importEctKey({ jwk: publishedJwk }); // publicKey.type === "public"
  * ```
- * @throws {@link EctError} `ECT_KEY_INVALID`, `ECT_KID_INVALID`.
+ * @throws {@link EctError} `ECT_KEY_INVALID`, `ECT_KID_INVALID`; {@link EctConfigError} (a
+ *   `TypeError`, code `ECT_CONFIG_INVALID`) for an unknown option or an unsupported `alg` option.
  */
 export async function importEctKey(
   input: EctKeyInput,
   options: ImportEctKeyOptions = {},
 ): Promise<EctImportedKey> {
+  checkKeyOptions(options, IMPORT_OPTIONS);
   if (input === null || typeof input !== "object") throw keyInvalid("importEctKey takes { jwk } or { pem }");
   if (options.kid !== undefined) assertValidKid(options.kid);
   if ("jwk" in input) return importJwkKey(input.jwk, options);
@@ -362,12 +380,14 @@ async function exportWith(
  * Exports a public key as a JWK with `kid` (the key's own, else the RFC 7638 thumbprint), `alg`
  * and `use: "sig"`, ready to publish in a JWK Set.
  *
- * @throws {@link EctError} `ECT_KEY_INVALID`
+ * @throws {@link EctError} `ECT_KEY_INVALID`; {@link EctConfigError} for an unknown option or an
+ *   unsupported `alg` option.
  */
 export async function exportPublicJwk(
   key: EctPublicKey | CryptoKey,
   options: ExportJwkOptions = {},
 ): Promise<JWK> {
+  checkKeyOptions(options, EXPORT_OPTIONS);
   if (isEctPublicKey(key)) return exportWith(key.publicKey, "public", key.kid, key.alg, options);
   if (!isCryptoKey(key)) throw keyInvalid("exportPublicJwk takes an EctPublicKey or a CryptoKey");
   return exportWith(key, "public", undefined, undefined, options);
@@ -377,12 +397,14 @@ export async function exportPublicJwk(
  * Exports a private key as a JWK (with `d`, `kid`, `alg`, `use: "sig"`). The key must have been
  * generated or imported with `extractable: true`. Keep the result secret.
  *
- * @throws {@link EctError} `ECT_KEY_INVALID` (e.g. not extractable)
+ * @throws {@link EctError} `ECT_KEY_INVALID` (e.g. not extractable); {@link EctConfigError} for an
+ *   unknown option or an unsupported `alg` option.
  */
 export async function exportPrivateJwk(
   key: EctSigningKey | CryptoKey,
   options: ExportJwkOptions = {},
 ): Promise<JWK> {
+  checkKeyOptions(options, EXPORT_OPTIONS);
   if (isEctSigningKey(key)) return exportWith(key.privateKey, "private", key.kid, key.alg, options);
   if (!isCryptoKey(key)) throw keyInvalid("exportPrivateJwk takes an EctSigningKey or a CryptoKey");
   return exportWith(key, "private", undefined, undefined, options);

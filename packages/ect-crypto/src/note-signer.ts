@@ -4,8 +4,9 @@
  * (golang.org/x/mod/sumdb/note): `PRIVATE+KEY+<name>+<key id hex>+<base64(0x01 ‖ 32-byte seed)>`;
  * the public one the signed-note vkey. WebCrypto only, so it runs in any runtime.
  */
-import { EctError, EctErrorCodes, type NoteSigner } from "ect-core";
+import { EctConfigError, EctError, EctErrorCodes, type NoteSigner } from "ect-core";
 import {
+  assertKnownOptions,
   base64Decode,
   base64Encode,
   base64urlDecode,
@@ -95,16 +96,18 @@ function publicSigner(signer: Ed25519NoteSigner): Ed25519NoteSigner {
  * const { signer, vkey, skey } = await generateNoteKey({ name: "ect.example.org/ledger/orders" });
  * // keep skey secret; publish vkey; give signer to the ledger
  * ```
- * @throws EctError `ECT_CONFIG_INVALID` for a name that is empty or holds a space or `+`.
+ * @throws {@link EctConfigError} (a `TypeError`, code `ECT_CONFIG_INVALID`) for an unknown option or
+ *   a name that is empty or holds a space or `+` (option `name`).
  */
 export async function generateNoteKey(options: {
   /** The key name: non-empty, no spaces, no `+`. */
   readonly name: string;
 }): Promise<GeneratedNoteKey> {
+  assertKnownOptions(options, ["name"]);
   const { name } = options;
   if (!isValidNoteKeyName(name)) {
-    throw new EctError(EctErrorCodes.CONFIG_INVALID, "a note key name is non-empty, without spaces or '+'", {
-      member: "name",
+    throw new EctConfigError("name", "must be a non-empty note key name without spaces or '+'", {
+      received: name,
     });
   }
   const seed = crypto.getRandomValues(new Uint8Array(32));

@@ -9,8 +9,8 @@ import {
 import { ALLOWED_HEADER_MEMBERS, type JwsSigner, normalizeTyp, RECEIPT_TYP } from "ect-core/internal";
 import { CompactSign, type JWK } from "jose";
 import { algorithmProfile, isSupportedAlgorithm, resolveAlgorithmAllowlist } from "./algorithms.js";
+import { isCryptoKey } from "./key-curve.js";
 import { assertValidKid, type EctPublicKey, type EctSigningKey } from "./keys.js";
-import { isCryptoKey } from "./signature/public-key-checks.js";
 import { verifySignature } from "./signature/verify-signature.js";
 
 const utf8 = new TextEncoder();

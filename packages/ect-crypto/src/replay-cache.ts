@@ -1,12 +1,13 @@
 import {
   type EctConfig,
+  EctConfigError,
   EctError,
   EctErrorCodes,
   type ReplayCache,
   type ReplayRecord,
   resolveConfig,
 } from "ect-core";
-import { ectKey } from "ect-core/internal";
+import { assertKnownOptions, ectKey } from "ect-core/internal";
 
 /**
  * What a full {@link MemoryReplayCache} does when every entry is still live:
@@ -27,6 +28,8 @@ export interface MemoryReplayCacheOptions {
   /** What to do when full of live entries (default `"refuse"`). */
   readonly whenFull?: ReplayCacheFullPolicy;
 }
+
+const OPTIONS: readonly (keyof MemoryReplayCacheOptions)[] = ["capacity", "config", "whenFull"];
 
 interface Entry {
   readonly expiresAt: number;
@@ -65,23 +68,20 @@ export class MemoryReplayCache implements ReplayCache {
   #version = 0;
 
   /**
-   * @throws {@link EctError} `ECT_CONFIG_INVALID` for a capacity that is not a positive integer or
-   *   an unknown policy.
+   * @throws {@link EctConfigError} (a `TypeError`, code `ECT_CONFIG_INVALID`) for an unknown option,
+   *   a capacity that is not a positive integer or an unknown policy.
    */
   constructor(options: MemoryReplayCacheOptions = {}) {
-    const capacity = options.capacity ?? resolveConfig(options.config).jtiReplayCacheSize;
+    assertKnownOptions(options, OPTIONS);
+    const capacity =
+      options.capacity ?? resolveConfig(options.config, { path: "config." }).jtiReplayCacheSize;
     if (!Number.isSafeInteger(capacity) || capacity < 1) {
-      throw new EctError(
-        EctErrorCodes.CONFIG_INVALID,
-        `replay cache capacity must be a positive integer, got ${String(capacity)}`,
-        { member: "capacity" },
-      );
+      const option = options.capacity === undefined ? "config.jtiReplayCacheSize" : "capacity";
+      throw new EctConfigError(option, "must be a positive integer", { received: capacity });
     }
     const whenFull = options.whenFull ?? "refuse";
     if (whenFull !== "refuse" && whenFull !== "evict-oldest") {
-      throw new EctError(EctErrorCodes.CONFIG_INVALID, 'whenFull must be "refuse" or "evict-oldest"', {
-        member: "whenFull",
-      });
+      throw new EctConfigError("whenFull", 'must be "refuse" or "evict-oldest"', { received: whenFull });
     }
     this.capacity = capacity;
     this.whenFull = whenFull;

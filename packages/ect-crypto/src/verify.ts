@@ -12,12 +12,13 @@ import {
   type Result,
   type VerifiedEct,
 } from "ect-core";
-import { err, normalizeAudience, ok } from "ect-core/internal";
+import { assertKnownOptions, err, normalizeAudience, ok } from "ect-core/internal";
 import type { ConfirmationKey } from "./confirmation-key.js";
 import type { EctKeyResolver } from "./key-resolvers.js";
 import { beginVerification, endVerification } from "./signature/verify-signature.js";
 import { checksStep, ledgerStep, replayStep, timeStep } from "./verification/acceptance-steps.js";
 import {
+  AUDIT_VERIFIER_OPTIONS,
   buildPipeline,
   checkConfig,
   checkKeySource,
@@ -280,12 +281,11 @@ export async function safeVerifyEct(
  * time rules of §5.8 (`exp`, `iat` not in the future, `nbf`) evaluated at `ingestedAt`; freshness
  * (the maximum age of `iat`), audience and replay do not.
  *
- * @throws {@link EctError} `ECT_CONFIG_INVALID` for invalid options.
+ * @throws {@link EctConfigError} (a `TypeError`, code `ECT_CONFIG_INVALID`) for an unknown or
+ *   invalid option, at construction.
  */
 export function createAuditVerifier(options: AuditVerifierOptions): EctAuditVerifier {
-  if (options === null || typeof options !== "object") {
-    throw configError("options", "is required: the audit verifier's options object");
-  }
+  assertKnownOptions(options, AUDIT_VERIFIER_OPTIONS);
   const { keys, algorithms } = checkKeySource(options);
   const pipeline: Pipeline = {
     verifierId: undefined,

@@ -23,6 +23,7 @@ import {
   claimsFor,
   expectCode,
   expectCodeSync,
+  expectConfigErrorSync,
   fixedClock,
   ISSUER_A,
   ISSUER_B,
@@ -79,9 +80,23 @@ describe(`key resolvers [${signatureBackendName}]`, () => {
       const both = staticKeyResolver([{ iss: ISSUER_A, kid: "e", key: ed.publicKey }]);
       expect(await both.resolve(lookup("e", ISSUER_A, "Ed25519"))).toBe(ed.publicKey);
       expect(await both.resolve(lookup("e", ISSUER_A, "ES256"))).toBeUndefined();
-      expectCodeSync(
+      expectConfigErrorSync(
         () => staticKeyResolver([{ iss: ISSUER_A, key: keyA, algorithms: ["ES384"] }]),
-        "ECT_CONFIG_INVALID",
+        "entries[0].algorithms[0]",
+      );
+      expectConfigErrorSync(
+        () => staticKeyResolver([{ iss: ISSUER_A, key: keyA, algorithms: ["ES256", "HS256" as never] }]),
+        "entries[0].algorithms[1]",
+      );
+      // A misspelt member would silently widen the key to every algorithm of its curve.
+      expectConfigErrorSync(
+        () => staticKeyResolver([{ iss: ISSUER_A, key: keyA, algorithm: ["ES256"] } as never]),
+        "entries[0].algorithm",
+      );
+      const jwkWithAlg = { ...(await exportPublicJwk(keyA)), alg: "ES384" };
+      expectConfigErrorSync(
+        () => staticKeyResolver([{ iss: ISSUER_A, key: jwkWithAlg }]),
+        "entries[0].key.alg",
       );
     });
 
@@ -95,30 +110,43 @@ describe(`key resolvers [${signatureBackendName}]`, () => {
     });
 
     it("refuses duplicate (iss, kid), missing kids, private keys and bad issuers", async () => {
-      expectCodeSync(
+      // Keys given at construction are configuration: every mistake is an EctConfigError naming it.
+      expectConfigErrorSync(
         () =>
           staticKeyResolver([
             { iss: ISSUER_A, key: keyA },
             { iss: ISSUER_A, key: keyB, kid: "key-a" },
           ]),
-        "ECT_CONFIG_INVALID",
+        "entries[1]",
       );
-      expectCodeSync(() => staticKeyResolver([{ iss: ISSUER_A, key: keyA.publicKey }]), "ECT_CONFIG_INVALID");
-      expectCodeSync(
+      expectConfigErrorSync(
+        () => staticKeyResolver([{ iss: ISSUER_A, key: keyA.publicKey }]),
+        "entries[0].kid",
+      );
+      expectConfigErrorSync(
         () => staticKeyResolver([{ iss: ISSUER_A, kid: "k", key: keyA.privateKey }]),
-        "ECT_CONFIG_INVALID",
+        "entries[0].key",
       );
       const exportable = await generateEctKeyPair({ extractable: true });
-      expectCodeSync(
+      expectConfigErrorSync(
         () =>
           staticKeyResolver([{ iss: ISSUER_A, key: { ...exportable, publicKey: exportable.privateKey } }]),
-        "ECT_CONFIG_INVALID",
+        "entries[0].key.publicKey",
       );
       const privateJwk = await exportPrivateJwk(exportable);
+      // A key that is itself unusable keeps its own code, as everywhere a key is refused.
       expectCodeSync(() => staticKeyResolver([{ iss: ISSUER_A, key: privateJwk }]), "ECT_KEY_INVALID");
-      expectCodeSync(() => staticKeyResolver([{ iss: "", key: keyA }]), "ECT_CONFIG_INVALID");
-      expectCodeSync(() => staticKeyResolver([{ iss: [], key: keyA }]), "ECT_CONFIG_INVALID");
-      expectCodeSync(() => staticKeyResolver({} as never), "ECT_CONFIG_INVALID");
+      const ecdh = await crypto.subtle.generateKey({ name: "ECDH", namedCurve: "P-256" }, true, [
+        "deriveBits",
+      ]);
+      expectConfigErrorSync(
+        () => staticKeyResolver([{ iss: ISSUER_A, kid: "dh", key: ecdh.publicKey }]),
+        "entries[0].key",
+      );
+      expectConfigErrorSync(() => staticKeyResolver([{ iss: "", key: keyA }]), "entries[0].iss");
+      expectConfigErrorSync(() => staticKeyResolver([{ iss: [], key: keyA }]), "entries[0].iss");
+      expectConfigErrorSync(() => staticKeyResolver([null as never]), "entries[0]");
+      expectConfigErrorSync(() => staticKeyResolver({} as never), "entries");
     });
   });
 
@@ -182,12 +210,21 @@ describe(`key resolvers [${signatureBackendName}]`, () => {
     it("refuses duplicate kids, a malformed set and missing issuers", async () => {
       const a = await exportPublicJwk(keyA);
       const b = await exportPublicJwk(keyB, { kid: "key-a" });
-      expectCodeSync(() => jwksKeyResolver({ keys: [a, b] }, { issuers: [ISSUER_A] }), "ECT_CONFIG_INVALID");
-      expectCodeSync(
-        () => jwksKeyResolver({ keys: "x" } as never, { issuers: [ISSUER_A] }),
-        "ECT_CONFIG_INVALID",
+      expectConfigErrorSync(
+        () => jwksKeyResolver({ keys: [a, b] }, { issuers: [ISSUER_A] }),
+        "jwks.keys[1].kid",
       );
-      expectCodeSync(() => jwksKeyResolver({ keys: [a] }, {} as never), "ECT_CONFIG_INVALID");
+      expectConfigErrorSync(() => jwksKeyResolver({ keys: "x" } as never, { issuers: [ISSUER_A] }), "jwks");
+      expectConfigErrorSync(
+        () => jwksKeyResolver({ keys: [null] } as never, { issuers: [ISSUER_A] }),
+        "jwks.keys[0]",
+      );
+      expectConfigErrorSync(() => jwksKeyResolver({ keys: [a] }, {} as never), "issuers");
+      expectConfigErrorSync(() => jwksKeyResolver({ keys: [a] }, undefined as never), "options");
+      expectConfigErrorSync(
+        () => jwksKeyResolver({ keys: [a] }, { issuers: [ISSUER_A], isuers: [ISSUER_B] } as never),
+        "isuers",
+      );
       // A kid equal to another key's thumbprint is ambiguous: refused at first use.
       const { kid: _kid, ...bare } = await exportPublicJwk(keyB);
       const thumbprintKid = (await exportPublicJwk(keyB.publicKey)).kid!;
@@ -285,22 +322,32 @@ describe(`key resolvers [${signatureBackendName}]`, () => {
     });
 
     it("refuses http: URLs unless allowed, and invalid options", () => {
-      expectCodeSync(
+      expectConfigErrorSync(
         () => remoteJwksKeyResolver("http://agents.example/jwks", { issuers: [ISSUER_A] }),
-        "ECT_CONFIG_INVALID",
+        "url",
       );
-      expectCodeSync(
+      expectConfigErrorSync(
         () => remoteJwksKeyResolver("file:///etc/passwd", { issuers: [ISSUER_A] }),
-        "ECT_CONFIG_INVALID",
+        "url",
       );
-      expectCodeSync(() => remoteJwksKeyResolver("not a url", { issuers: [ISSUER_A] }), "ECT_CONFIG_INVALID");
-      expectCodeSync(
-        () => remoteJwksKeyResolver("https://a.example/", { issuers: [] }),
-        "ECT_CONFIG_INVALID",
-      );
-      expectCodeSync(
+      expectConfigErrorSync(() => remoteJwksKeyResolver("not a url", { issuers: [ISSUER_A] }), "url");
+      expectConfigErrorSync(() => remoteJwksKeyResolver("https://a.example/", { issuers: [] }), "issuers");
+      expectConfigErrorSync(
         () => remoteJwksKeyResolver("https://a.example/", { issuers: [ISSUER_A], timeoutDuration: -1 }),
-        "ECT_CONFIG_INVALID",
+        "timeoutDuration",
+      );
+      expectConfigErrorSync(
+        () =>
+          remoteJwksKeyResolver("https://a.example/", { issuers: [ISSUER_A], cacheMaxAge: "1h" as never }),
+        "cacheMaxAge",
+      );
+      expectConfigErrorSync(
+        () => remoteJwksKeyResolver("https://a.example/", { issuers: [ISSUER_A], fetch: {} as never }),
+        "fetch",
+      );
+      expectConfigErrorSync(
+        () => remoteJwksKeyResolver("https://a.example/", { issuers: [ISSUER_A], cacheMaxage: 5 } as never),
+        "cacheMaxage",
       );
     });
 
@@ -343,7 +390,8 @@ describe(`key resolvers [${signatureBackendName}]`, () => {
         a,
       ]);
       await expectCode(verifier(failing).verify(await tokenBy(keyA)), "ECT_KEY_RESOLUTION_FAILED");
-      expectCodeSync(() => combineKeyResolvers([]), "ECT_CONFIG_INVALID");
+      expectConfigErrorSync(() => combineKeyResolvers([]), "resolvers");
+      expectConfigErrorSync(() => combineKeyResolvers([a, {} as never]), "resolvers[1]");
     });
   });
 });

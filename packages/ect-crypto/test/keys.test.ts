@@ -1,8 +1,11 @@
 // Key generation, import and export (JWK, PEM), JWK Sets with RFC 7638 kids.
 import { createHash, generateKeyPairSync } from "node:crypto";
+import { SUPPORTED_ALGORITHMS } from "ect-core";
 import type { JWK } from "jose";
 import { describe, expect, it } from "vitest";
 import {
+  algorithmProfile,
+  algorithmsForCurve,
   computeKeyId,
   createEct,
   createEctVerifier,
@@ -14,10 +17,19 @@ import {
   exportPublicPem,
   generateEctKeyPair,
   importEctKey,
+  keyCurve,
   signatureBackendName,
   staticKeyResolver,
 } from "../src/index.js";
-import { claimsFor, expectCode, fixedClock, ISSUER_A, VERIFIER } from "./support/fixtures.js";
+import { keyObjectCurve } from "../src/key-curve.js";
+import {
+  claimsFor,
+  expectCode,
+  expectConfigError,
+  fixedClock,
+  ISSUER_A,
+  VERIFIER,
+} from "./support/fixtures.js";
 import { readTestdata } from "./support/testdata.js";
 
 /** RFC 7638 computed independently: SHA-256 of the required members in lexicographic order. */
@@ -59,8 +71,15 @@ describe(`keys [${signatureBackendName}]`, () => {
   });
 
   it("refuses unsupported algorithms and invalid kids", async () => {
-    await expectCode(generateEctKeyPair({ alg: "HS256" as never }), "ECT_CONFIG_INVALID");
-    await expectCode(generateEctKeyPair({ alg: "RS256" as never }), "ECT_CONFIG_INVALID");
+    // An option mistake: EctConfigError (a TypeError, code ECT_CONFIG_INVALID) naming the option.
+    await expectConfigError(generateEctKeyPair({ alg: "HS256" as never }), "alg");
+    await expectConfigError(generateEctKeyPair({ alg: "RS256" as never }), "alg");
+    await expectConfigError(generateEctKeyPair({ algo: "ES384" } as never), "algo");
+    await expectConfigError(importEctKey({ pem: "x" }, { alg: "none" as never }), "alg");
+    await expectConfigError(importEctKey({ pem: "x" }, { kidd: "k" } as never), "kidd");
+    const exportable = await generateEctKeyPair({ extractable: true });
+    await expectConfigError(exportPublicJwk(exportable, { alg: "RS256" as never }), "alg");
+    await expectConfigError(exportPrivateJwk(exportable, { kid: "k", use: "sig" } as never), "use");
     await expectCode(generateEctKeyPair({ kid: "" }), "ECT_KID_INVALID");
     await expectCode(generateEctKeyPair({ kid: "k".repeat(257) }), "ECT_KID_INVALID");
   });
@@ -227,6 +246,66 @@ describe(`keys [${signatureBackendName}]`, () => {
       const other = await generateEctKeyPair({ kid: "same" });
       await expectCode(exportJwks([key, other]), "ECT_KEY_INVALID");
       await expectCode(exportJwks([key.privateKey]), "ECT_KEY_INVALID");
+    });
+  });
+
+  describe("one answer to 'which curve is this key' (keyCurve) and one algorithm table", () => {
+    const curves = { ES256: "P-256", ES384: "P-384", ES512: "P-521", EdDSA: "Ed25519" } as const;
+
+    it("names the curve of a JWK, a CryptoKey (public or private) and a node:crypto KeyObject alike", async () => {
+      for (const [alg, curve] of Object.entries(curves)) {
+        const key = await generateEctKeyPair({ alg: alg as keyof typeof curves, extractable: true });
+        expect(keyCurve(await exportPublicJwk(key))).toBe(curve);
+        expect(keyCurve(await exportPrivateJwk(key))).toBe(curve);
+        expect(keyCurve(key.publicKey)).toBe(curve);
+        expect(keyCurve(key.privateKey)).toBe(curve);
+        const nodeKey = generateKeyPairSync(
+          curve === "Ed25519" ? "ed25519" : "ec",
+          curve === "Ed25519" ? {} : ({ namedCurve: curve } as never),
+        );
+        expect(keyObjectCurve(nodeKey.publicKey)).toBe(curve);
+        expect(keyObjectCurve(nodeKey.privateKey)).toBe(curve);
+      }
+    });
+
+    it("answers undefined for every other key", async () => {
+      expect(keyCurve({ kty: "RSA", n: "AQAB", e: "AQAB" })).toBeUndefined();
+      expect(keyCurve({ kty: "EC", crv: "secp256k1" })).toBeUndefined();
+      expect(keyCurve({ kty: "EC", crv: "Ed25519" })).toBeUndefined();
+      expect(keyCurve({ kty: "OKP", crv: "X25519" })).toBeUndefined();
+      expect(keyCurve({ kty: "OKP", crv: "P-256" })).toBeUndefined();
+      expect(keyCurve(null as never)).toBeUndefined();
+      const hmac = await crypto.subtle.generateKey({ name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+      expect(keyCurve(hmac)).toBeUndefined();
+      const ecdh = await crypto.subtle.generateKey({ name: "ECDH", namedCurve: "P-256" }, false, [
+        "deriveBits",
+      ]);
+      expect(keyCurve(ecdh.publicKey)).toBeUndefined();
+      // An object claiming to be a CryptoKey is read as a JWK, never trusted as a key.
+      expect(keyCurve({ algorithm: { name: "Ed25519" } } as never)).toBeUndefined();
+      expect(
+        keyObjectCurve(generateKeyPairSync("ec", { namedCurve: "secp256k1" }).publicKey),
+      ).toBeUndefined();
+      expect(keyObjectCurve(generateKeyPairSync("x25519").publicKey)).toBeUndefined();
+      expect(
+        keyObjectCurve({ asymmetricKeyType: "ec", asymmetricKeyDetails: { namedCurve: "constructor" } }),
+      ).toBeUndefined();
+    });
+
+    it("derives the algorithms of a curve from the one table, which covers exactly SUPPORTED_ALGORITHMS", () => {
+      expect(algorithmsForCurve("P-256")).toEqual(["ES256"]);
+      expect(algorithmsForCurve("P-384")).toEqual(["ES384"]);
+      expect(algorithmsForCurve("P-521")).toEqual(["ES512"]);
+      expect(algorithmsForCurve("Ed25519")).toEqual(["EdDSA", "Ed25519"]);
+      expect(algorithmsForCurve("X25519" as never)).toEqual([]);
+      for (const alg of SUPPORTED_ALGORITHMS) {
+        expect(algorithmsForCurve(algorithmProfile(alg)!.curve)).toContain(alg);
+      }
+      expect(
+        (["P-256", "P-384", "P-521", "Ed25519"] as const)
+          .flatMap((curve) => algorithmsForCurve(curve))
+          .sort(),
+      ).toEqual([...SUPPORTED_ALGORITHMS].sort());
     });
   });
 });

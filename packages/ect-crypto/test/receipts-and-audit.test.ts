@@ -17,6 +17,7 @@ import {
   claimsFor,
   expectCode,
   expectCodeSync,
+  expectConfigErrorSync,
   fixedClock,
   fullClaims,
   handBuilt,
@@ -191,6 +192,11 @@ describe(`audit verifier (SPEC 5.11) [${signatureBackendName}]`, () => {
     expect(() => createAuditVerifier({ keys: staticKeyResolver([]), minLevel: 3 as never })).toThrow(
       EctConfigError,
     );
+    expectConfigErrorSync(
+      () => createAuditVerifier({ keys: staticKeyResolver([]), minLevl: 1 } as never),
+      "minLevl",
+    );
+    expectConfigErrorSync(() => createAuditVerifier(undefined as never), "options");
   });
 
   it("uses the signature primitive of verification (a 65-byte signature is refused)", async () => {

@@ -3,7 +3,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { MemoryReplayCache } from "../src/index.js";
-import { expectCode, expectCodeSync } from "./support/fixtures.js";
+import { expectCode, expectConfigErrorSync } from "./support/fixtures.js";
 
 const record = (jti: string, expiresAt: number, now: number, wid?: string) => ({ wid, jti, expiresAt, now });
 
@@ -109,10 +109,20 @@ describe("MemoryReplayCache", () => {
   it("takes its capacity from the config and refuses invalid options", () => {
     expect(new MemoryReplayCache().capacity).toBe(100_000);
     expect(new MemoryReplayCache({ config: { jtiReplayCacheSize: 7 } }).capacity).toBe(7);
-    expectCodeSync(() => new MemoryReplayCache({ capacity: 0 }), "ECT_CONFIG_INVALID");
-    expectCodeSync(() => new MemoryReplayCache({ capacity: 1.5 }), "ECT_CONFIG_INVALID");
-    expectCodeSync(() => new MemoryReplayCache({ config: { jtiReplayCacheSize: 0 } }), "ECT_CONFIG_INVALID");
-    expectCodeSync(() => new MemoryReplayCache({ whenFull: "drop" as never }), "ECT_CONFIG_INVALID");
+    // Option mistakes are EctConfigError (a TypeError, code ECT_CONFIG_INVALID) at construction.
+    expectConfigErrorSync(() => new MemoryReplayCache({ capacity: 0 }), "capacity");
+    expectConfigErrorSync(() => new MemoryReplayCache({ capacity: 1.5 }), "capacity");
+    expectConfigErrorSync(
+      () => new MemoryReplayCache({ config: { jtiReplayCacheSize: 0 } }),
+      "config.jtiReplayCacheSize",
+    );
+    expectConfigErrorSync(
+      () => new MemoryReplayCache({ config: { jtiReplayCacheSiz: 5 } as never }),
+      "config.jtiReplayCacheSiz",
+    );
+    expectConfigErrorSync(() => new MemoryReplayCache({ whenFull: "drop" as never }), "whenFull");
+    expectConfigErrorSync(() => new MemoryReplayCache({ capasity: 10 } as never), "capasity");
+    expectConfigErrorSync(() => new MemoryReplayCache(null as never), "options");
   });
 
   it("behaves like a reference model under random operations (never holds more than capacity)", async () => {

@@ -23,6 +23,8 @@ import {
 import {
   claimsFor,
   expectCode,
+  expectConfigError,
+  expectConfigErrorSync,
   fixedClock,
   fullClaims,
   handBuilt,
@@ -600,6 +602,24 @@ describe(`verify pipeline [${signatureBackendName}]`, () => {
       expect(() =>
         createEctVerifier({ verifierId: VERIFIER, keys: keys(), config: { iatMaxAgeMinutes: -1 } }),
       ).toThrow(expect.objectContaining({ option: "config.iatMaxAgeMinutes" }));
+    });
+
+    it("refuses a misspelt option or config setting with its path (it would silently keep a default)", async () => {
+      expectConfigErrorSync(
+        () => createEctVerifier({ verifierId: VERIFIER, keys: keys(), algoritms: ["ES384"] } as never),
+        "algoritms",
+      );
+      expectConfigErrorSync(
+        () =>
+          createEctVerifier({ verifierId: VERIFIER, keys: keys(), config: { clockSkewSecs: 0 } as never }),
+        "config.clockSkewSecs",
+      );
+      expectConfigErrorSync(() => createEctVerifier(null as never), "options");
+      // verifyEct checks its options on each call: the promise rejects, nothing is refused.
+      await expectConfigError(
+        verifyEct("x.y.z", { verifierId: VERIFIER, keys: keys(), allowNoReplayChecks: true } as never),
+        "allowNoReplayChecks",
+      );
     });
 
     it("refuses a verifier without verifierId", () => {

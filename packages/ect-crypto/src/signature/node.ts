@@ -10,20 +10,14 @@
 import { createPublicKey, KeyObject, sign as nodeSign, verify as nodeVerify } from "node:crypto";
 import { EctError, EctErrorCodes } from "ect-core";
 import type { AlgorithmProfile, EctCurve } from "../algorithms.js";
+import { isCryptoKey, keyObjectCurve } from "../key-curve.js";
 import type { PreparedPrivateKey, PreparedPublicKey, SignatureBackend } from "./backend.js";
 import {
   assertNotSmallOrderEd25519,
   cryptoKeyCurve,
-  isCryptoKey,
   type PublicKeyInput,
   publicJwkMembers,
 } from "./public-key-checks.js";
-
-const NODE_EC_CURVES: Readonly<Record<string, EctCurve>> = {
-  prime256v1: "P-256",
-  secp384r1: "P-384",
-  secp521r1: "P-521",
-};
 
 const NODE_HASHES: Readonly<Record<string, string>> = {
   "SHA-256": "sha256",
@@ -31,17 +25,14 @@ const NODE_HASHES: Readonly<Record<string, string>> = {
   "SHA-512": "sha512",
 };
 
-/** The curve of a node KeyObject, cross-checked against what the CryptoKey or JWK said it was. */
-function keyObjectCurve(keyObject: KeyObject): EctCurve {
+/** The curve of a public node KeyObject, cross-checked against what the CryptoKey or JWK said it was. */
+function publicKeyObjectCurve(keyObject: KeyObject): EctCurve {
   if (keyObject.type !== "public") {
     throw new EctError(EctErrorCodes.KEY_INVALID, `a public key is required, got a ${keyObject.type} key`);
   }
-  if (keyObject.asymmetricKeyType === "ed25519") return "Ed25519";
-  if (keyObject.asymmetricKeyType === "ec") {
-    const curve = NODE_EC_CURVES[keyObject.asymmetricKeyDetails?.namedCurve ?? ""];
-    if (curve !== undefined) return curve;
-  }
-  throw new EctError(EctErrorCodes.KEY_INVALID, "unsupported key type or curve");
+  const curve = keyObjectCurve(keyObject);
+  if (curve === undefined) throw new EctError(EctErrorCodes.KEY_INVALID, "unsupported key type or curve");
+  return curve;
 }
 
 function prepare(key: PublicKeyInput): PreparedPublicKey {
@@ -59,7 +50,7 @@ function prepare(key: PublicKeyInput): PreparedPublicKey {
       throw new EctError(EctErrorCodes.KEY_INVALID, "the JWK is not a valid public key", { cause });
     }
   }
-  const curve = keyObjectCurve(keyObject);
+  const curve = publicKeyObjectCurve(keyObject);
   if (curve !== expected) throw new EctError(EctErrorCodes.KEY_INVALID, "the key's curve is inconsistent");
   if (curve === "Ed25519") {
     assertNotSmallOrderEd25519(Buffer.from(keyObject.export({ format: "jwk" }).x ?? "", "base64url"));

@@ -2,6 +2,7 @@ import { EctError, EctErrorCodes } from "ect-core";
 import { base64urlDecode, isCanonicalBase64url } from "ect-core/internal";
 import type { JWK } from "jose";
 import type { EctCurve } from "../algorithms.js";
+import { keyCurve } from "../key-curve.js";
 
 /** A public key as the verification path accepts it: a WebCrypto `CryptoKey` or a public JWK. */
 export type PublicKeyInput = CryptoKey | JWK;
@@ -23,15 +24,6 @@ function keyInvalid(message: string, cause?: unknown): EctError {
 }
 
 /**
- * True for a genuine WebCrypto `CryptoKey` of this realm. An object that merely claims to be one
- * (`Symbol.toStringTag`) is not: it would be handed to the platform as a key.
- */
-export function isCryptoKey(value: unknown): value is CryptoKey {
-  if (typeof CryptoKey === "function") return value instanceof CryptoKey;
-  return Object.prototype.toString.call(value) === "[object CryptoKey]";
-}
-
-/**
  * The curve of a public `CryptoKey` usable for verification: an ECDSA key on P-256/P-384/P-521 or
  * an Ed25519 key, of type `public`, with the `verify` usage.
  *
@@ -40,13 +32,10 @@ export function isCryptoKey(value: unknown): value is CryptoKey {
 export function cryptoKeyCurve(key: CryptoKey): EctCurve {
   if (key.type !== "public") throw keyInvalid(`a public key is required, got a ${key.type} key`);
   if (!key.usages.includes("verify")) throw keyInvalid("the CryptoKey lacks the verify usage");
+  const curve = keyCurve(key);
+  if (curve !== undefined) return curve;
   const algorithm = key.algorithm as { name?: string; namedCurve?: string };
-  if (algorithm.name === "ECDSA") {
-    const crv = algorithm.namedCurve;
-    if (crv === "P-256" || crv === "P-384" || crv === "P-521") return crv;
-    throw keyInvalid(`unsupported ECDSA curve ${String(crv)}`);
-  }
-  if (algorithm.name === "Ed25519") return "Ed25519";
+  if (algorithm.name === "ECDSA") throw keyInvalid(`unsupported ECDSA curve ${String(algorithm.namedCurve)}`);
   throw keyInvalid(`a ${String(algorithm.name)} key cannot verify ECT signatures (ECDSA or Ed25519 only)`);
 }
 
@@ -106,18 +95,15 @@ export function publicJwkMembers(jwk: JWK): PublicJwkMembers {
   const { kty, crv, x, y } = jwk;
   if (typeof x !== "string" || !BASE64URL.test(x))
     throw keyInvalid("the JWK member x is missing or malformed");
-  if (kty === "EC") {
-    if (crv !== "P-256" && crv !== "P-384" && crv !== "P-521") {
-      throw keyInvalid(`unsupported EC curve ${JSON.stringify(crv)}`);
-    }
-    if (typeof y !== "string" || !BASE64URL.test(y))
-      throw keyInvalid("the JWK member y is missing or malformed");
-    return { kty: "EC", crv, x, y };
-  }
-  if (kty === "OKP") {
-    if (crv !== "Ed25519") throw keyInvalid(`unsupported OKP curve ${JSON.stringify(crv)}`);
+  if (kty !== "EC" && kty !== "OKP")
+    throw keyInvalid(`unsupported key type ${JSON.stringify(kty)} (EC or OKP only)`);
+  const curve = keyCurve(jwk);
+  if (curve === undefined) throw keyInvalid(`unsupported ${kty} curve ${JSON.stringify(crv)}`);
+  if (curve === "Ed25519") {
     if (isCanonicalBase64url(x)) assertNotSmallOrderEd25519(base64urlDecode(x));
-    return { kty: "OKP", crv, x };
+    return { kty: "OKP", crv: curve, x };
   }
-  throw keyInvalid(`unsupported key type ${JSON.stringify(kty)} (EC or OKP only)`);
+  if (typeof y !== "string" || !BASE64URL.test(y))
+    throw keyInvalid("the JWK member y is missing or malformed");
+  return { kty: "EC", crv: curve, x, y };
 }

@@ -7,6 +7,7 @@
  */
 import { EctError, EctErrorCodes } from "ect-core";
 import type { AlgorithmProfile, EctCurve } from "../algorithms.js";
+import { keyCurve } from "../key-curve.js";
 import type { PreparedPrivateKey } from "./backend.js";
 import { OffloadPolicy } from "./offload-policy.js";
 import { signatureBackend } from "./selected-backend.js";
@@ -25,11 +26,9 @@ function keyInvalid(message: string): EctError {
 function signingCurve(key: CryptoKey): EctCurve {
   if (key.type !== "private") throw keyInvalid(`a private key is required, got a ${key.type} key`);
   if (!key.usages.includes("sign")) throw keyInvalid("the CryptoKey lacks the sign usage");
-  const algorithm = key.algorithm as { name?: string; namedCurve?: string };
-  if (algorithm.name === "Ed25519") return "Ed25519";
-  const crv = algorithm.namedCurve;
-  if (algorithm.name === "ECDSA" && (crv === "P-256" || crv === "P-384" || crv === "P-521")) return crv;
-  throw keyInvalid(`a ${String(algorithm.name)} key cannot sign ECTs (ECDSA or Ed25519 only)`);
+  const curve = keyCurve(key);
+  if (curve !== undefined) return curve;
+  throw keyInvalid(`a ${String(key.algorithm.name)} key cannot sign ECTs (ECDSA or Ed25519 only)`);
 }
 
 /**

@@ -4,33 +4,15 @@
  *
  * @internal
  */
-import type { AlgorithmProfile, EctCurve } from "../algorithms.js";
+import { type EctCurve, webCryptoImportParams, webCryptoSignParams } from "../algorithms.js";
+import { isCryptoKey } from "../key-curve.js";
 import type { PreparedPrivateKey, PreparedPublicKey, SignatureBackend } from "./backend.js";
 import {
   assertNotSmallOrderEd25519,
   cryptoKeyCurve,
-  isCryptoKey,
   type PublicKeyInput,
   publicJwkMembers,
 } from "./public-key-checks.js";
-
-const IMPORT_PARAMS: Readonly<Record<EctCurve, EcKeyImportParams | Algorithm>> = {
-  "P-256": { name: "ECDSA", namedCurve: "P-256" },
-  "P-384": { name: "ECDSA", namedCurve: "P-384" },
-  "P-521": { name: "ECDSA", namedCurve: "P-521" },
-  Ed25519: { name: "Ed25519" },
-};
-
-// One parameter object per algorithm, built once (the same for signing and verifying).
-const VERIFY_PARAMS = new Map<string, EcdsaParams | Algorithm>();
-function verifyParams(profile: AlgorithmProfile): EcdsaParams | Algorithm {
-  let params = VERIFY_PARAMS.get(profile.alg);
-  if (params === undefined) {
-    params = profile.kind === "ecdsa" ? { name: "ECDSA", hash: profile.hash! } : { name: "Ed25519" };
-    VERIFY_PARAMS.set(profile.alg, params);
-  }
-  return params;
-}
 
 /** The WebCrypto backend. */
 export const signatureBackend: SignatureBackend = {
@@ -46,7 +28,7 @@ export const signatureBackend: SignatureBackend = {
       return { curve, handle: key };
     }
     const members = publicJwkMembers(key);
-    const handle = await crypto.subtle.importKey("jwk", members, IMPORT_PARAMS[members.crv], true, [
+    const handle = await crypto.subtle.importKey("jwk", members, webCryptoImportParams(members.crv), true, [
       "verify",
     ]);
     return { curve: members.crv, handle };
@@ -56,7 +38,7 @@ export const signatureBackend: SignatureBackend = {
   async verify(profile, key, signature, data): Promise<boolean> {
     try {
       return await crypto.subtle.verify(
-        verifyParams(profile),
+        webCryptoSignParams(profile),
         key.handle as CryptoKey,
         signature as Uint8Array<ArrayBuffer>,
         data as Uint8Array<ArrayBuffer>,
@@ -74,7 +56,7 @@ export const signatureBackend: SignatureBackend = {
   async sign(profile, key, data): Promise<Uint8Array> {
     return new Uint8Array(
       await crypto.subtle.sign(
-        verifyParams(profile),
+        webCryptoSignParams(profile),
         key.handle as CryptoKey,
         data as Uint8Array<ArrayBuffer>,
       ),

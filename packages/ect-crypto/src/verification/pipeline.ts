@@ -17,9 +17,33 @@ import {
   resolveConfig,
   type VerificationCheck,
 } from "ect-core";
+import { assertKnownOptions } from "ect-core/internal";
 import { resolveAlgorithmAllowlist } from "../algorithms.js";
 import type { EctKeyResolver } from "../key-resolvers.js";
 import { MemoryReplayCache } from "../replay-cache.js";
+
+const VERIFY_OPTIONS: ReadonlySet<string> = new Set<keyof VerifyEctOptions>([
+  "verifierId",
+  "keys",
+  "keyBinding",
+  "algorithms",
+  "minLevel",
+  "clock",
+  "config",
+  "replayCache",
+  "allowNoReplayCheck",
+  "checks",
+  "ledger",
+]);
+
+/** The options of `createAuditVerifier` (its interface lives beside it, in verify.ts). */
+export const AUDIT_VERIFIER_OPTIONS: ReadonlySet<string> = new Set([
+  "keys",
+  "keyBinding",
+  "algorithms",
+  "minLevel",
+  "config",
+]);
 
 /** A verifier's settings after validation: what every step reads. */
 export interface Pipeline {
@@ -202,9 +226,7 @@ function checkReplayCache(
  * memory replay cache when none is given; `verifyEct`, which keeps nothing between calls, cannot.
  */
 export function buildPipeline(options: VerifyEctOptions, ownsReplayCache: boolean): Pipeline {
-  if (options === null || typeof options !== "object") {
-    throw configError("options", "is required: the verifier's options object");
-  }
+  assertKnownOptions(options, VERIFY_OPTIONS);
   const { verifierId } = options;
   if (typeof verifierId !== "string" || verifierId.length === 0) {
     throw configError(

@@ -138,7 +138,24 @@ export async function expectConfigError(
   } catch (error) {
     caught = error;
   }
+  return checkConfigError(caught, option);
+}
+
+/** Asserts that `fn` throws synchronously (at construction) an EctConfigError naming `option`. */
+export function expectConfigErrorSync(fn: () => unknown, option: string): EctConfigError {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (error) {
+    caught = error;
+  }
+  return checkConfigError(caught, option);
+}
+
+function checkConfigError(caught: unknown, option: string): EctConfigError {
   expect(caught, `expected a configuration error for ${option}`).toBeInstanceOf(EctConfigError);
+  expect(caught).toBeInstanceOf(TypeError);
+  expect((caught as EctConfigError).code).toBe("ECT_CONFIG_INVALID");
   expect((caught as EctConfigError).option, (caught as Error).message).toBe(option);
   return caught as EctConfigError;
 }
