@@ -157,7 +157,7 @@ async function keysOfFile(context: CommandContext, file: string): Promise<Loaded
         "give the public JWK Set (ect keygen prints it on stdout); never hand out the private key",
       );
     }
-    const curve = keyCurve(member);
+    const curve = keyCurve(member as JWK);
     if (curve === undefined) continue; // RSA and others: not ECT keys (profile §2)
     if (member["use"] !== undefined && member["use"] !== "sig") continue;
     let thumbprint: string;

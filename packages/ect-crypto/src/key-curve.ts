@@ -7,6 +7,7 @@
  * entry stays free of Node modules and only the Node signature primitive uses
  * {@link keyObjectCurve}.
  */
+import type { JWK } from "jose";
 import type { EctCurve } from "./algorithms.js";
 
 /** The EC curves as JWK `crv` and WebCrypto `namedCurve` name them (the same strings). */
@@ -18,12 +19,6 @@ const NODE_EC_CURVES: ReadonlyMap<string, EctCurve> = new Map<string, EctCurve>(
   ["secp384r1", "P-384"],
   ["secp521r1", "P-521"],
 ]);
-
-/** The members of a JWK that name its curve. */
-interface JwkCurveMembers {
-  readonly kty?: unknown;
-  readonly crv?: unknown;
-}
 
 /** What {@link keyObjectCurve} reads of a node:crypto `KeyObject`. */
 export interface KeyObjectCurveMembers {
@@ -45,7 +40,7 @@ export interface KeyObjectCurveMembers {
  * keyCurve(rsaJwk); // undefined
  * ```
  */
-export function keyCurve(key: CryptoKey | JwkCurveMembers): EctCurve | undefined {
+export function keyCurve(key: CryptoKey | JWK): EctCurve | undefined {
   if (isCryptoKey(key)) return cryptoKeyAlgorithmCurve(key.algorithm);
   if (key === null || typeof key !== "object") return undefined;
   const { kty, crv } = key;

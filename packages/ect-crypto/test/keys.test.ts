@@ -259,10 +259,10 @@ describe(`keys [${signatureBackendName}]`, () => {
         expect(keyCurve(await exportPrivateJwk(key))).toBe(curve);
         expect(keyCurve(key.publicKey)).toBe(curve);
         expect(keyCurve(key.privateKey)).toBe(curve);
-        const nodeKey = generateKeyPairSync(
-          curve === "Ed25519" ? "ed25519" : "ec",
-          curve === "Ed25519" ? {} : ({ namedCurve: curve } as never),
-        );
+        const nodeKey =
+          curve === "Ed25519"
+            ? generateKeyPairSync("ed25519")
+            : generateKeyPairSync("ec", { namedCurve: curve });
         expect(keyObjectCurve(nodeKey.publicKey)).toBe(curve);
         expect(keyObjectCurve(nodeKey.privateKey)).toBe(curve);
       }
