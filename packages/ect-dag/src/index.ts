@@ -39,4 +39,11 @@ export {
   loadWorkflowGraph,
   type WorkflowSource,
 } from "./store-graph.js";
-export { createDagValidator, validateDag } from "./validate-dag.js";
+export {
+  createDagValidator,
+  createLedgerDagValidator,
+  type DagClosure,
+  type LedgerDagValidationResult,
+  type LedgerDagValidator,
+  validateDag,
+} from "./validate-dag.js";

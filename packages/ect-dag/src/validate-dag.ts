@@ -11,6 +11,48 @@ import {
 import { ectKey, type ResolvedDagRuleOptions, resolveDagRuleOptions } from "ect-core/internal";
 import { isStoredEctFor, type WalkStart, walkAncestors } from "./ancestor-walk.js";
 
+/**
+ * What a ledger backend recorded about its stored entries, atomically with each append, so the DAG
+ * rules can skip the ancestor walk where it cannot find anything (profile §6, note for implementers).
+ *
+ * A stored entry is **closed** when, at its append, the DAG rules passed and every one of its
+ * predecessors was stored (in its scope) and closed itself. Every ancestor of a closed entry was
+ * therefore stored before it and is closed: the closed entries never lie on a cycle, and none of
+ * them names a `jti` that was not stored when it was appended. So a new token whose predecessors
+ * are all closed cannot close a cycle unless its own identity is stored already (rule 1), and its
+ * walk would visit only those ancestors. An entry that arrived without the rules (`dag: false`, an
+ * import, storage written behind the ledger) or with a predecessor unresolved (`"allow"`) is not
+ * closed, nor is anything that descends from it: for those the walk runs.
+ */
+export interface DagClosure {
+  /**
+   * For a stored ECT as the store returned it: the upper bound on its number of distinct ancestors
+   * that the store recorded with it when it was appended closed, or `undefined` when it is not
+   * known to be closed (then the walk runs).
+   */
+  closedAncestors(stored: StoredEct): number | undefined;
+}
+
+/** {@link DagValidationResult} of a ledger's append, with what the backend stores for the new entry. */
+export interface LedgerDagValidationResult extends DagValidationResult {
+  /**
+   * When the token is valid and every predecessor is closed ({@link DagClosure}): an upper bound on
+   * its number of distinct ancestors (exact when the walk ran), to store with the entry, which is
+   * then closed itself. Absent otherwise.
+   */
+  readonly closedAncestors?: number;
+}
+
+/**
+ * The DAG rules as a ledger runs them inside its append, with the backend's
+ * {@link DagClosure}. Built by {@link createLedgerDagValidator}.
+ */
+export type LedgerDagValidator = (
+  claims: EctClaims,
+  store: EctStore,
+  closure: DagClosure,
+) => Promise<LedgerDagValidationResult>;
+
 /** What the lookups found for one distinct `pred` entry. */
 type PredLookup =
   | { readonly kind: "stored"; readonly stored: StoredEct }
@@ -98,7 +140,8 @@ export async function runDagRules(
   claims: EctClaims,
   store: EctStore,
   options: ResolvedDagRuleOptions,
-): Promise<DagValidationResult> {
+  closure?: DagClosure,
+): Promise<LedgerDagValidationResult> {
   checkShape(claims);
   const wid = claims.wid ?? null;
   const childWid = normalizeWid(wid);
@@ -226,16 +269,29 @@ export async function runDagRules(
     starts.push({ key: ectKey(wid, id), predIndex: i, stored: found.stored });
   }
 
+  // Profile §6 note: over closed predecessors (see DagClosure) the walk can find no cycle, no
+  // malformed ancestor and at most `bound` ancestors; it runs whenever that is not known, and
+  // whenever the bound does not prove the traversal limit holds.
+  const bound =
+    closure !== undefined &&
+    self === undefined &&
+    selfIndexes.length === 0 &&
+    starts.length === directKeys.size
+      ? closedBound(starts, closure)
+      : undefined;
   // SPEC 6.5 acyclicity and the traversal bound.
-  const walk = await walkAncestors({
-    store,
-    wid,
-    ownKey,
-    directKeys,
-    starts,
-    maxTraversal: options.maxTraversal,
-  });
-  switch (walk.kind) {
+  const walk =
+    bound !== undefined && bound <= options.maxTraversal
+      ? undefined
+      : await walkAncestors({
+          store,
+          wid,
+          ownKey,
+          directKeys,
+          starts,
+          maxTraversal: options.maxTraversal,
+        });
+  switch (walk?.kind) {
     case "cycle":
       cycle.push(
         new EctError(
@@ -271,15 +327,35 @@ export async function runDagRules(
       );
       break;
     case "acyclic":
+    case undefined:
       break;
   }
 
   const violations = [...duplicate, ...missing, ...mismatch, ...temporal, ...cycle, ...policy];
-  return Object.freeze({
-    valid: violations.length === 0,
+  const valid = violations.length === 0;
+  const result = {
+    valid,
     violations: Object.freeze(violations),
     unresolvedPredecessors: Object.freeze(unresolved),
-  });
+  };
+  if (!valid || bound === undefined) return Object.freeze(result);
+  // Closed: every predecessor stored and closed, and the rules passed. The walk, when it ran,
+  // counted the ancestors exactly (all stored); otherwise the bound stands.
+  return Object.freeze({ ...result, closedAncestors: walk === undefined ? bound : walk.visited });
+}
+
+/**
+ * The sum over the distinct stored predecessors of 1 + their recorded bound: an upper bound on the
+ * new token's distinct ancestors; `undefined` when a predecessor is not closed.
+ */
+function closedBound(starts: readonly WalkStart[], closure: DagClosure): number | undefined {
+  let bound = 0;
+  for (const start of starts) {
+    const ancestors = closure.closedAncestors(start.stored);
+    if (ancestors === undefined || !Number.isSafeInteger(ancestors) || ancestors < 0) return undefined;
+    bound += 1 + ancestors;
+  }
+  return Number.isSafeInteger(bound) ? bound : undefined;
 }
 
 /**
@@ -340,4 +416,24 @@ export async function validateDag(
 export function createDagValidator(options?: DagRuleOptions): DagValidator {
   const resolved = resolveDagRuleOptions(options);
   return (claims, store) => runDagRules(claims, store, resolved);
+}
+
+/**
+ * Builds the {@link LedgerDagValidator} a ledger runs inside its atomic append, options checked
+ * once: the same rules as {@link createDagValidator}, plus the backend's {@link DagClosure}, which
+ * lets them skip the ancestor walk over predecessors that are closed (profile §6, note for
+ * implementers) and tells the ledger what to store with the new entry (`closedAncestors`). The
+ * outcome is the walk's in every case: only the work differs.
+ *
+ * @example
+ * ```ts
+ * const validate = createLedgerDagValidator();
+ * const result = await validate(claims, store, { closedAncestors: (stored) => undefined }); // always walks
+ * ```
+ *
+ * @throws {@link EctError} `ECT_CONFIG_INVALID` for a bad or unknown option.
+ */
+export function createLedgerDagValidator(options?: DagRuleOptions): LedgerDagValidator {
+  const resolved = resolveDagRuleOptions(options);
+  return (claims, store, closure) => runDagRules(claims, store, resolved, closure);
 }

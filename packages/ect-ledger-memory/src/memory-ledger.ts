@@ -48,7 +48,7 @@ export class MemoryLedgerBackend implements LedgerBackend {
 
   /** {@inheritDoc ect-ledger!LedgerBackend.sequence} */
   sequence(draft: LedgerEntryDraft, check?: SequenceCheck): Promise<SequenceOutcome> {
-    if (check === undefined) return Promise.resolve(this.#sequenceNow(draft));
+    if (check === undefined) return Promise.resolve(this.#sequenceNow(draft, [], draft.closedAncestors));
     // The check awaits lookups, so the critical section is a queue: the next step starts only
     // when this one has stored (or refused) its entry.
     const run = this.#queue.then(async () => {
@@ -56,7 +56,7 @@ export class MemoryLedgerBackend implements LedgerBackend {
       if (existing !== undefined) return { status: "exists" as const, entry: existing };
       const result = await check.run(this);
       if (!result.valid) return { status: "rejected" as const, result };
-      return this.#sequenceNow(draft, result.unresolvedPredecessors);
+      return this.#sequenceNow(draft, result.unresolvedPredecessors, result.closedAncestors);
     });
     this.#queue = run.then(
       () => undefined,
@@ -65,11 +65,18 @@ export class MemoryLedgerBackend implements LedgerBackend {
     return run;
   }
 
-  /** Identity check and store, synchronously: nothing can observe half of it. */
-  #sequenceNow(draft: LedgerEntryDraft, unresolved: readonly string[] = []): SequenceOutcome {
+  /**
+   * Identity check and store, synchronously: nothing can observe half of it. The closure mark
+   * (profile §6 note) is stored with the entry in this same step, exactly as the ledger gave it.
+   */
+  #sequenceNow(
+    draft: LedgerEntryDraft,
+    unresolved: readonly string[],
+    closedAncestors: number | undefined,
+  ): SequenceOutcome {
     const existing = this.#byKey.get(draft.key);
     if (existing !== undefined) return { status: "exists", entry: existing };
-    const entry: LedgerBackendEntry = Object.freeze({
+    const fields = {
       index: this.#entries.length,
       token: draft.token,
       jti: draft.jti,
@@ -79,7 +86,10 @@ export class MemoryLedgerBackend implements LedgerBackend {
       wit: draft.wit,
       leafHash: draft.leafHash,
       claims: draft.claims,
-    });
+    };
+    const entry: LedgerBackendEntry = Object.freeze(
+      closedAncestors === undefined ? fields : { ...fields, closedAncestors },
+    );
     this.#store(entry, draft.key);
     return { status: "appended", entry, unresolvedPredecessors: unresolved };
   }
@@ -172,7 +182,8 @@ export class MemoryLedgerBackend implements LedgerBackend {
       throw new EctError(EctErrorCodes.LEDGER_IMPORT_INVALID, "import needs an empty ledger");
     }
     for (const draft of batch.entries) {
-      const { key, ...fields } = draft;
+      // Imported entries carry no closure mark: the DAG rules did not admit them here (profile §6 note).
+      const { key, closedAncestors: _notImported, ...fields } = draft;
       this.#store(Object.freeze({ index: this.#entries.length, ...fields }), key);
     }
     for (const conflict of batch.conflicts) await this.recordConflict(conflict);
@@ -193,7 +204,12 @@ export class MemoryLedgerBackend implements LedgerBackend {
     this.#byJti.clear();
     this.#byWorkflow.clear();
     for (const [i, e] of entries.entries()) {
-      this.#store(Object.freeze({ ...e, index: i }), `${(e.wid ?? "").toLowerCase()}|${e.jti.toLowerCase()}`);
+      // Storage rewritten behind the ledger: no entry keeps a closure mark (profile §6 note).
+      const { closedAncestors: _rewritten, ...fields } = e;
+      this.#store(
+        Object.freeze({ ...fields, index: i }),
+        `${(e.wid ?? "").toLowerCase()}|${e.jti.toLowerCase()}`,
+      );
     }
   }
 }

@@ -29,6 +29,12 @@ export interface LedgerEntryDraft extends LedgerEntryFields {
   readonly key: string;
   /** The decoded claims. A backend may keep them to answer {@link LedgerStoreView} lookups faster. */
   readonly claims: EctClaims;
+  /**
+   * For an entry without predecessors appended under the DAG rules: `0`, its closure mark (see
+   * {@link LedgerBackendEntry.closedAncestors}); absent otherwise. Stored only when `sequence` runs
+   * no check; never by `importBatch`.
+   */
+  readonly closedAncestors?: number;
 }
 
 /** One stored entry: the draft plus its position. Backends return them; the ledger freezes its copies. */
@@ -40,6 +46,17 @@ export interface LedgerBackendEntry extends LedgerEntryFields {
    * absent). Never trusted by the audit, which decodes the token itself.
    */
   readonly claims?: EctClaims;
+  /**
+   * The closure mark (profile §6, note for implementers; `ect-dag`'s `DagClosure`): present only
+   * when the entry was appended closed, i.e. the DAG rules passed and every predecessor was stored
+   * and closed, and then an upper bound on its number of distinct ancestors. The DAG rules skip the
+   * ancestor walk over closed predecessors, so a backend that keeps it MUST store it atomically
+   * with the entry, exactly as `sequence` was given it ({@link SequenceCheckResult.closedAncestors}
+   * when a check ran, else {@link LedgerEntryDraft.closedAncestors}), and never set it any other
+   * way: not on import, not on entries written around the ledger. A backend may always omit it
+   * (the rules then walk every time): the outcome is the same, only slower.
+   */
+  readonly closedAncestors?: number;
 }
 
 /**
@@ -54,13 +71,22 @@ export interface LedgerStoreView {
   findByJti(jti: string): Promise<LedgerBackendEntry | undefined>;
 }
 
+/** What {@link SequenceCheck.run} reports: the DAG rules' result and the new entry's closure mark. */
+export interface SequenceCheckResult extends DagValidationResult {
+  /**
+   * When set, the closure mark to store with the new entry (see
+   * {@link LedgerBackendEntry.closedAncestors}); absent: store none.
+   */
+  readonly closedAncestors?: number;
+}
+
 /**
  * The DAG rules (profile §6) as the ledger hands them to {@link LedgerBackend.sequence}. The
  * ledger builds `run` from `ect-dag` (the one definition); the backend only decides where it runs.
  */
 export interface SequenceCheck {
   /** Runs the rules for the new entry against `view`; a result with `valid: false` stores nothing. */
-  run(view: LedgerStoreView): Promise<DagValidationResult>;
+  run(view: LedgerStoreView): Promise<SequenceCheckResult>;
   /**
    * `true` when only the identity check needs to be atomic with the append (profile §6 note:
    * with `unresolvedPredecessors: "reject"` append order is a topological order, stored entries
@@ -213,7 +239,8 @@ export interface LedgerBackend {
    */
   commitIntegration(commit: IntegrationCommit): Promise<boolean>;
   /**
-   * Stores a verified import into an empty backend, all or nothing.
+   * Stores a verified import into an empty backend, all or nothing. Imported entries carry no
+   * closure mark (the DAG rules did not admit them here).
    *
    * @throws EctError `ECT_LEDGER_IMPORT_INVALID` when the backend is not empty.
    */

@@ -1,11 +1,16 @@
 import { type DagRuleOptions, type DagValidator, EctConfigError } from "ect-core";
 import { type ResolvedDagRuleOptions, resolveDagRuleOptions } from "ect-core/internal";
-import { createDagValidator } from "ect-dag";
+import { createDagValidator, createLedgerDagValidator, type LedgerDagValidator } from "ect-dag";
 
 /** The DAG rules a ledger's append or an audit runs, from its `dag` option (profile §6). */
 export interface DagRulesOption {
   /** `ect-dag`'s validator: the one definition of the rules. */
   readonly validator: DagValidator;
+  /**
+   * The same rules as a ledger's append runs them, with the backend's closure marks (profile §6
+   * note: the walk is skipped over closed predecessors, with the same outcome).
+   */
+  readonly ledgerValidator: LedgerDagValidator;
   /** The options with every default filled in. */
   readonly options: ResolvedDagRuleOptions;
 }
@@ -25,5 +30,9 @@ export function dagRulesOption(dag: DagRuleOptions | false | undefined): DagRule
     throw new EctConfigError("dag", "must be DAG rule options or false", { received: dag });
   }
   const options = resolveDagRuleOptions(given, { path: "dag." });
-  return Object.freeze({ validator: createDagValidator(options), options });
+  return Object.freeze({
+    validator: createDagValidator(options),
+    ledgerValidator: createLedgerDagValidator(options),
+    options,
+  });
 }

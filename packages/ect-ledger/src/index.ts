@@ -16,6 +16,7 @@ export type {
   LedgerImportBatch,
   LedgerStoreView,
   SequenceCheck,
+  SequenceCheckResult,
   SequenceOutcome,
   StoredCheckpoint,
   TreeNode,

@@ -9,7 +9,6 @@ import {
   type Clock,
   type ConflictRecord,
   type DagRuleOptions,
-  type DagValidator,
   decodeEct,
   type EctClaims,
   EctConfigError,
@@ -31,10 +30,12 @@ import {
   type RangeOptions,
   validateClaims,
 } from "ect-core/internal";
+import type { DagClosure, LedgerDagValidator } from "ect-dag";
 import type {
   LedgerBackend,
   LedgerBackendConflict,
   LedgerBackendEntry,
+  LedgerEntryDraft,
   LedgerStoreView,
   SequenceCheck,
   StoredCheckpoint,
@@ -192,19 +193,43 @@ function conflictOf(stored: LedgerBackendConflict): ConflictRecord {
   });
 }
 
-/** An {@link EctStore} over a backend view, restricted to entries before `limit` when given. */
-export function storeOfView(view: LedgerStoreView, limit = Number.POSITIVE_INFINITY): EctStore {
-  const visible = (e: LedgerBackendEntry | undefined): StoredEct | undefined =>
-    e !== undefined && e.index < limit ? ledgerEntryOf(e) : undefined;
+/** An {@link EctStore} over a backend view whose entries `asStored` turns into stored ECTs. */
+function viewStore(
+  view: LedgerStoreView,
+  asStored: (e: LedgerBackendEntry) => StoredEct | undefined,
+): EctStore {
+  const stored = (e: LedgerBackendEntry | undefined) => (e === undefined ? undefined : asStored(e));
   return {
     getEct: async (wid, jti) =>
       typeof jti === "string" && (wid == null || typeof wid === "string")
-        ? visible(await view.getByKey(ectKey(wid, jti)))
+        ? stored(await view.getByKey(ectKey(wid, jti)))
         : undefined,
     findEctByJti: async (jti) =>
-      typeof jti === "string" ? visible(await view.findByJti(jti.toLowerCase())) : undefined,
+      typeof jti === "string" ? stored(await view.findByJti(jti.toLowerCase())) : undefined,
   };
 }
+
+/** An {@link EctStore} over a backend view, restricted to entries before `limit` when given. */
+export function storeOfView(view: LedgerStoreView, limit = Number.POSITIVE_INFINITY): EctStore {
+  return viewStore(view, (e) => (e.index < limit ? ledgerEntryOf(e) : undefined));
+}
+
+/**
+ * The store the DAG rules read inside an append: the view's entries as they are (a backend entry is
+ * a `StoredEct` when it kept its claims), so the closure mark the backend stored with each entry
+ * reaches {@link BACKEND_CLOSURE}; an entry without claims is decoded (and then has no mark).
+ */
+function dagStoreOfView(view: LedgerStoreView): EctStore {
+  return viewStore(view, (e) => (e.claims !== undefined ? (e as StoredEct) : ledgerEntryOf(e)));
+}
+
+/**
+ * Profile §6 note: the closure mark a backend stored with an entry, atomically with its append
+ * (`LedgerBackendEntry.closedAncestors`), read from the entries {@link dagStoreOfView} returns.
+ */
+const BACKEND_CLOSURE: DagClosure = {
+  closedAncestors: (stored) => (stored as Partial<LedgerBackendEntry>).closedAncestors,
+};
 
 /** A node reader over a backend's stored nodes, `overlay` (nodes not stored yet) first. */
 export function backendNodeReader(
@@ -280,7 +305,7 @@ export class TransparencyLedger implements Ledger {
    */
   readonly enforcesDagRules: boolean;
   readonly #clock: Clock;
-  readonly #dag: DagValidator | undefined;
+  readonly #dag: LedgerDagValidator | undefined;
   readonly #onlyIdentityNeedsAtomicity: boolean;
   readonly #receiptSigner: JwsSigner | undefined;
   readonly #noteSigner: NoteSigner | undefined;
@@ -331,7 +356,7 @@ export class TransparencyLedger implements Ledger {
     this.backend = backend;
     this.origin = origin;
     this.#clock = options.clock ?? Date.now;
-    this.#dag = dag?.validator;
+    this.#dag = dag?.ledgerValidator;
     this.#onlyIdentityNeedsAtomicity = dag === undefined || dag.options.unresolvedPredecessors === "reject";
     this.enforcesDagRules = this.#dag !== undefined;
     this.#receiptSigner = options.receiptSigner;
@@ -372,7 +397,12 @@ export class TransparencyLedger implements Ledger {
     const wit = options.wit ?? null;
     if (wit !== null && typeof wit !== "string") throw configError("wit", "must be a string");
     const key = ectKey(claims.wid, claims.jti);
-    const draft = {
+    const dag = this.#dag;
+    // Without predecessors only rule 1 (uniqueness) can apply, and the backend's identity check
+    // is that rule, atomically: no DAG work, no extra round trip (profile §6). Such an entry is
+    // closed under the rules, with no ancestors (its closure mark, profile §6 note).
+    const root = Array.isArray(claims.pred) && claims.pred.length === 0;
+    const draft: LedgerEntryDraft = {
       token,
       jti: claims.jti,
       wid: claims.wid ?? null,
@@ -382,18 +412,16 @@ export class TransparencyLedger implements Ledger {
       leafHash: entryLeafHash({ token, ingestedAt: now, wit }),
       key,
       claims,
+      ...(dag !== undefined && root ? { closedAncestors: 0 } : {}),
     };
-    const dag = this.#dag;
-    // Without predecessors only rule 1 (uniqueness) can apply, and the backend's identity check
-    // is that rule, atomically: no DAG work, no extra round trip (profile §6).
     const check: SequenceCheck | undefined =
-      dag === undefined || (Array.isArray(claims.pred) && claims.pred.length === 0)
+      dag === undefined || root
         ? undefined
         : {
             onlyIdentityNeedsAtomicity: this.#onlyIdentityNeedsAtomicity,
             run: async (view) => {
               try {
-                return await dag(claims, storeOfView(view));
+                return await dag(claims, dagStoreOfView(view), BACKEND_CLOSURE);
               } catch (e) {
                 throw isEctError(e)
                   ? e

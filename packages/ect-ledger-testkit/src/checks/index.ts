@@ -1,4 +1,5 @@
 import type { ConformanceCheck } from "../conformance-check.js";
+import { closureChecks } from "./closure-checks.js";
 import { concurrencyChecks } from "./concurrency-checks.js";
 import { dagChecks } from "./dag-checks.js";
 import { exportImportChecks } from "./export-import-checks.js";
@@ -20,5 +21,6 @@ export const LEDGER_CONFORMANCE_CHECKS: readonly ConformanceCheck[] = Object.fre
   ...concurrencyChecks,
   ...exportImportChecks,
   ...dagChecks,
+  ...closureChecks,
   ...immutabilityChecks,
 ]);
