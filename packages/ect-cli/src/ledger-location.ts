@@ -178,23 +178,15 @@ function serverLedgerOptions(
   };
 }
 
+type ServerLedgerOptions = ReturnType<typeof serverLedgerOptions>;
+
 /**
  * A Redis ledger (node-redis is loaded only now, so the other commands start faster). With `dag`,
  * the profile §6 rules run in its atomic sequencing step.
  */
-export async function openRedisLedger(
-  location: Extract<LedgerLocation, { kind: "redis" }>,
-  warn: (message: string) => void,
-  dag: boolean,
-  noteSigner?: NoteSigner,
-): Promise<TransparencyLedger> {
+async function openRedisLedger(url: string, options: ServerLedgerOptions): Promise<TransparencyLedger> {
   const { RedisLedger } = await import("ect-ledger-redis");
-  return new RedisLedger({
-    url: location.url,
-    ...serverLedgerOptions(location, warn, dag, noteSigner),
-    connectTimeoutMs: 2_000,
-    startupCheck: "warn",
-  });
+  return new RedisLedger({ url, ...options, connectTimeoutMs: 2_000, startupCheck: "warn" });
 }
 
 /**
@@ -202,17 +194,9 @@ export async function openRedisLedger(
  * migration, run here so that `--ledger postgres://…` works on an empty database. With `dag`, the
  * profile §6 rules run inside its append transaction.
  */
-export async function openPostgresLedger(
-  location: Extract<LedgerLocation, { kind: "redis" | "postgres" }>,
-  warn: (message: string) => void,
-  dag: boolean,
-  noteSigner?: NoteSigner,
-): Promise<TransparencyLedger> {
+async function openPostgresLedger(url: string, options: ServerLedgerOptions): Promise<TransparencyLedger> {
   const { PostgresLedger } = await import("ect-ledger-postgres");
-  const ledger = new PostgresLedger({
-    connectionString: location.url,
-    ...serverLedgerOptions(location, warn, dag, noteSigner),
-  });
+  const ledger = new PostgresLedger({ connectionString: url, ...options });
   try {
     await ledger.migrate();
   } catch (error) {
@@ -229,9 +213,10 @@ export function openServerLedger(
   dag: boolean,
   noteSigner?: NoteSigner,
 ): Promise<TransparencyLedger> {
+  const options = serverLedgerOptions(location, warn, dag, noteSigner);
   return location.kind === "postgres"
-    ? openPostgresLedger(location, warn, dag, noteSigner)
-    : openRedisLedger(location, warn, dag, noteSigner);
+    ? openPostgresLedger(location.url, options)
+    : openRedisLedger(location.url, options);
 }
 
 /** An opened ledger: use it, `save` what was written (memory files), then `close`. */
