@@ -62,6 +62,7 @@ export {
   noteKeyId,
   parseNoteVerifierKey,
 } from "./note-key.js";
+export { booleanOption, choiceOption, integerOption } from "./option-values.js";
 export {
   decodeUtf8Strict,
   parseStrictJson,

@@ -1,12 +1,7 @@
+import { choiceOption, integerOption } from "ect-core/internal";
 import type { EctGraph, GraphNode } from "./graph.js";
 import { layersOf, orderWithRest } from "./graph-queries.js";
-import {
-  checkChoiceOption,
-  checkIntegerOption,
-  checkLabelLength,
-  cleanLabel,
-  shortId,
-} from "./label-text.js";
+import { checkLabelLength, cleanLabel, shortId } from "./label-text.js";
 
 /** Options of {@link toAscii}. */
 export interface AsciiOptions {
@@ -134,10 +129,10 @@ interface Box {
  * @throws {@link EctConfigError} for a bad option.
  */
 export function toAscii(graph: EctGraph, options: AsciiOptions = {}): string {
-  const charset = checkChoiceOption(options.charset, ["unicode", "ascii"], "charset");
+  const charset = choiceOption(options.charset, ["unicode", "ascii"], "charset");
   const ascii = charset === "ascii";
   const g = ascii ? ASCII : UNICODE;
-  const width = checkIntegerOption(options.width, 80, "width", 20);
+  const width = integerOption(options.width, 80, "width", 20);
   const maxLabel = checkLabelLength(options.maxLabelLength, 24, "maxLabelLength");
   const legend = options.legend ?? true;
   if (graph.size === 0) return "(empty graph)";

@@ -1,7 +1,7 @@
 import { EctError } from "ect-core";
-import { ectKey } from "ect-core/internal";
+import { choiceOption, ectKey } from "ect-core/internal";
 import type { EctGraph, GraphNode, NodeRef } from "./graph.js";
-import { checkChoiceOption, checkLabelLength, cleanLabel, shortId } from "./label-text.js";
+import { checkLabelLength, cleanLabel, shortId } from "./label-text.js";
 
 /** Options of {@link toDot}. */
 export interface DotOptions {
@@ -49,7 +49,7 @@ function dotText(text: string): string {
  * @throws {@link EctConfigError} for a bad option; {@link EctError} `ECT_CONFIG_INVALID` for a `highlight` naming no node.
  */
 export function toDot(graph: EctGraph, options: DotOptions = {}): string {
-  const rankdir = checkChoiceOption(options.rankdir, ["TB", "BT", "LR", "RL"], "rankdir");
+  const rankdir = choiceOption(options.rankdir, ["TB", "BT", "LR", "RL"], "rankdir");
   const showJti = options.showJti ?? true;
   const maxLength = checkLabelLength(options.maxLabelLength, 48, "maxLabelLength");
   const highlighted = new Set((options.highlight ?? []).map((ref) => graph.node(ref).index));

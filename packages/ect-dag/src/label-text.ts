@@ -1,4 +1,4 @@
-import { EctConfigError } from "ect-core";
+import { integerOption } from "ect-core/internal";
 
 /**
  * Making attacker-controlled text (`exec_act`, `jti`, ...) safe to show. Every renderer first
@@ -36,32 +36,5 @@ export function shortId(id: string, length = 8, mark = "…"): string {
 
 /** Checks a label length option: a positive integer. Internal. */
 export function checkLabelLength(value: number | undefined, fallback: number, name: string): number {
-  return checkIntegerOption(value, fallback, name, 1);
-}
-
-/** A rendering option that is an integer of at least `min`, or its fallback when absent. */
-export function checkIntegerOption(
-  value: number | undefined,
-  fallback: number,
-  name: string,
-  min: number,
-): number {
-  if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value < min) {
-    throw new EctConfigError(name, `must be an integer >= ${min}`, { received: value });
-  }
-  return value;
-}
-
-/** A rendering option that is one of `allowed` (its default when absent). */
-export function checkChoiceOption<T extends string>(
-  value: T | undefined,
-  allowed: readonly T[],
-  name: string,
-): T {
-  const chosen = value ?? allowed[0]!;
-  if (!allowed.includes(chosen)) {
-    throw new EctConfigError(name, `must be one of ${allowed.join(", ")}`, { received: value });
-  }
-  return chosen;
+  return integerOption(value, fallback, name, 1);
 }

@@ -1,7 +1,7 @@
 import { EctError } from "ect-core";
-import { ectKey } from "ect-core/internal";
+import { choiceOption, ectKey } from "ect-core/internal";
 import type { EctGraph, GraphNode, NodeRef } from "./graph.js";
-import { checkChoiceOption, checkLabelLength, cleanLabel, shortId } from "./label-text.js";
+import { checkLabelLength, cleanLabel, shortId } from "./label-text.js";
 
 /** Options of {@link toMermaid}. */
 export interface MermaidOptions {
@@ -44,7 +44,7 @@ function mermaidText(text: string): string {
  * @throws {@link EctConfigError} for a bad option; {@link EctError} `ECT_CONFIG_INVALID` for a `highlight` naming no node.
  */
 export function toMermaid(graph: EctGraph, options: MermaidOptions = {}): string {
-  const direction = checkChoiceOption(options.direction, ["TD", "TB", "BT", "LR", "RL"], "direction");
+  const direction = choiceOption(options.direction, ["TD", "TB", "BT", "LR", "RL"], "direction");
   const showJti = options.showJti ?? true;
   const maxLength = checkLabelLength(options.maxLabelLength, 48, "maxLabelLength");
   const highlighted = (options.highlight ?? []).map((ref) => graph.node(ref));

@@ -1,5 +1,5 @@
 import { EctErrorCodes as C, EctError, type EctStore, type StoredEct } from "ect-core";
-import { Defaults, ectKey } from "ect-core/internal";
+import { assertKnownOptions, Defaults, ectKey, integerOption } from "ect-core/internal";
 import { isStoredEctFor } from "./ancestor-walk.js";
 import {
   type BuildGraphOptions,
@@ -41,6 +41,8 @@ export async function loadWorkflowGraph(options: LoadWorkflowGraphOptions): Prom
   return buildGraphAsync(store.listWorkflow(wid), buildOptions);
 }
 
+const LOAD_OPTIONS: readonly (keyof LoadAncestorGraphOptions)[] = ["store", "wid", "jti", "maxTraversal"];
+
 /** Options of {@link loadAncestorGraph}. */
 export interface LoadAncestorGraphOptions {
   /** Where ECTs are looked up by `(wid, jti)`: any `EctStore`, e.g. a ledger. */
@@ -64,18 +66,15 @@ export interface LoadAncestorGraphOptions {
  * console.log(toMermaid(graph, { highlight: criticalPath(graph) }));
  * ```
  *
- * @throws {@link EctError} `ECT_CONFIG_INVALID` when the node is not stored or `maxTraversal` is
- *   not a non-negative integer, `ECT_DAG_TRAVERSAL_LIMIT` past `maxTraversal` distinct ancestors;
- *   a store failure propagates unchanged.
+ * @throws {@link EctConfigError} (the promise rejects) for an unknown option or a `maxTraversal`
+ *   that is not a non-negative integer; {@link EctError} `ECT_CONFIG_INVALID` when the node is not
+ *   stored, `ECT_DAG_TRAVERSAL_LIMIT` past `maxTraversal` distinct ancestors; a store failure
+ *   propagates unchanged.
  */
 export async function loadAncestorGraph(options: LoadAncestorGraphOptions): Promise<EctGraph> {
+  assertKnownOptions(options, LOAD_OPTIONS);
   const { store, wid, jti } = options;
-  const maxTraversal = options.maxTraversal ?? Defaults.MAX_TRAVERSAL;
-  if (!Number.isSafeInteger(maxTraversal) || maxTraversal < 0) {
-    throw new EctError(C.CONFIG_INVALID, "maxTraversal must be a non-negative integer", {
-      member: "maxTraversal",
-    });
-  }
+  const maxTraversal = integerOption(options.maxTraversal, Defaults.MAX_TRAVERSAL, "maxTraversal");
   const start = await store.getEct(wid, jti);
   if (start === undefined || !isStoredEctFor(start, jti)) {
     throw new EctError(C.CONFIG_INVALID, `no stored ECT with jti ${JSON.stringify(jti)}`, { member: "jti" });

@@ -1,4 +1,4 @@
-import { EctErrorCodes as C, type EctClaims } from "ect-core";
+import { EctErrorCodes as C, type EctClaims, EctConfigError } from "ect-core";
 import { base64urlEncode } from "ect-core/internal";
 import { describe, expect, it } from "vitest";
 import {
@@ -212,9 +212,17 @@ describe("loadAncestorGraph", () => {
     await expect(loadAncestorGraph({ store, wid: null, jti: uuid() })).rejects.toMatchObject({
       code: C.CONFIG_INVALID,
     });
-    await expect(loadAncestorGraph({ store, wid: null, jti: tip, maxTraversal: -1 })).rejects.toMatchObject({
-      code: C.CONFIG_INVALID,
-    });
+    // Option mistakes: an EctConfigError (a TypeError, code ECT_CONFIG_INVALID) naming the option.
+    for (const [options, option] of [
+      [{ maxTraversal: -1 }, "maxTraversal"],
+      [{ maxTraversal: 1.5 }, "maxTraversal"],
+      [{ maxTraversl: 5 }, "maxTraversl"],
+    ] as const) {
+      const rejected = loadAncestorGraph({ store, wid: null, jti: tip, ...options } as never);
+      await expect(rejected).rejects.toBeInstanceOf(EctConfigError);
+      await expect(rejected).rejects.toBeInstanceOf(TypeError);
+      await expect(rejected).rejects.toMatchObject({ code: C.CONFIG_INVALID, option });
+    }
   });
 
   it("terminates on a stored cycle and returns it for findCycle", async () => {

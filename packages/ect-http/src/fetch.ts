@@ -1,7 +1,6 @@
-import { EctError, EctErrorCodes, EXECUTION_CONTEXT_HEADER, formatExecutionContextHeader } from "ect-core";
-import { err } from "ect-core/internal";
+import { EctConfigError, EXECUTION_CONTEXT_HEADER, formatExecutionContextHeader } from "ect-core";
 import { checkDeclaredLength, DEFAULT_MAX_BODY_BYTES, readStreamLimited } from "./body.js";
-import { type EctHttpRefusal, refusalFromError, refusalHeaders } from "./problem.js";
+import { type EctHttpRefusal, refusalHeaders } from "./problem.js";
 import type { InitWithExecutionContext, WithHeadersInit } from "./request-init.js";
 import {
   checkExecutionContextOptions,
@@ -28,16 +27,14 @@ import {
  * const received = await readExecutionContext(res, { verifier });
  * if (received.ok) console.log(received.value.ects[0]?.claims.exec_act);
  * ```
+ *
+ * The promise rejects with an {@link EctConfigError} for an option mistake (never a refusal).
  */
 export async function readExecutionContext(
   message: Request | Response,
   options: ExecutionContextOptions,
 ): Promise<ExecutionContextResult> {
-  try {
-    checkExecutionContextOptions(options);
-  } catch (error) {
-    return err(refusalFromError(error, options));
-  }
+  checkExecutionContextOptions(options);
   return receiveFetchExecutionContext(message, options);
 }
 
@@ -66,12 +63,9 @@ function workloadOf(
   const identity = options.workloadIdentity;
   if (identity === undefined) return undefined;
   if (!(message instanceof Request)) {
-    throw new EctError(
-      EctErrorCodes.CONFIG_INVALID,
-      "workloadIdentity applies to requests a server receives",
-      {
-        member: "workloadIdentity",
-      },
+    throw new EctConfigError(
+      "workloadIdentity",
+      "applies only to requests a server receives, not to a Response",
     );
   }
   const lines = (name: string) => {
@@ -116,6 +110,9 @@ export function problemResponse(refusal: EctHttpRefusal): Response {
  *   return new Response("done");
  * }, { verifier, bodyHashClaim: "out_hash" });
  * ```
+ *
+ * @throws {@link EctConfigError} (a `TypeError`, code `ECT_CONFIG_INVALID`) for an unknown or
+ *   invalid option, at construction.
  */
 export function createEctFetchHandler(
   handler: EctFetchHandler,

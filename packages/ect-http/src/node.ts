@@ -6,9 +6,9 @@
  */
 import type { IncomingMessage, OutgoingMessage, RequestListener, ServerResponse } from "node:http";
 import { EXECUTION_CONTEXT_HEADER, formatExecutionContextHeader } from "ect-core";
-import { err } from "ect-core/internal";
+import { assertKnownOptions, integerOption } from "ect-core/internal";
 import { BodyTooLargeError, checkDeclaredLength, concatChunks, DEFAULT_MAX_BODY_BYTES } from "./body.js";
-import { buildProblem, type EctHttpRefusal, refusalFromError, refusalHeaders } from "./problem.js";
+import { buildProblem, type EctHttpRefusal, refusalHeaders } from "./problem.js";
 import {
   checkExecutionContextOptions,
   type ExecutionContextOptions,
@@ -86,6 +86,8 @@ export function readNodeBody(
  * `IncomingMessage` request, or the `IncomingMessage` response a client received (SPEC 8: "a
  * response may carry the callee's ECT"). Several field lines are read separately and joined.
  * Reads the body once and returns its bytes with the verified tokens, or the refusal.
+ *
+ * The promise rejects with an {@link EctConfigError} for an option mistake (never a refusal).
  */
 export function readNodeExecutionContext(
   message: IncomingMessage,
@@ -94,7 +96,7 @@ export function readNodeExecutionContext(
   try {
     checkExecutionContextOptions(options);
   } catch (error) {
-    return Promise.resolve(err(refusalFromError(error, options)));
+    return Promise.reject(error); // a programming error, never a refusal (profile §5)
   }
   return receiveNodeExecutionContext(message, options);
 }
@@ -191,6 +193,9 @@ export type EctNodeHandler = (
  *   res.end("done");
  * }, { verifier }));
  * ```
+ *
+ * @throws {@link EctConfigError} (a `TypeError`, code `ECT_CONFIG_INVALID`) for an unknown or
+ *   invalid option, at construction.
  */
 export function createEctNodeHandler(
   handler: EctNodeHandler,
@@ -242,11 +247,16 @@ const NO_BODY_METHODS = new Set(["GET", "HEAD"]);
  * ```ts
  * http.createServer(serveFetchHandler(createEctFetchHandler(handle, { verifier }))).listen(0, "127.0.0.1");
  * ```
+ *
+ * @throws {@link EctConfigError} (a `TypeError`, code `ECT_CONFIG_INVALID`) for an unknown or
+ *   invalid option, at construction.
  */
 export function serveFetchHandler(
   handler: (request: Request) => Response | Promise<Response>,
   options: ServeFetchHandlerOptions = {},
 ): RequestListener {
+  assertKnownOptions(options, ["maxBodyBytes"]);
+  integerOption(options.maxBodyBytes, undefined, "maxBodyBytes", 1);
   return (req, res) => {
     void (async () => {
       const method = req.method ?? "GET";

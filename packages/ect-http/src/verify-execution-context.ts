@@ -1,5 +1,6 @@
 import {
   decodeEct,
+  EctConfigError,
   EctError,
   EctErrorCodes,
   parseExecutionContextHeader,
@@ -7,7 +8,16 @@ import {
   sha256Base64url,
   type VerifiedEct,
 } from "ect-core";
-import { base64urlEncode, err, ok, sha256Sync } from "ect-core/internal";
+import {
+  assertKnownOptions,
+  base64urlEncode,
+  booleanOption,
+  choiceOption,
+  err,
+  integerOption,
+  ok,
+  sha256Sync,
+} from "ect-core/internal";
 import { BodyTooLargeError, DEFAULT_MAX_BODY_BYTES } from "./body.js";
 import { buildProblem, type EctHttpRefusal, type ProblemOptions, refusalFromError } from "./problem.js";
 import type { EctTokenVerifier } from "./token-verifier.js";
@@ -85,42 +95,74 @@ export interface ExecutionContextInput extends ExecutionContextOptions {
   readonly workload?: ReceivedWorkloadIdentity;
 }
 
+const EXECUTION_CONTEXT_OPTIONS: readonly (keyof ExecutionContextOptions)[] = [
+  "verifier",
+  "workloadIdentity",
+  "required",
+  "maxTokens",
+  "maxHeaderLength",
+  "bodyHashClaim",
+  "maxBodyBytes",
+  "problemTypeBase",
+];
+const INPUT_MEMBERS: readonly string[] = [...EXECUTION_CONTEXT_OPTIONS, "header", "body", "workload"];
+const BODY_HASH_CLAIMS: readonly BodyHashClaim[] = ["inp_hash", "out_hash"];
+const WORKLOAD_IDENTITY_OPTIONS: readonly (keyof WorkloadIdentityOptions)[] = ["verifier", "origin"];
+
 /**
- * Checks that exactly one of `verifier` and `workloadIdentity` is configured; the handler factories
- * call it at construction (a misconfiguration is a programming error, profile §5).
+ * Checks a receiver's options: no unknown option, exactly one of `verifier` and
+ * `workloadIdentity`, and every limit in range. The handler factories call it at construction;
+ * a misconfiguration is a programming error, never a refusal (profile §5).
  *
- * @throws {@link EctError} `ECT_CONFIG_INVALID`
+ * @param members - the names allowed besides the options (the input members of
+ *   {@link verifyExecutionContext}).
+ * @throws {@link EctConfigError} (a `TypeError`, code `ECT_CONFIG_INVALID`) naming the option.
  */
-export function checkExecutionContextOptions(options: ExecutionContextOptions): void {
-  const configError = (member: string, message: string) =>
-    new EctError(EctErrorCodes.CONFIG_INVALID, message, { member });
-  if (options === null || typeof options !== "object") throw configError("options", "options are required");
-  const { verifier, workloadIdentity } = options;
+export function checkExecutionContextOptions(
+  options: ExecutionContextOptions,
+  members: readonly string[] = EXECUTION_CONTEXT_OPTIONS,
+): void {
+  assertKnownOptions(options, members);
+  const { verifier, workloadIdentity, required, bodyHashClaim, problemTypeBase } = options;
+  booleanOption(required, true, "required");
+  for (const name of ["maxTokens", "maxHeaderLength", "maxBodyBytes"] as const) {
+    integerOption(options[name], undefined, name, 1);
+  }
+  if (bodyHashClaim !== undefined) choiceOption(bodyHashClaim, BODY_HASH_CLAIMS, "bodyHashClaim");
+  if (problemTypeBase !== undefined && typeof problemTypeBase !== "string") {
+    throw new EctConfigError("problemTypeBase", "must be a string", { received: problemTypeBase });
+  }
   if (workloadIdentity === undefined) {
     if (typeof verifier?.verify !== "function") {
-      throw configError("verifier", "verifier must have verify(token), or give workloadIdentity");
+      throw new EctConfigError("verifier", "must have verify(token), or give workloadIdentity", {
+        received: verifier,
+      });
     }
     return;
   }
   if (verifier !== undefined) {
-    throw configError(
+    throw new EctConfigError(
       "verifier",
-      "give verifier or workloadIdentity, not both: the WIT-bound verifier verifies the ECTs",
+      "must be absent with workloadIdentity: the WIT-bound verifier verifies the ECTs",
     );
   }
+  assertKnownOptions(workloadIdentity, WORKLOAD_IDENTITY_OPTIONS, "workloadIdentity.");
   if (typeof workloadIdentity.verifier?.verifyRequest !== "function") {
-    throw configError(
+    throw new EctConfigError(
       "workloadIdentity.verifier",
-      "workloadIdentity.verifier must have verifyRequest({ ects, wit, wpt, request })",
+      "must have verifyRequest({ ects, wit, wpt, request })",
     );
   }
   if (
     typeof workloadIdentity.origin !== "string" ||
     !/^https?:\/\/[^/?#]+\/?$/.test(workloadIdentity.origin)
   ) {
-    throw configError(
+    throw new EctConfigError(
       "workloadIdentity.origin",
-      "workloadIdentity.origin must be this receiver's origin, e.g. https://b.example",
+      "must be this receiver's origin, e.g. https://b.example",
+      {
+        received: workloadIdentity.origin,
+      },
     );
   }
 }
@@ -140,13 +182,12 @@ function isAbsent(header: string | readonly string[] | null | undefined): boolea
  * Tokens are verified one by one; when a later one is refused, the earlier ones have already been
  * recorded by the verifier's replay cache. The body binding is checked on the decoded claims before
  * any token is verified, so a body mismatch never burns a `jti`.
+ *
+ * @throws {@link EctConfigError} (the promise rejects) for an option mistake: a programming error
+ *   is never answered as a refusal (profile §5).
  */
 export async function verifyExecutionContext(input: ExecutionContextInput): Promise<ExecutionContextResult> {
-  try {
-    checkExecutionContextOptions(input);
-  } catch (error) {
-    return err(refusalFromError(error, input));
-  }
+  checkExecutionContextOptions(input, INPUT_MEMBERS);
   return receiveExecutionContext(input, input.header, input.body, input.workload);
 }
 
@@ -163,6 +204,13 @@ export async function receiveExecutionContext(
   readBody: ExecutionContextInput["body"],
   workload: ReceivedWorkloadIdentity | undefined,
 ): Promise<ExecutionContextResult> {
+  if (options.workloadIdentity !== undefined && workload === undefined) {
+    // A caller's mistake, not the sender's: thrown, never answered as a refusal (profile §5).
+    throw new EctConfigError(
+      "workload",
+      "is required with workloadIdentity (the adapters read the WIT/WPT headers)",
+    );
+  }
   const required = options.required ?? true;
   let tokens: string[];
   try {
@@ -232,14 +280,8 @@ export async function receiveExecutionContext(
     // profile §9: the WIT, the WPT (once per request), then every ECT with the WIT's key.
     let verified: readonly VerifiedEct[];
     try {
-      if (workload === undefined) {
-        throw new EctError(
-          EctErrorCodes.CONFIG_INVALID,
-          "workloadIdentity needs the adapter to read the WIT/WPT headers",
-        );
-      }
       verified =
-        tokens.length === 0 ? [] : await verifyWorkloadRequest(options.workloadIdentity, workload, tokens);
+        tokens.length === 0 ? [] : await verifyWorkloadRequest(options.workloadIdentity, workload!, tokens);
     } catch (error) {
       return err(refusalFromError(error, options));
     }

@@ -3,7 +3,7 @@
 
 import type { IncomingMessage } from "node:http";
 import { request } from "node:http";
-import { EctError, sha256Base64url } from "ect-core";
+import { EctConfigError, EctError, sha256Base64url } from "ect-core";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   createEctFetchHandler,
@@ -16,7 +16,12 @@ import {
   verifyExecutionContext,
   withExecutionContext,
 } from "../src/index.js";
-import { readNodeExecutionContext, setExecutionContextHeader } from "../src/node.js";
+import {
+  createEctNodeHandler,
+  readNodeExecutionContext,
+  serveFetchHandler,
+  setExecutionContextHeader,
+} from "../src/node.js";
 import { fakeToken, listen, StubVerifier } from "./support.js";
 
 const closers: (() => Promise<void>)[] = [];
@@ -265,5 +270,94 @@ describe("a response carrying the callee's ECT (SPEC 8)", () => {
     closers.push(s.close);
     const received = await readExecutionContext(await fetch(s.url), { verifier: new StubVerifier() });
     expect(received.ok ? undefined : received.error.code).toBe("ECT_HEADER_MISSING");
+  });
+});
+
+describe("option mistakes (issue 14)", () => {
+  // A programming error: an EctConfigError (a TypeError, code ECT_CONFIG_INVALID) naming the option,
+  // thrown at construction, never answered as a refusal.
+  function expectConfigError(fn: () => unknown, option: string): void {
+    let thrown: unknown;
+    try {
+      fn();
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown, option).toBeInstanceOf(EctConfigError);
+    expect(thrown).toBeInstanceOf(TypeError);
+    expect(thrown).toMatchObject({ code: "ECT_CONFIG_INVALID", option });
+  }
+  const verifier = new StubVerifier();
+  const workloadVerifier = { verifyRequest: async () => ({ ects: [] }) };
+
+  it("the handler factories refuse unknown and invalid options at construction", () => {
+    for (const create of [
+      (o: object) => createEctFetchHandler(() => new Response(), o as never),
+      (o: object) => createEctNodeHandler(() => {}, o as never),
+    ]) {
+      expectConfigError(() => create({ verifier, maxToken: 4 }), "maxToken");
+      expectConfigError(() => create({ verifier, maxTokens: 0 }), "maxTokens");
+      expectConfigError(() => create({ verifier, maxHeaderLength: 1.5 }), "maxHeaderLength");
+      expectConfigError(() => create({ verifier, maxBodyBytes: -1 }), "maxBodyBytes");
+      expectConfigError(() => create({ verifier, required: "no" }), "required");
+      expectConfigError(() => create({ verifier, bodyHashClaim: "hash" }), "bodyHashClaim");
+      expectConfigError(() => create({ verifier, problemTypeBase: 7 }), "problemTypeBase");
+      expectConfigError(() => create({}), "verifier");
+      expectConfigError(() => create(null as never), "options");
+      const workloadIdentity = { verifier: workloadVerifier, origin: "https://b.example" };
+      expectConfigError(() => create({ verifier, workloadIdentity }), "verifier");
+      expectConfigError(
+        () => create({ workloadIdentity: { ...workloadIdentity, origin: "b.example" } }),
+        "workloadIdentity.origin",
+      );
+      expectConfigError(
+        () => create({ workloadIdentity: { origin: "https://b.example" } }),
+        "workloadIdentity.verifier",
+      );
+      expectConfigError(
+        () => create({ workloadIdentity: { ...workloadIdentity, orign: "x" } }),
+        "workloadIdentity.orign",
+      );
+    }
+    expectConfigError(() => serveFetchHandler(() => new Response(), { maxBodyBytes: 0 }), "maxBodyBytes");
+    expectConfigError(() => serveFetchHandler(() => new Response(), { maxBody: 10 } as never), "maxBody");
+  });
+
+  it("the per-message functions reject with the EctConfigError instead of returning a refusal", async () => {
+    const request = new Request("https://b.example/", { method: "POST", body: "x" });
+    for (const rejected of [
+      readExecutionContext(request, { verifier, maxTokens: -1 }),
+      verifyExecutionContext({ verifier, header: fakeToken(), body: new Uint8Array(), maxToken: 1 } as never),
+      verifyExecutionContext({
+        workloadIdentity: { verifier: workloadVerifier, origin: "https://b.example" },
+        header: fakeToken(),
+        body: new Uint8Array(),
+      }),
+      readExecutionContext(new Response("x"), {
+        workloadIdentity: { verifier: workloadVerifier, origin: "https://b.example" },
+      }),
+    ]) {
+      const error = await rejected.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(EctConfigError);
+      expect(error).toBeInstanceOf(TypeError);
+    }
+    await expect(readExecutionContext(request, { verifier, maxTokens: -1 })).rejects.toMatchObject({
+      option: "maxTokens",
+    });
+    await expect(
+      verifyExecutionContext({
+        workloadIdentity: { verifier: workloadVerifier, origin: "https://b.example" },
+        header: fakeToken(),
+        body: new Uint8Array(),
+      }),
+    ).rejects.toMatchObject({ option: "workload" });
+    await expect(
+      readExecutionContext(new Response("x"), {
+        workloadIdentity: { verifier: workloadVerifier, origin: "https://b.example" },
+      }),
+    ).rejects.toMatchObject({ option: "workloadIdentity" });
   });
 });
