@@ -1,5 +1,6 @@
 import { EctConfigError, EctError, EctErrorCodes } from "ect-core";
 import {
+  backendEntryOf,
   type IntegrationCommit,
   type LedgerBackend,
   type LedgerBackendConflict,
@@ -76,17 +77,7 @@ export class MemoryLedgerBackend implements LedgerBackend {
   ): SequenceOutcome {
     const existing = this.#byKey.get(draft.key);
     if (existing !== undefined) return { status: "exists", entry: existing };
-    const fields = {
-      index: this.#entries.length,
-      token: draft.token,
-      jti: draft.jti,
-      wid: draft.wid,
-      iss: draft.iss,
-      ingestedAt: draft.ingestedAt,
-      wit: draft.wit,
-      leafHash: draft.leafHash,
-      claims: draft.claims,
-    };
+    const fields = backendEntryOf(draft, this.#entries.length);
     const entry: LedgerBackendEntry = Object.freeze(
       closedAncestors === undefined ? fields : { ...fields, closedAncestors },
     );

@@ -15,6 +15,7 @@ import type {
   TreeNode,
   TreeNodeId,
 } from "ect-ledger";
+import { backendEntryOf } from "ect-ledger";
 import type pg from "pg";
 import { PostgresConnection, type PostgresConnectionOptions } from "./postgres-connection.js";
 import { LockClass, type MigrationResult } from "./schema.js";
@@ -96,17 +97,7 @@ function newEntryRow(
   unresolved: readonly string[],
 ): EntryRow {
   return {
-    entry: {
-      index,
-      token: draft.token,
-      jti: draft.jti,
-      wid: draft.wid,
-      iss: draft.iss,
-      ingestedAt: draft.ingestedAt,
-      wit: draft.wit,
-      leafHash: draft.leafHash,
-      claims: draft.claims,
-    },
+    entry: backendEntryOf(draft, index),
     key: draft.key,
     jtiKey: draft.jti.toLowerCase(),
     attempt,

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { type DagRuleOptions, decodeEct, EctConfigError } from "ect-core";
-import { auditLedger, TransparencyLedger } from "ect-ledger";
+import { auditLedger, type TransparencyLedger } from "ect-ledger";
 import { describe, it } from "vitest";
 import type { LedgerHarness } from "./backend.js";
 import { expectAppended, sameStoreLedger, thrownBy } from "./checks/assertions.js";
@@ -160,17 +160,7 @@ async function fillStore(
   mode: FillMode,
 ): Promise<void> {
   const without = sameStoreLedger(context, ledger);
-  const withRules =
-    mode === "rules off"
-      ? undefined
-      : new TransparencyLedger({
-          backend: ledger.backend,
-          origin: ledger.origin,
-          noteSigner: context.noteSigner,
-          dag: {},
-          scheduler: context.scheduler,
-          clock: context.clock,
-        });
+  const withRules = mode === "rules off" ? undefined : sameStoreLedger(context, ledger, {});
   for (const c of stored) {
     const token = await issue(context, c);
     // One without a numeric iat breaks the claim rules (profile §3): only stored without the rules.

@@ -22,6 +22,7 @@ export type {
   TreeNode,
   TreeNodeId,
 } from "./backend-contract.js";
+export { backendEntryOf } from "./backend-entry.js";
 export {
   type Checkpoint,
   formatCheckpoint,

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   type AppendResult,
+  type DagRuleOptions,
   decodeEct,
   type EctErrorCode,
   isEctError,
@@ -127,15 +128,20 @@ export async function assertAuditClean(ledger: TransparencyLedger, what: string)
 }
 
 /**
- * A second ledger over the same storage, without DAG rules: another integrator racing the first,
- * or a writer of state the rules would not have let in (a DAG vector's past).
+ * A second ledger over the same storage, by default without DAG rules: another integrator racing
+ * the first, or a writer of state the rules would not have let in (a DAG vector's past); with `dag`
+ * options, the same store under other rules.
  */
-export function sameStoreLedger(context: ConformanceContext, ledger: TransparencyLedger): TransparencyLedger {
+export function sameStoreLedger(
+  context: ConformanceContext,
+  ledger: TransparencyLedger,
+  dag: DagRuleOptions | false = false,
+): TransparencyLedger {
   return new TransparencyLedger({
     backend: ledger.backend,
     origin: ledger.origin,
     noteSigner: context.noteSigner,
-    dag: false,
+    dag,
     scheduler: context.scheduler,
     clock: context.clock,
   });

@@ -1,28 +1,12 @@
 import assert from "node:assert/strict";
-import type { AppendResult, DagRuleOptions } from "ect-core";
-import { exportLedgerJsonl, importLedgerJsonl, TransparencyLedger } from "ect-ledger";
+import type { AppendResult } from "ect-core";
+import { exportLedgerJsonl, importLedgerJsonl, type TransparencyLedger } from "ect-ledger";
 import type { ConformanceCheck, ConformanceContext } from "../conformance-check.js";
 import { collect, expectAppended, sameStoreLedger } from "./assertions.js";
 
 const group = "DAG rules over entries the rules did not admit (profile §6 note)";
 
 const uuid = () => globalThis.crypto.randomUUID();
-
-/** A ledger over the same backend with other DAG rule options (the rules on). */
-function sameStoreWithRules(
-  context: ConformanceContext,
-  ledger: TransparencyLedger,
-  dag: DagRuleOptions,
-): TransparencyLedger {
-  return new TransparencyLedger({
-    backend: ledger.backend,
-    origin: ledger.origin,
-    noteSigner: context.noteSigner,
-    dag,
-    scheduler: context.scheduler,
-    clock: context.clock,
-  });
-}
 
 /** Asserts a rejection with exactly these violations (code and member, in order). */
 function expectViolations(
@@ -53,12 +37,12 @@ async function expectTraversalBoundary(
   ancestors: number,
 ): Promise<void> {
   expectViolations(
-    await sameStoreWithRules(context, ledger, { maxTraversal: ancestors - 1 }).append(child),
+    await sameStoreLedger(context, ledger, { maxTraversal: ancestors - 1 }).append(child),
     [{ code: "ECT_DAG_TRAVERSAL_LIMIT", member: "pred" }],
     `${ancestors} ancestors, maxTraversal ${ancestors - 1}`,
   );
   expectAppended(
-    await sameStoreWithRules(context, ledger, { maxTraversal: ancestors }).append(child),
+    await sameStoreLedger(context, ledger, { maxTraversal: ancestors }).append(child),
     `${ancestors} ancestors, maxTraversal ${ancestors}`,
   );
 }
@@ -122,7 +106,7 @@ export const closureChecks: readonly ConformanceCheck[] = [
       );
       // The same store read by a ledger with "reject": the entry is still there, and so is the cycle.
       expectViolations(
-        await sameStoreWithRules(context, ledger, {}).append(await chain.issue(chain.b, [chain.c], IAT + 3)),
+        await sameStoreLedger(context, ledger, {}).append(await chain.issue(chain.b, [chain.c], IAT + 3)),
         [{ code: "ECT_DAG_CYCLE", member: "pred[0]" }],
         'b naming c, through a ledger with "reject" over the same store',
       );
