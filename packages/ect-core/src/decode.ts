@@ -1,7 +1,7 @@
 import { base64urlDecode, base64urlDecodeJws } from "./base64url.js";
 import { Defaults, Limits } from "./constants.js";
 import { EctConfigError, EctError, EctErrorCodes } from "./errors.js";
-import { decodeUtf8Strict, parseStrictJson } from "./strict-json.js";
+import { checkMaxDepth, decodeUtf8Strict, parseStrictJsonMember } from "./strict-json.js";
 import type { DecodedEct } from "./types.js";
 
 /** Options for {@link decodeEct}. */
@@ -48,6 +48,7 @@ export function decodeEct(token: unknown, options: DecodeOptions = {}): DecodedE
     throw new EctConfigError("minLevel", "must be 1, 2 or 3", { received: minLevel });
   }
   const maxDepth = options.maxDepth ?? Limits.JSON_MAX_DEPTH;
+  checkMaxDepth(maxDepth);
 
   // SPEC 5.1: a string no longer than the max length, before any split or decode.
   if (typeof token !== "string") throw new EctError(EctErrorCodes.MALFORMED, "token must be a string");
@@ -83,7 +84,7 @@ export function decodeEct(token: unknown, options: DecodeOptions = {}): DecodedE
     }
     // SPEC 5.2 canonical base64url, SPEC 5.3 strict JSON object
     const payloadBytes = base64urlDecode(token, "claims");
-    const claims = parseStrictJson(decodeUtf8Strict(payloadBytes, "claims"), { member: "claims", maxDepth });
+    const claims = parseStrictJsonMember(decodeUtf8Strict(payloadBytes, "claims"), "claims", maxDepth);
     return {
       token,
       level: 1,
@@ -96,11 +97,11 @@ export function decodeEct(token: unknown, options: DecodeOptions = {}): DecodedE
     };
   }
   // SPEC 5.2: every segment canonical before any JSON is parsed.
-  const [headerBytes, claimsBytes, signature] = base64urlDecodeJws(token, firstDot, secondDot);
+  const segments = base64urlDecodeJws(token, firstDot, secondDot);
   // SPEC 5.3
-  const header = parseStrictJson(decodeUtf8Strict(headerBytes, "header"), { member: "header", maxDepth });
-  const claims = parseStrictJson(decodeUtf8Strict(claimsBytes, "claims"), { member: "claims", maxDepth });
-  return new DecodedJws(token, firstDot, secondDot, header, claims, signature);
+  const header = parseStrictJsonMember(decodeUtf8Strict(segments[0], "header"), "header", maxDepth);
+  const claims = parseStrictJsonMember(decodeUtf8Strict(segments[1], "claims"), "claims", maxDepth);
+  return new DecodedJws(token, firstDot, secondDot, header, claims, segments[2]);
 }
 
 /**

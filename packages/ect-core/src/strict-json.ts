@@ -25,19 +25,18 @@ const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
  * (SPEC 5.3: "decode as UTF-8 (no BOM)").
  */
 export function decodeUtf8Strict(bytes: Uint8Array, member?: string): string {
-  const where = member === undefined ? {} : { member };
   if (bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
     throw new EctError(
       EctErrorCodes.JSON_INVALID,
       `${member ?? "input"} starts with a UTF-8 byte order mark`,
-      where,
+      member === undefined ? {} : { member },
     );
   }
   try {
     return utf8.decode(bytes);
   } catch (cause) {
     throw new EctError(EctErrorCodes.JSON_INVALID, `${member ?? "input"} is not valid UTF-8`, {
-      ...where,
+      ...(member === undefined ? {} : { member }),
       cause,
     });
   }
@@ -66,9 +65,19 @@ export function decodeUtf8Strict(bytes: Uint8Array, member?: string): string {
  *   `ECT_JSON_TOO_DEEP` or `ECT_FORBIDDEN_MEMBER_NAME`.
  */
 export function parseStrictJson(text: string, options: StrictJsonOptions = {}): JsonObject {
-  const value = parseStrictJsonValue(text, options);
+  return objectOnly(parseStrictJsonValue(text, options), options.member);
+}
+
+/**
+ * {@link parseStrictJson} for the decoder, with arguments it has already checked: `maxDepth` an
+ * integer from 1 to 1000, forbidden names refused.
+ */
+export function parseStrictJsonMember(text: string, member: string, maxDepth: number): JsonObject {
+  return objectOnly(parseChecked(text, member, maxDepth, true), member);
+}
+
+function objectOnly(value: JsonValue, member: string | undefined): JsonObject {
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    const member = options.member;
     throw new EctError(
       EctErrorCodes.JSON_NOT_OBJECT,
       `${member ?? "JSON"} is not a JSON object`,
@@ -76,6 +85,15 @@ export function parseStrictJson(text: string, options: StrictJsonOptions = {}): 
     );
   }
   return value;
+}
+
+/** Refuses a `maxDepth` outside 1 to 1000 (a configuration mistake). */
+export function checkMaxDepth(maxDepth: number): void {
+  if (!Number.isSafeInteger(maxDepth) || maxDepth < 1 || maxDepth > MAX_DEPTH_LIMIT) {
+    throw new EctConfigError("maxDepth", `must be an integer from 1 to ${MAX_DEPTH_LIMIT}`, {
+      received: maxDepth,
+    });
+  }
 }
 
 /**
@@ -87,11 +105,16 @@ export function parseStrictJsonValue(text: string, options: StrictJsonOptions = 
     throw new EctError(EctErrorCodes.JSON_INVALID, `${member ?? "JSON"} must be a string`);
   }
   const maxDepth = options.maxDepth ?? Limits.JSON_MAX_DEPTH;
-  if (!Number.isSafeInteger(maxDepth) || maxDepth < 1 || maxDepth > MAX_DEPTH_LIMIT) {
-    throw new EctConfigError("maxDepth", `must be an integer from 1 to ${MAX_DEPTH_LIMIT}`, {
-      received: maxDepth,
-    });
-  }
+  checkMaxDepth(maxDepth);
+  return parseChecked(text, member, maxDepth, options.refuseForbiddenNames ?? true);
+}
+
+function parseChecked(
+  text: string,
+  member: string | undefined,
+  maxDepth: number,
+  refuseForbidden: boolean,
+): JsonValue {
   if (text.charCodeAt(0) === 0xfeff)
     refuse(member, EctErrorCodes.JSON_INVALID, "starts with a byte order mark");
   // 1. Members and depth, counted outside strings before anything is parsed.
@@ -113,7 +136,7 @@ export function parseStrictJsonValue(text: string, options: StrictJsonOptions = 
   // 3. What JSON.parse lets through. Escaped lone surrogates need a `\u` escape in the text.
   const walk: Walk = {
     members: 0,
-    refuseForbidden: options.refuseForbiddenNames ?? true,
+    refuseForbidden,
     checkStrings: text.includes("\\u"),
   };
   const problem = walkValue(value, walk);

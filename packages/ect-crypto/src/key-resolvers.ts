@@ -81,13 +81,8 @@ interface ResolvedEntry {
   readonly key: () => Promise<CryptoKey>;
 }
 
-/**
- * The table key of an (iss, kid) pair: unambiguous whatever characters either holds (a separator
- * such as U+0000 could move a kid's prefix into the issuer, SPEC 5.5).
- */
-function tableKey(iss: string, kid: string): string {
-  return JSON.stringify([iss, kid]);
-}
+/** No key for this lookup: one settled promise shared by every such answer. */
+const NO_KEY: Promise<undefined> = Promise.resolve(undefined);
 
 /**
  * A key resolver over a fixed set of keys, each bound to its issuer(s) and `kid` (SPEC 5.5): a
@@ -107,7 +102,8 @@ export function staticKeyResolver(entries: readonly StaticKeyEntry[]): KeyResolv
   if (!Array.isArray(entries)) {
     throw new EctConfigError("entries", "must be an array of entries", { received: entries });
   }
-  const table = new Map<string, ResolvedEntry>();
+  // iss -> kid -> entry: two exact lookups, unambiguous whatever characters either holds (SPEC 5.5).
+  const table = new Map<string, Map<string, ResolvedEntry>>();
   for (const [index, entry] of entries.entries()) {
     const where = `entries[${index}]`;
     assertKnownOptions(entry, STATIC_ENTRY_MEMBERS, `${where}.`);
@@ -120,7 +116,8 @@ export function staticKeyResolver(entries: readonly StaticKeyEntry[]): KeyResolv
     if (isCryptoKey(input)) {
       curve = keyCurve(input);
       if (input.type !== "public") throw new EctConfigError(`${where}.key`, "must be a public key");
-      load = () => Promise.resolve(input);
+      const loaded = Promise.resolve(input);
+      load = () => loaded;
     } else if (
       typeof input === "object" &&
       input !== null &&
@@ -132,7 +129,8 @@ export function staticKeyResolver(entries: readonly StaticKeyEntry[]): KeyResolv
         throw new EctConfigError(`${where}.key.publicKey`, "must be a public key");
       ownKid = pub.kid;
       ownAlg = pub.alg;
-      load = () => Promise.resolve(pub.publicKey);
+      const loaded = Promise.resolve(pub.publicKey);
+      load = () => loaded;
     } else {
       const jwk = Object.freeze({ ...(input as JWK) });
       publicJwkMembers(jwk); // refuses private material now, not at the first verification
@@ -166,20 +164,25 @@ export function staticKeyResolver(entries: readonly StaticKeyEntry[]): KeyResolv
     }
     const allowed: ReadonlySet<string> = new Set(given ?? algorithmsForCurve(curve));
     for (const iss of issuers) {
-      const id = tableKey(iss, kid);
-      if (table.has(id)) {
+      let kids = table.get(iss);
+      if (kids === undefined) {
+        kids = new Map();
+        table.set(iss, kids);
+      }
+      if (kids.has(kid)) {
         throw new EctConfigError(
           where,
           `must not repeat a key: issuer ${JSON.stringify(iss)} already has a key with kid ${JSON.stringify(kid)}`,
         );
       }
-      table.set(id, { algorithms: allowed, curve, key: load });
+      kids.set(kid, { algorithms: allowed, curve, key: load });
     }
   }
   return {
-    async resolve({ kid, iss, alg }: KeyLookup): Promise<EctVerificationKey | undefined> {
-      const entry = table.get(tableKey(iss, kid));
-      if (entry === undefined || !entry.algorithms.has(alg)) return undefined;
+    // Not async: the answer is a promise the entry already holds (or NO_KEY), never a new one.
+    resolve({ kid, iss, alg }: KeyLookup): Promise<EctVerificationKey | undefined> {
+      const entry = table.get(iss)?.get(kid);
+      if (entry === undefined || !entry.algorithms.has(alg)) return NO_KEY;
       return entry.key();
     },
   };

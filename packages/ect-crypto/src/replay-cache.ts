@@ -31,16 +31,15 @@ export interface MemoryReplayCacheOptions {
 
 const OPTIONS: readonly (keyof MemoryReplayCacheOptions)[] = ["capacity", "config", "whenFull"];
 
+/** One record, held by the map under its key and by the expiry heap (the same object). */
 interface Entry {
   readonly expiresAt: number;
-  readonly version: number;
+  readonly key: string;
 }
 
-interface HeapNode {
-  readonly expiresAt: number;
-  readonly key: string;
-  readonly version: number;
-}
+/** The answers of {@link MemoryReplayCache.checkAndRecord}: settled once, shared by every call. */
+const RECORDED: Promise<boolean> = Promise.resolve(true);
+const REPLAYED: Promise<boolean> = Promise.resolve(false);
 
 /**
  * An in-memory replay cache (SPEC 4, 5.10): records `(wid or "", jti)` pairs, keyed with `ectKey`
@@ -63,9 +62,8 @@ export class MemoryReplayCache implements ReplayCache {
   readonly whenFull: ReplayCacheFullPolicy;
   // Insertion order is recording order: the first key is the oldest record ("evict-oldest").
   readonly #entries = new Map<string, Entry>();
-  // A min-heap by expiry; nodes of released or replaced entries are skipped by version.
-  #heap: HeapNode[] = [];
-  #version = 0;
+  // A min-heap by expiry; a node the map no longer holds (released or replaced) is skipped.
+  #heap: Entry[] = [];
 
   /**
    * @throws {@link EctConfigError} (a `TypeError`, code `ECT_CONFIG_INVALID`) for an unknown option,
@@ -98,8 +96,12 @@ export class MemoryReplayCache implements ReplayCache {
    * @throws {@link EctError} `ECT_REPLAY_CACHE_UNAVAILABLE` when full of live entries under the
    *   `"refuse"` policy.
    */
-  async checkAndRecord(record: ReplayRecord): Promise<boolean> {
-    return this.#checkAndRecordNow(record);
+  checkAndRecord(record: ReplayRecord): Promise<boolean> {
+    try {
+      return this.#checkAndRecordNow(record) ? RECORDED : REPLAYED;
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** The synchronous body of {@link checkAndRecord}: no `await` between check and record. */
@@ -125,9 +127,9 @@ export class MemoryReplayCache implements ReplayCache {
       const oldest = this.#entries.keys().next().value as string;
       this.#entries.delete(oldest);
     }
-    const version = ++this.#version;
-    this.#entries.set(key, { expiresAt, version });
-    this.#push({ expiresAt, key, version });
+    const entry: Entry = { expiresAt, key };
+    this.#entries.set(key, entry);
+    this.#push(entry);
     if (this.#heap.length > 2 * this.capacity + 64) this.#rebuildHeap();
     return true;
   }
@@ -154,18 +156,16 @@ export class MemoryReplayCache implements ReplayCache {
     const heap = this.#heap;
     while (heap.length > 0 && heap[0]!.expiresAt < now) {
       const node = this.#pop()!;
-      const entry = this.#entries.get(node.key);
-      if (entry !== undefined && entry.version === node.version) this.#entries.delete(node.key);
+      if (this.#entries.get(node.key) === node) this.#entries.delete(node.key);
     }
   }
 
   #rebuildHeap(): void {
     this.#heap = [];
-    for (const [key, entry] of this.#entries)
-      this.#push({ expiresAt: entry.expiresAt, key, version: entry.version });
+    for (const entry of this.#entries.values()) this.#push(entry);
   }
 
-  #push(node: HeapNode): void {
+  #push(node: Entry): void {
     const heap = this.#heap;
     heap.push(node);
     let i = heap.length - 1;
@@ -178,7 +178,7 @@ export class MemoryReplayCache implements ReplayCache {
     heap[i] = node;
   }
 
-  #pop(): HeapNode | undefined {
+  #pop(): Entry | undefined {
     const heap = this.#heap;
     const top = heap[0];
     const last = heap.pop();

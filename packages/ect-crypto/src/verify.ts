@@ -1,4 +1,5 @@
 import {
+  type AssuranceLevel,
   type DecodedEct,
   type EctAlgorithm,
   type EctClaims,
@@ -8,6 +9,7 @@ import {
   EctErrorCodes,
   type EctHeader,
   isEctError,
+  type LedgerReceipt,
   type ReplayCache,
   type Result,
   type VerifiedEct,
@@ -164,27 +166,32 @@ async function runPipeline(
       await checksStep(pipeline, context, unresolved); // §5.9
     }
     if (pipeline.replayCache !== undefined) await replayStep(pipeline, pipeline.replayCache, claims, now); // §5.10
-    const { level, receipt } =
-      pipeline.ledger === undefined
-        ? { level: decoded.level, receipt: undefined }
-        : await ledgerStep(
-            pipeline,
-            pipeline.ledger,
-            decoded,
-            claims,
-            now,
-            unresolved,
-            confirmation?.credential,
-          ); // §5.12
-    return Object.freeze({
+    let level: AssuranceLevel = decoded.level;
+    let receipt: LedgerReceipt | undefined;
+    if (pipeline.ledger !== undefined) {
+      ({ level, receipt } = await ledgerStep(
+        pipeline,
+        pipeline.ledger,
+        decoded,
+        claims,
+        now,
+        unresolved,
+        confirmation?.credential,
+      )); // §5.12
+    }
+    // Built member by member: no spread of the optional receipt.
+    const verified: {
+      -readonly [K in keyof VerifiedEct]: VerifiedEct[K];
+    } = {
       token,
       level,
       header,
       claims,
       audience,
-      unresolvedPredecessors: [...unresolved],
-      ...(receipt === undefined ? {} : { receipt }),
-    });
+      unresolvedPredecessors: unresolved.size === 0 ? [] : [...unresolved],
+    };
+    if (receipt !== undefined) verified.receipt = receipt;
+    return Object.freeze(verified);
   } finally {
     endVerification();
   }
@@ -258,8 +265,14 @@ export function createEctVerifier(options: VerifyEctOptions): EctVerifier {
  * @throws {@link EctError} with the code of the first failed step; {@link EctConfigError} for
  *   invalid options (a programming error, not a refusal).
  */
-export async function verifyEct(token: string, options: VerifyEctOptions): Promise<VerifiedEct> {
-  return runPipeline(buildPipeline(options, false), token);
+export function verifyEct(token: string, options: VerifyEctOptions): Promise<VerifiedEct> {
+  let pipeline: Pipeline;
+  try {
+    pipeline = buildPipeline(options, false);
+  } catch (error) {
+    return Promise.reject(error); // invalid options reject, as from an async function
+  }
+  return runPipeline(pipeline, token);
 }
 
 /**

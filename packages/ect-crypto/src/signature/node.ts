@@ -58,16 +58,26 @@ function prepare(key: PublicKeyInput): PreparedPublicKey {
   return { curve, handle: keyObject };
 }
 
+/** An ECDSA key as node:crypto takes it for JWS signatures: raw r‖s (RFC 7518 section 3.4), not DER. */
+type EcdsaKeyInput = { readonly key: KeyObject; readonly dsaEncoding: "ieee-p1363" };
+// One per key object, made once: an operation allocates no arguments.
+const ecdsaKeyInputs = new WeakMap<KeyObject, EcdsaKeyInput>();
+
 /**
- * node:crypto's digest name (none for EdDSA, which hashes internally) and key argument: ECDSA
- * signatures in the JWS form, raw r‖s (RFC 7518 section 3.4), not DER.
+ * node:crypto's digest name (none for EdDSA, which hashes internally) and key argument for one
+ * operation with `key`.
  */
 function nodeArguments(
   profile: AlgorithmProfile,
   key: KeyObject,
-): [string | null, KeyObject | { key: KeyObject; dsaEncoding: "ieee-p1363" }] {
+): [string | null, KeyObject | EcdsaKeyInput] {
   if (profile.kind === "eddsa") return [null, key];
-  return [NODE_HASHES[profile.hash!]!, { key, dsaEncoding: "ieee-p1363" }];
+  let input = ecdsaKeyInputs.get(key);
+  if (input === undefined) {
+    input = { key, dsaEncoding: "ieee-p1363" };
+    ecdsaKeyInputs.set(key, input);
+  }
+  return [NODE_HASHES[profile.hash!]!, input];
 }
 
 /** The node:crypto backend. */

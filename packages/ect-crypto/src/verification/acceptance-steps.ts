@@ -68,29 +68,43 @@ export async function checksStep(
 /**
  * Profile §5.10: the `(wid or "", jti)` pair is recorded only now that everything else passed, so
  * a refused token never burns its `jti`. The record lasts at least as long as the token could be
- * accepted (`replayRecordExpiry`), in whole seconds.
+ * accepted (`replayRecordExpiry`), in whole seconds. Not `async`: the cache's own promise, with
+ * one `then`, is the answer.
  */
-export async function replayStep(
+export function replayStep(
   pipeline: Pipeline,
   cache: ReplayCache,
   claims: EctClaims,
   now: Instant,
 ): Promise<void> {
-  let fresh: boolean;
+  let answer: Promise<boolean>;
   try {
-    fresh = await cache.checkAndRecord({
+    answer = cache.checkAndRecord({
       wid: claims.wid,
       jti: claims.jti,
       expiresAt: Math.ceil(replayRecordExpiry(claims, now.seconds, pipeline.config)),
       now: now.seconds,
     });
   } catch (cause) {
-    if (isEctError(cause)) throw cause;
-    throw new EctError(EctErrorCodes.REPLAY_CACHE_UNAVAILABLE, "the replay cache failed", { cause });
+    return Promise.reject(replayCacheFailure(cause));
   }
+  return Promise.resolve(answer).then(refuseReplay, rethrowReplayCacheFailure);
+}
+
+function refuseReplay(fresh: boolean): void {
   if (!fresh) {
     throw new EctError(EctErrorCodes.REPLAY, "this (wid, jti) was accepted before", { member: "jti" });
   }
+}
+
+/** The cache's own refusal (an `EctError`) as it is; anything else it threw is `ECT_REPLAY_CACHE_UNAVAILABLE`. */
+function replayCacheFailure(cause: unknown): EctError {
+  if (isEctError(cause)) return cause;
+  return new EctError(EctErrorCodes.REPLAY_CACHE_UNAVAILABLE, "the replay cache failed", { cause });
+}
+
+function rethrowReplayCacheFailure(cause: unknown): never {
+  throw replayCacheFailure(cause);
 }
 
 async function releaseReplayRecord(pipeline: Pipeline, claims: EctClaims): Promise<void> {

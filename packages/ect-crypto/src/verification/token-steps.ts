@@ -65,9 +65,10 @@ export function headerStep(
 
 /**
  * Profile §5.5: the key bound to `{ kid, iss, alg }`, from the verifier's resolver. `iss` comes
- * from the strictly decoded claims and must be usable before any resolver sees it.
+ * from the strictly decoded claims and must be usable before any resolver sees it. Not `async`:
+ * the resolver's own promise, with one `then`, is the answer (no frame of its own per token).
  */
-export async function keyStep(
+export function keyStep(
   pipeline: Pipeline,
   header: EctHeader,
   claims: Readonly<Record<string, unknown>>,
@@ -82,24 +83,36 @@ export async function keyStep(
   }
   // The WIT-bound variant (profile §9.2): the key is the WIT's cnf.jwk, bound to its sub.
   if (confirmation !== undefined) return confirmedKey(confirmation, header, iss);
-  let key: unknown;
+  let lookup: unknown;
   try {
-    key = await pipeline.keys!.resolve({ kid: header.kid!, iss, alg: header.alg });
+    lookup = pipeline.keys!.resolve({ kid: header.kid!, iss, alg: header.alg });
   } catch (cause) {
-    if (isEctError(cause)) throw cause;
-    throw new EctError(EctErrorCodes.KEY_RESOLUTION_FAILED, "the key resolver failed", {
-      member: "kid",
-      cause,
-    });
+    throw resolverFailure(cause);
   }
-  if (key === undefined || key === null) {
-    throw new EctError(
-      EctErrorCodes.KEY_NOT_FOUND,
-      `no ${header.alg} key with kid ${JSON.stringify(header.kid)} is bound to issuer ${quoted(iss)}`,
-      { member: "kid" },
-    );
-  }
-  return key as PublicKeyInput;
+  return Promise.resolve(lookup).then(
+    (key) => {
+      if (key === undefined || key === null) {
+        throw new EctError(
+          EctErrorCodes.KEY_NOT_FOUND,
+          `no ${header.alg} key with kid ${JSON.stringify(header.kid)} is bound to issuer ${quoted(iss)}`,
+          { member: "kid" },
+        );
+      }
+      return key as PublicKeyInput;
+    },
+    (cause: unknown) => {
+      throw resolverFailure(cause);
+    },
+  );
+}
+
+/** A resolver's own refusal (an `EctError`) as it is; anything else it threw is `ECT_KEY_RESOLUTION_FAILED`. */
+function resolverFailure(cause: unknown): EctError {
+  if (isEctError(cause)) return cause;
+  return new EctError(EctErrorCodes.KEY_RESOLUTION_FAILED, "the key resolver failed", {
+    member: "kid",
+    cause,
+  });
 }
 
 /**
