@@ -68,11 +68,16 @@ export function benchClaims(overrides = {}) {
 
 const b64 = (value) => Buffer.from(JSON.stringify(value)).toString("base64url");
 
-/** Signs `claims` as an ES256 compact JWS with header `{ alg, typ: "exec+jwt", kid }`. */
+/**
+ * Signs `claims` as an ES256 compact JWS with header `{ alg, typ: "exec+jwt", kid }`. The token is
+ * one flat string, as a token read from a request is: a template literal would leave a V8 rope
+ * (cons string), and whichever side of a comparison read it first would pay to flatten it (about
+ * 2 µs per token for the verifier measured first).
+ */
 export function signToken(claims, privateKey, kid = KID) {
   const signingInput = `${b64({ alg: "ES256", typ: "exec+jwt", kid })}.${b64(claims)}`;
   const signature = sign("sha256", Buffer.from(signingInput), { key: privateKey, dsaEncoding: "ieee-p1363" });
-  return `${signingInput}.${signature.toString("base64url")}`;
+  return Buffer.from(`${signingInput}.${signature.toString("base64url")}`, "latin1").toString("latin1");
 }
 
 /** `count` signed tokens, each with fresh claims (distinct `jti`, and `wid` unless overridden). */
