@@ -13,6 +13,7 @@ import {
   type StoredCheckpoint,
   TransparencyLedger,
   type TransparencyLedgerOptions,
+  type TreeNode,
   type TreeNodeId,
 } from "ect-ledger";
 
@@ -83,6 +84,15 @@ export class MemoryLedgerBackend implements LedgerBackend {
     );
     this.#store(entry, draft.key);
     return { status: "appended", entry, unresolvedPredecessors: unresolved };
+  }
+
+  /** Stores tree nodes (a node once stored never changes, so storing it again is harmless). */
+  #storeNodes(nodes: readonly TreeNode[]): void {
+    for (const node of nodes) {
+      const level = this.#nodes[node.level] ?? [];
+      this.#nodes[node.level] = level;
+      level[node.index] = node.hash;
+    }
   }
 
   #store(entry: LedgerBackendEntry, key: string): void {
@@ -158,11 +168,7 @@ export class MemoryLedgerBackend implements LedgerBackend {
     // Synchronous from the size check to the last write: the compare-and-set.
     const current = this.#checkpoints[this.#checkpoints.length - 1]?.size ?? 0;
     if (current !== commit.fromSize) return false;
-    for (const node of commit.nodes) {
-      const level = this.#nodes[node.level] ?? [];
-      this.#nodes[node.level] = level;
-      level[node.index] = node.hash;
-    }
+    this.#storeNodes(commit.nodes);
     this.#checkpoints.push(Object.freeze({ ...commit.checkpoint }));
     return true;
   }
@@ -178,11 +184,7 @@ export class MemoryLedgerBackend implements LedgerBackend {
       this.#store(Object.freeze({ index: this.#entries.length, ...fields }), key);
     }
     for (const conflict of batch.conflicts) await this.recordConflict(conflict);
-    for (const node of batch.nodes) {
-      const level = this.#nodes[node.level] ?? [];
-      this.#nodes[node.level] = level;
-      level[node.index] = node.hash;
-    }
+    this.#storeNodes(batch.nodes);
     for (const checkpoint of batch.checkpoints) this.#checkpoints.push(Object.freeze({ ...checkpoint }));
   }
 
