@@ -160,8 +160,10 @@ async function runPipeline(
     const { decoded, header, claims } = await validToken(pipeline, token, confirmation); // §5.1-5.7
     const audience = audienceStep(pipeline, claims); // §5.7
     const now = timeStep(pipeline, claims); // §5.8
-    const unresolved = new Set<string>();
+    // Predecessors a check or the ledger allowed while unresolved (made only where they run).
+    let unresolved: Set<string> | undefined;
     if (pipeline.checks.length > 0) {
+      unresolved = new Set<string>();
       const context = { token, level: decoded.level, header, claims, now: Math.floor(now.seconds) };
       await checksStep(pipeline, context, unresolved); // §5.9
     }
@@ -169,6 +171,7 @@ async function runPipeline(
     let level: AssuranceLevel = decoded.level;
     let receipt: LedgerReceipt | undefined;
     if (pipeline.ledger !== undefined) {
+      unresolved ??= new Set<string>();
       ({ level, receipt } = await ledgerStep(
         pipeline,
         pipeline.ledger,
@@ -188,7 +191,7 @@ async function runPipeline(
       header,
       claims,
       audience,
-      unresolvedPredecessors: unresolved.size === 0 ? [] : [...unresolved],
+      unresolvedPredecessors: unresolved === undefined ? [] : [...unresolved],
     };
     if (receipt !== undefined) verified.receipt = receipt;
     return Object.freeze(verified);
