@@ -201,7 +201,7 @@ describe("verifyExecutionContext", () => {
     expect(result.ok ? undefined : result.error.status).toBe(413);
   });
 
-  it("gives the body's SHA-256 when read, also in a copy of the context", async () => {
+  it("gives the body's SHA-256 when read or destructured, the same value every time", async () => {
     const token = fakeToken();
     const body = new TextEncoder().encode("hello");
     const result = await verifyExecutionContext({
@@ -210,10 +210,9 @@ describe("verifyExecutionContext", () => {
       body,
     });
     if (!result.ok) throw new Error(result.error.problem.detail);
-    const copy = { ...result.value };
-    expect(copy.bodyHash).toBe(await sha256Base64url(body));
-    expect(result.value.bodyHash).toBe(copy.bodyHash);
-    expect(Object.keys(result.value).sort()).toEqual(["body", "bodyHash", "ects"]);
+    const { bodyHash } = result.value;
+    expect(bodyHash).toBe(await sha256Base64url(body));
+    expect(result.value.bodyHash).toBe(bodyHash);
   });
 });
 
