@@ -1,5 +1,13 @@
-import { type EctConfig, EctError, EctErrorCodes, isEctError, type Result, type VerifiedEct } from "ect-core";
-import { err } from "ect-core/internal";
+import {
+  type EctConfig,
+  EctConfigError,
+  EctError,
+  EctErrorCodes,
+  isEctError,
+  type Result,
+  type VerifiedEct,
+} from "ect-core";
+import { assertKnownOptions, err } from "ect-core/internal";
 import { createAuditVerifier } from "ect-crypto";
 import { checkTrustAnchors, type TrustAnchors } from "./trust-anchors.js";
 import { verifyWit } from "./wit.js";
@@ -35,20 +43,17 @@ export interface WitAuditContext {
  * now), then re-verifies the ECT in audit mode with the WIT's `cnf.jwk` (signature, header and
  * claim rules, `iss` = the WIT's `sub`). An entry without a WIT fails (`ECT_WIT_MISSING`).
  *
- * @throws {@link EctError} `ECT_CONFIG_INVALID` for invalid options (at construction).
+ * @throws {@link EctConfigError} (a `TypeError`, code `ECT_CONFIG_INVALID`) for an unknown or
+ *   invalid option, at construction.
  */
 export function createWitAuditVerifier(
   options: WitAuditVerifierOptions,
 ): (token: string, context: WitAuditContext) => Promise<Result<VerifiedEct, EctError>> {
-  if (options === null || typeof options !== "object") {
-    throw new EctError(EctErrorCodes.CONFIG_INVALID, "options are required", { member: "options" });
-  }
+  assertKnownOptions(options, ["trustAnchors", "config", "withoutWit"]);
   const { trustAnchors, config, withoutWit } = options;
   checkTrustAnchors(trustAnchors);
   if (withoutWit !== undefined && typeof withoutWit !== "function") {
-    throw new EctError(EctErrorCodes.CONFIG_INVALID, "withoutWit must be an audit token verifier", {
-      member: "withoutWit",
-    });
+    throw new EctConfigError("withoutWit", "must be an audit token verifier (a function)");
   }
   const ectAudit = createAuditVerifier({
     keyBinding: "confirmation",

@@ -1,5 +1,5 @@
-import { EctError, EctErrorCodes, sha256Base64url } from "ect-core";
-import { base64urlEncode } from "ect-core/internal";
+import { EctConfigError, sha256Base64url } from "ect-core";
+import { assertKnownOptions, base64urlEncode, integerOption } from "ect-core/internal";
 import { CompactSign } from "jose";
 import { targetUriWithoutQuery } from "./request.js";
 import { WPT_TYP } from "./wpt.js";
@@ -37,6 +37,18 @@ export interface CreateWptOptions {
   readonly jti?: string;
 }
 
+const CREATE_WPT_OPTIONS: readonly (keyof CreateWptOptions)[] = [
+  "wit",
+  "key",
+  "url",
+  "cover",
+  "accessToken",
+  "txnToken",
+  "now",
+  "lifetimeSec",
+  "jti",
+];
+
 /**
  * Creates a Workload Proof Token for one request (draft-ietf-wimse-wpt, profile §9.3): header
  * `{ alg, typ: "wpt+jwt" }`, claims `aud`, `exp`, `jti`, `wth`, and `ath`, `tth`, `oth` when given.
@@ -46,21 +58,16 @@ export interface CreateWptOptions {
  * ```ts
  * const wpt = await createWpt({ wit, key, url: "https://b.example/task", cover: { "execution-context": ect } });
  * ```
- * @throws {@link EctError} `ECT_CONFIG_INVALID` for invalid options.
+ * @throws {@link EctConfigError} (the promise rejects) for an unknown or invalid option.
  */
 export async function createWpt(options: CreateWptOptions): Promise<string> {
+  assertKnownOptions(options, CREATE_WPT_OPTIONS);
   const { wit, key, url, cover = {} } = options;
-  if (typeof wit !== "string" || typeof url !== "string" || typeof key?.alg !== "string") {
-    throw new EctError(EctErrorCodes.CONFIG_INVALID, "createWpt needs wit, key { alg, privateKey } and url", {
-      member: "options",
-    });
-  }
-  const lifetime = options.lifetimeSec ?? 60;
-  if (!Number.isSafeInteger(lifetime) || lifetime < 1) {
-    throw new EctError(EctErrorCodes.CONFIG_INVALID, "lifetimeSec must be a positive integer", {
-      member: "lifetimeSec",
-    });
-  }
+  if (typeof wit !== "string")
+    throw new EctConfigError("wit", "must be the WIT (a string)", { received: wit });
+  if (typeof url !== "string") throw new EctConfigError("url", "must be the request URL", { received: url });
+  if (typeof key?.alg !== "string") throw new EctConfigError("key", "must be { alg, privateKey }");
+  const lifetime = integerOption(options.lifetimeSec, 60, "lifetimeSec", 1);
   const now = Math.floor((options.now ?? Date.now()) / 1000);
   const claims: Record<string, unknown> = {
     aud: targetUriWithoutQuery(url),
@@ -75,12 +82,9 @@ export async function createWpt(options: CreateWptOptions): Promise<string> {
     const oth: Record<string, string> = {};
     for (const name of names) {
       if (name !== name.toLowerCase()) {
-        throw new EctError(
-          EctErrorCodes.CONFIG_INVALID,
-          `oth names are lower-case header names, got ${JSON.stringify(name)}`,
-          {
-            member: "cover",
-          },
+        throw new EctConfigError(
+          `cover[${JSON.stringify(name)}]`,
+          "must be named by a lower-case header name",
         );
       }
       oth[name] = await sha256Base64url(cover[name]!.trim());

@@ -1,6 +1,7 @@
 import {
   type DecodedEct,
   decodeEct,
+  EctConfigError,
   EctError,
   type EctErrorCode,
   isEctError,
@@ -76,8 +77,9 @@ export function isSafeSeconds(value: unknown): value is number {
 export function nowSeconds(now: number | (() => number) | undefined): number {
   const ms = typeof now === "function" ? now() : (now ?? Date.now());
   if (typeof ms !== "number" || !Number.isFinite(ms)) {
-    throw new EctError("ECT_CONFIG_INVALID", "now must be finite milliseconds since the epoch", {
-      member: "now",
+    // A clock that breaks its contract is a programming error, never a token refusal (profile §5).
+    throw new EctConfigError("now", "must be (or return) finite milliseconds since the epoch", {
+      received: ms,
     });
   }
   return ms / 1000;

@@ -1,4 +1,4 @@
-import { EctError, EctErrorCodes } from "ect-core";
+import { EctConfigError } from "ect-core";
 import { algorithmProfile } from "ect-crypto";
 import type { JWK } from "jose";
 
@@ -21,52 +21,59 @@ export type CheckedTrustAnchors = ReadonlyMap<string, ReadonlyMap<string, JWK>>;
 const PRIVATE_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "k", "oth"];
 const checked = new WeakMap<object, CheckedTrustAnchors>();
 
-function configError(message: string): EctError {
-  return new EctError(EctErrorCodes.CONFIG_INVALID, message, { member: "trustAnchors" });
+/** The option path of a trust domain, e.g. `trustAnchors["example.com"]` (domains hold dots). */
+function domainPath(domain: string): string {
+  return `trustAnchors[${JSON.stringify(domain)}]`;
 }
 
 /**
  * Validates trust anchors (a configuration error throws, never a token refusal) and indexes them.
  * The result is cached per object: treat trust anchors as immutable.
  *
- * @throws {@link EctError} `ECT_CONFIG_INVALID`
+ * @throws {@link EctConfigError} (a `TypeError`, code `ECT_CONFIG_INVALID`) naming the trust
+ *   domain or key, e.g. `trustAnchors["example.com"][1].kid`.
  */
 export function checkTrustAnchors(trustAnchors: TrustAnchors): CheckedTrustAnchors {
   if (trustAnchors === null || typeof trustAnchors !== "object" || Array.isArray(trustAnchors)) {
-    throw configError("trustAnchors must be an object mapping trust domains to arrays of public JWKs");
+    throw new EctConfigError(
+      "trustAnchors",
+      "must be an object mapping trust domains to arrays of public JWKs",
+      {
+        received: trustAnchors,
+      },
+    );
   }
   const cached = checked.get(trustAnchors);
   if (cached !== undefined) return cached;
   const domains = new Map<string, Map<string, JWK>>();
   for (const [domain, keys] of Object.entries(trustAnchors)) {
+    const path = domainPath(domain);
     if (domain.length === 0 || /[/?#@\s]/.test(domain)) {
-      throw configError(
-        `trust domain ${JSON.stringify(domain)} must be a bare authority such as example.com`,
-      );
+      throw new EctConfigError(path, "must be named by a bare authority such as example.com");
     }
     if (!Array.isArray(keys) || keys.length === 0) {
-      throw configError(`trust domain ${JSON.stringify(domain)} needs a non-empty array of public JWKs`);
+      throw new EctConfigError(path, "must be a non-empty array of public JWKs", { received: keys });
     }
     const byKid = new Map<string, JWK>();
-    for (const key of keys as readonly JWK[]) {
+    for (const [index, key] of (keys as readonly JWK[]).entries()) {
+      const where = `${path}[${index}]`;
       if (key === null || typeof key !== "object" || Array.isArray(key)) {
-        throw configError(`a trust anchor of ${JSON.stringify(domain)} is not a JWK object`);
+        throw new EctConfigError(where, "must be a JWK object", { received: key });
       }
       if (PRIVATE_MEMBERS.some((m) => Object.hasOwn(key, m))) {
-        throw configError(`a trust anchor of ${JSON.stringify(domain)} carries private key material`);
+        throw new EctConfigError(where, "must be a public key: it carries private key material");
       }
       if (key.alg !== undefined && algorithmProfile(key.alg) === undefined) {
-        throw configError(
-          `a trust anchor of ${JSON.stringify(domain)} has unsupported alg ${JSON.stringify(key.alg)}`,
-        );
+        throw new EctConfigError(`${where}.alg`, "must be a supported algorithm", { received: key.alg });
       }
       const kid = key.kid ?? "";
-      if (typeof kid !== "string") throw configError(`a trust anchor's kid must be a string`);
+      if (typeof kid !== "string")
+        throw new EctConfigError(`${where}.kid`, "must be a string", { received: kid });
       if (kid === "" && keys.length > 1) {
-        throw configError(`trust domain ${JSON.stringify(domain)} has several keys: each needs a kid`);
+        throw new EctConfigError(`${where}.kid`, "is required when the domain has several keys");
       }
       if (byKid.has(kid))
-        throw configError(`trust domain ${JSON.stringify(domain)} has kid ${JSON.stringify(kid)} twice`);
+        throw new EctConfigError(`${where}.kid`, "must be unique in its domain", { received: kid });
       byKid.set(kid, Object.freeze({ ...key }));
     }
     domains.set(domain, byKid);

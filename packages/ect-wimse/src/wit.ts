@@ -1,5 +1,5 @@
-import { EctError, EctErrorCodes, type JsonObject } from "ect-core";
-import { Defaults } from "ect-core/internal";
+import { type EctConfigError, EctError, EctErrorCodes, type JsonObject } from "ect-core";
+import { assertKnownOptions, Defaults, integerOption } from "ect-core/internal";
 import { algorithmProfile, type ConfirmationKey } from "ect-crypto";
 import type { JWK } from "jose";
 import { decodeJwt, isSafeSeconds, nowSeconds, own, signatureVerifies } from "./jwt-envelope.js";
@@ -68,6 +68,13 @@ function witInvalid(message: string, member: string): EctError {
   return new EctError(EctErrorCodes.WIT_INVALID, message, { member });
 }
 
+const VERIFY_WIT_OPTIONS: readonly (keyof VerifyWitOptions)[] = [
+  "trustAnchors",
+  "now",
+  "clockSkewSec",
+  "maxTokenLength",
+];
+
 function cnfInvalid(message: string): EctError {
   return new EctError(EctErrorCodes.WIT_CNF_INVALID, message, { member: "cnf.jwk" });
 }
@@ -114,20 +121,21 @@ function confirmationJwk(cnf: unknown): JWK & { readonly alg: string } {
  * const wit = await verifyWit(token, { trustAnchors: { "example.com": [identityServerKey] } });
  * wit.subject; // "wimse://example.com/specific-workload"
  * ```
- * @throws {@link EctError} with one of the codes above; `ECT_CONFIG_INVALID` for bad options.
+ * @throws {@link EctError} with one of the codes above; {@link EctConfigError} (the promise
+ *   rejects, never a refusal) for an unknown or invalid option or trust anchor.
  */
 export async function verifyWit(wit: string, options: VerifyWitOptions): Promise<VerifiedWit> {
-  if (options === null || typeof options !== "object") {
-    throw new EctError(EctErrorCodes.CONFIG_INVALID, "verifyWit options are required", { member: "options" });
-  }
+  assertKnownOptions(options, VERIFY_WIT_OPTIONS);
   const anchors = checkTrustAnchors(options.trustAnchors);
-  const skew = options.clockSkewSec ?? Defaults.CLOCK_SKEW_SEC;
+  const skew = integerOption(options.clockSkewSec, Defaults.CLOCK_SKEW_SEC, "clockSkewSec");
+  const maxTokenLength = integerOption(
+    options.maxTokenLength,
+    Defaults.MAX_TOKEN_LENGTH,
+    "maxTokenLength",
+    1,
+  );
   const now = nowSeconds(options.now);
-  const decoded = decodeJwt(wit, {
-    typ: WIT_TYP,
-    invalid: EctErrorCodes.WIT_INVALID,
-    maxTokenLength: options.maxTokenLength ?? Defaults.MAX_TOKEN_LENGTH,
-  });
+  const decoded = decodeJwt(wit, { typ: WIT_TYP, invalid: EctErrorCodes.WIT_INVALID, maxTokenLength });
   const { header, claims } = decoded;
 
   const sub = own(claims, "sub");

@@ -1,5 +1,6 @@
 import {
   type Clock,
+  EctConfigError,
   EctError,
   EctErrorCodes,
   isEctError,
@@ -7,7 +8,7 @@ import {
   type Result,
   type VerifiedEct,
 } from "ect-core";
-import { err, ok } from "ect-core/internal";
+import { booleanOption, err, integerOption, ok } from "ect-core/internal";
 import { createEctVerifier, MemoryReplayCache, type VerifyEctOptions } from "ect-crypto";
 import type { WorkloadRequest } from "./request.js";
 import { checkTrustAnchors, type TrustAnchors } from "./trust-anchors.js";
@@ -97,10 +98,6 @@ export interface WorkloadEctVerifier {
   verifyRequest(input: WorkloadRequestInput): Promise<VerifiedWorkloadRequest>;
 }
 
-function configError(member: string, message: string): EctError {
-  return new EctError(EctErrorCodes.CONFIG_INVALID, message, { member });
-}
-
 /**
  * Builds a verifier of ECTs bound to their sender's WIMSE workload identity (profile §9). Each
  * `verify({ ect, wit, wpt, request })`:
@@ -119,11 +116,14 @@ function configError(member: string, message: string): EctError {
  * const verifier = createWorkloadEctVerifier({ verifierId: "wimse://example.com/b", trustAnchors });
  * const { claims, wit } = await verifier.verify({ ect, wit: witHeader, wpt: wptHeader, request });
  * ```
- * @throws {@link EctError} `ECT_CONFIG_INVALID` for invalid options (as `createEctVerifier`, plus
- *   trust anchors).
+ * @throws {@link EctConfigError} (a `TypeError`, code `ECT_CONFIG_INVALID`) at construction for an
+ *   unknown or invalid option (as `createEctVerifier`, plus trust anchors); `verify` rejects with
+ *   one for a call without the request its WPT needs (never a refusal).
  */
 export function createWorkloadEctVerifier(options: WorkloadEctVerifierOptions): WorkloadEctVerifier {
-  if (options === null || typeof options !== "object") throw configError("options", "options are required");
+  if (options === null || typeof options !== "object") {
+    throw new EctConfigError("options", "must be an object", { received: options });
+  }
   const {
     trustAnchors,
     requireWpt = true,
@@ -134,12 +134,13 @@ export function createWorkloadEctVerifier(options: WorkloadEctVerifierOptions): 
     ...ectOptions
   } = options;
   checkTrustAnchors(trustAnchors);
-  if (typeof requireWpt !== "boolean") throw configError("requireWpt", "requireWpt must be a boolean");
+  booleanOption(requireWpt, true, "requireWpt");
+  integerOption(wptMaxLifetimeSec, undefined, "wptMaxLifetimeSec", 1);
   for (const key of ["keys", "keyBinding", "algorithms"]) {
     if (Object.hasOwn(options, key)) {
-      throw configError(
+      throw new EctConfigError(
         key,
-        `${key} does not apply: the WIT's cnf.jwk is the key and decides the alg (profile §9.2)`,
+        "does not apply: the WIT's cnf.jwk is the key and decides the alg (profile §9.2)",
       );
     }
   }
@@ -150,15 +151,17 @@ export function createWorkloadEctVerifier(options: WorkloadEctVerifierOptions): 
   const skew = config?.clockSkewSec;
   const maxTokenLength = config?.maxTokenLength;
   // Option mistakes surface now, not on the first request.
-  if (wptReplayCache !== undefined && typeof wptReplayCache.checkAndRecord !== "function") {
-    throw configError("wptReplayCache", "wptReplayCache must implement ReplayCache");
+  if (wptReplayCache !== undefined && typeof wptReplayCache?.checkAndRecord !== "function") {
+    throw new EctConfigError("wptReplayCache", "must implement ReplayCache (checkAndRecord)");
   }
 
   /** Profile §9.1 and §9.3: the WIT, then the WPT (or its absence, when allowed). */
   async function verifyIdentity(
     input: Omit<WorkloadEctInput, "ect">,
   ): Promise<{ wit: VerifiedWit; wpt: VerifiedWpt | undefined }> {
-    if (input === null || typeof input !== "object") throw configError("input", "verify needs { ect, wit }");
+    if (input === null || typeof input !== "object") {
+      throw new EctConfigError("input", "must be { ect, wit, wpt?, request? }", { received: input });
+    }
     const { wit, wpt, request } = input;
     if (typeof wit !== "string" || wit.length === 0) {
       throw new EctError(EctErrorCodes.WIT_MISSING, "a Workload-Identity-Token is required", {
@@ -179,8 +182,9 @@ export function createWorkloadEctVerifier(options: WorkloadEctVerifierOptions): 
         });
       }
     } else {
-      if (request === undefined)
-        throw configError("request", "verifying a WPT needs the request it came with");
+      if (request === undefined) {
+        throw new EctConfigError("request", "is required to verify a WPT: the request it came with");
+      }
       verifiedWpt = await verifyWpt(wpt, {
         wit: verifiedWit,
         request,
@@ -210,7 +214,9 @@ export function createWorkloadEctVerifier(options: WorkloadEctVerifierOptions): 
 
   async function verifyRequest(input: WorkloadRequestInput): Promise<VerifiedWorkloadRequest> {
     const identity = await verifyIdentity(input);
-    if (!Array.isArray(input.ects)) throw configError("ects", "ects must be an array of tokens");
+    if (!Array.isArray(input.ects)) {
+      throw new EctConfigError("ects", "must be an array of tokens", { received: input.ects });
+    }
     const ects: VerifiedWorkloadEct[] = [];
     for (const ect of input.ects) ects.push(await verifyBound(ect, identity));
     return Object.freeze({ ects: Object.freeze(ects), ...identity });

@@ -1,5 +1,12 @@
-import { EctError, EctErrorCodes, isEctError, type ReplayCache, sha256Base64url } from "ect-core";
-import { Defaults } from "ect-core/internal";
+import {
+  EctConfigError,
+  EctError,
+  EctErrorCodes,
+  isEctError,
+  type ReplayCache,
+  sha256Base64url,
+} from "ect-core";
+import { assertKnownOptions, Defaults, integerOption } from "ect-core/internal";
 import { decodeJwt, isSafeSeconds, nowSeconds, own, signatureVerifies } from "./jwt-envelope.js";
 import { bearerToken, fieldLines, targetUriWithoutQuery, type WorkloadRequest } from "./request.js";
 import type { VerifiedWit } from "./wit.js";
@@ -61,6 +68,18 @@ export interface VerifiedWpt {
   readonly covered: readonly string[];
 }
 
+const VERIFY_WPT_OPTIONS: readonly (keyof VerifyWptOptions)[] = [
+  "wit",
+  "request",
+  "replayCache",
+  "now",
+  "clockSkewSec",
+  "maxLifetimeSec",
+  "othHeaders",
+  "requireOth",
+  "maxTokenLength",
+];
+
 function wptError(code: (typeof EctErrorCodes)[keyof typeof EctErrorCodes], message: string, member: string) {
   return new EctError(code, message, { member });
 }
@@ -72,9 +91,7 @@ function lowerNames(
 ): Set<string> {
   const list = names ?? fallback;
   if (!Array.isArray(list) || !list.every((n) => typeof n === "string" && n.length > 0)) {
-    throw new EctError(EctErrorCodes.CONFIG_INVALID, `${option} must be an array of header field names`, {
-      member: option,
-    });
+    throw new EctConfigError(option, "must be an array of header field names", { received: list });
   }
   return new Set(list.map((n) => n.toLowerCase()));
 }
@@ -114,39 +131,32 @@ async function checkTokenHash(
  * 6. `jti` not seen before, recorded only now (`ECT_WPT_REPLAY`).
  *
  * @throws {@link EctError} with one of the codes above; `ECT_REPLAY_CACHE_UNAVAILABLE` when the
- *   cache fails; `ECT_CONFIG_INVALID` for bad options.
+ *   cache fails; {@link EctConfigError} (the promise rejects, never a refusal) for an unknown or
+ *   invalid option.
  */
 export async function verifyWpt(wpt: string, options: VerifyWptOptions): Promise<VerifiedWpt> {
-  if (options === null || typeof options !== "object") {
-    throw new EctError(EctErrorCodes.CONFIG_INVALID, "verifyWpt options are required", { member: "options" });
-  }
+  assertKnownOptions(options, VERIFY_WPT_OPTIONS);
   const { wit, request, replayCache } = options;
   if (wit === null || typeof wit !== "object" || typeof wit.confirmationKey?.jwk?.alg !== "string") {
-    throw new EctError(EctErrorCodes.CONFIG_INVALID, "wit must be a WIT verified by verifyWit", {
-      member: "wit",
-    });
+    throw new EctConfigError("wit", "must be a WIT verified by verifyWit");
   }
   if (request === null || typeof request !== "object" || typeof request.url !== "string") {
-    throw new EctError(EctErrorCodes.CONFIG_INVALID, "request must have a url and headers", {
-      member: "request",
-    });
+    throw new EctConfigError("request", "must have a url and headers", { received: request });
   }
   if (replayCache === null || typeof replayCache?.checkAndRecord !== "function") {
-    throw new EctError(EctErrorCodes.CONFIG_INVALID, "replayCache must implement ReplayCache", {
-      member: "replayCache",
-    });
+    throw new EctConfigError("replayCache", "must implement ReplayCache (checkAndRecord)");
   }
   const known = lowerNames(options.othHeaders, [EXECUTION_CONTEXT_OTH], "othHeaders");
   const required = lowerNames(options.requireOth, [], "requireOth");
-  const skew = options.clockSkewSec ?? Defaults.CLOCK_SKEW_SEC;
-  const maxLifetime = options.maxLifetimeSec ?? 3600;
+  const skew = integerOption(options.clockSkewSec, Defaults.CLOCK_SKEW_SEC, "clockSkewSec");
+  const maxLifetime = integerOption(options.maxLifetimeSec, 3600, "maxLifetimeSec", 1);
   const now = nowSeconds(options.now);
 
   // 1. envelope, alg = cnf.jwk.alg, signature by cnf.jwk
   const decoded = decodeJwt(wpt, {
     typ: WPT_TYP,
     invalid: EctErrorCodes.WPT_INVALID,
-    maxTokenLength: options.maxTokenLength ?? Defaults.MAX_TOKEN_LENGTH,
+    maxTokenLength: integerOption(options.maxTokenLength, Defaults.MAX_TOKEN_LENGTH, "maxTokenLength", 1),
   });
   const jwk = wit.confirmationKey.jwk;
   if (decoded.header.alg !== jwk.alg) {

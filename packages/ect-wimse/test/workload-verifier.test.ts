@@ -1,7 +1,13 @@
-import { EctErrorCodes } from "ect-core";
+import { EctConfigError, EctErrorCodes } from "ect-core";
 import { computeKeyId, createEct, createEctVerifier, importEctKey, staticKeyResolver } from "ect-crypto";
 import { describe, expect, it } from "vitest";
-import { createWitAuditVerifier, createWorkloadEctVerifier, createWpt } from "../src/index.js";
+import {
+  createWitAuditVerifier,
+  createWorkloadEctVerifier,
+  createWpt,
+  verifyWit,
+  verifyWpt,
+} from "../src/index.js";
 import { createIdentityServer } from "../src/testing/index.js";
 import {
   ectClaims,
@@ -256,3 +262,112 @@ async function fresh() {
   const { generateEctKeyPair, exportPrivateJwk } = await import("ect-crypto");
   return { jwk: await exportPrivateJwk(await generateEctKeyPair({ alg: "EdDSA", extractable: true })) };
 }
+
+describe("option mistakes are EctConfigError with the option's path (issue 14)", () => {
+  // A programming error: a TypeError with code ECT_CONFIG_INVALID, never a token refusal.
+  async function configError(run: () => unknown, option: string): Promise<void> {
+    let thrown: unknown;
+    try {
+      await run();
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown, option).toBeInstanceOf(EctConfigError);
+    expect(thrown).toBeInstanceOf(TypeError);
+    expect(thrown).toMatchObject({ code: EctErrorCodes.CONFIG_INVALID, option });
+  }
+  const key = keys.identityServerPrivateKey;
+
+  it("at construction: the workload verifier, its trust anchors and the WIT audit verifier", async () => {
+    await configError(() => verifier({ requireWpt: "yes" as never }), "requireWpt");
+    await configError(() => verifier({ wptMaxLifetimeSec: 0 }), "wptMaxLifetimeSec");
+    await configError(() => verifier({ wptReplayCache: {} as never }), "wptReplayCache");
+    await configError(() => verifier({ algorithms: ["EdDSA"] } as never), "algorithms");
+    // Options handed on to createEctVerifier are checked there, misspellings included.
+    await configError(() => verifier({ minLevl: 1 } as never), "minLevl");
+    await configError(
+      () => verifier({ trustAnchors: { "example.com": [key] } }),
+      'trustAnchors["example.com"][0]',
+    );
+    await configError(() => verifier({ trustAnchors: { "example.com": [] } }), 'trustAnchors["example.com"]');
+    await configError(() => verifier({ trustAnchors: { "a/b": [{ kty: "EC" }] } }), 'trustAnchors["a/b"]');
+    const { d: _d, ...publicKey } = key;
+    await configError(
+      () =>
+        verifier({
+          trustAnchors: {
+            "example.com": [
+              { ...publicKey, kid: "a" },
+              { ...publicKey, kid: "a" },
+            ],
+          },
+        }),
+      'trustAnchors["example.com"][1].kid',
+    );
+    await configError(
+      () => verifier({ trustAnchors: { "example.com": [{ ...publicKey, alg: "HS256" }] } }),
+      'trustAnchors["example.com"][0].alg',
+    );
+    await configError(
+      () => createWitAuditVerifier({ trustAnchors, withoutWit: "no" as never }),
+      "withoutWit",
+    );
+    await configError(
+      () => createWitAuditVerifier({ trustAnchors, withoutWitt: null } as never),
+      "withoutWitt",
+    );
+    await configError(() => createIdentityServer({ trustDomain: "example.com/x" }), "trustDomain");
+    await configError(
+      () => createIdentityServer({ trustDomain: "example.com", lifetime: 5 } as never),
+      "lifetime",
+    );
+  });
+
+  it("per call: verifyWit, verifyWpt, createWpt and verify reject with it (never a refusal)", async () => {
+    await configError(() => verifyWit(publishedWit, { trustAnchors, clockSkewSec: -1 }), "clockSkewSec");
+    await configError(() => verifyWit(publishedWit, { trustAnchors, nw: validAtMs } as never), "nw");
+    await configError(() => verifyWit(publishedWit, { trustAnchors, now: () => Number.NaN }), "now");
+    const wit = await verifyWit(publishedWit, { trustAnchors, now: validAtMs });
+    await configError(
+      () => verifyWpt(publishedWpt, { wit, request: publishedRequest, replayCache: {} as never }),
+      "replayCache",
+    );
+    await configError(
+      () =>
+        verifyWpt(publishedWpt, {
+          wit,
+          request: publishedRequest,
+          replayCache: null as never,
+          reqireOth: [],
+        } as never),
+      "reqireOth",
+    );
+    await configError(
+      () => createWpt({ wit: publishedWit, key: {} as never, url: "https://b.example/" }),
+      "key",
+    );
+    await configError(
+      () =>
+        createWpt({
+          wit: publishedWit,
+          key: { alg: "EdDSA" } as never,
+          url: "https://b.example/",
+          lifetimeSec: 0,
+        }),
+      "lifetimeSec",
+    );
+    await configError(
+      () =>
+        createWpt({
+          wit: publishedWit,
+          key: { alg: "EdDSA" } as never,
+          url: "https://b.example/",
+          cover: { A: "x" },
+        }),
+      'cover["A"]',
+    );
+    const ect = await workloadEct();
+    await configError(() => verifier().verify({ ect, wit: publishedWit, wpt: publishedWpt }), "request");
+    await configError(() => verifier().safeVerify({ ect, wit: publishedWit, wpt: publishedWpt }), "request");
+  });
+});

@@ -5,8 +5,8 @@
  *
  * @packageDocumentation
  */
-import { type Clock, type EctAlgorithm, EctError, EctErrorCodes } from "ect-core";
-import { base64urlEncode } from "ect-core/internal";
+import { type Clock, type EctAlgorithm, EctConfigError, type EctError } from "ect-core";
+import { assertKnownOptions, base64urlEncode } from "ect-core/internal";
 import { type EctKeyPair, exportPublicJwk, generateEctKeyPair, importEctKey } from "ect-crypto";
 import { CompactSign, type JWK } from "jose";
 import type { TrustAnchors } from "../trust-anchors.js";
@@ -75,18 +75,16 @@ export interface IdentityServer {
  * const server = await createIdentityServer({ trustDomain: "example.com" });
  * const { wit, key, subject } = await server.issueWit({ workload: "agent-a" });
  * ```
- * @throws {@link EctError} `ECT_CONFIG_INVALID` for invalid options, `ECT_KEY_INVALID` for a bad key.
+ * @throws {@link EctConfigError} (the promise rejects) for an unknown or invalid option;
+ *   {@link EctError} `ECT_KEY_INVALID` for a bad key.
  */
 export async function createIdentityServer(options: IdentityServerOptions): Promise<IdentityServer> {
+  assertKnownOptions(options, ["trustDomain", "privateJwk", "alg", "clock", "lifetimeSec"]);
   const { trustDomain } = options;
   if (typeof trustDomain !== "string" || trustDomainOf(`wimse://${trustDomain}/`) !== trustDomain) {
-    throw new EctError(
-      EctErrorCodes.CONFIG_INVALID,
-      "trustDomain must be a bare authority such as example.com",
-      {
-        member: "trustDomain",
-      },
-    );
+    throw new EctConfigError("trustDomain", "must be a bare authority such as example.com", {
+      received: trustDomain,
+    });
   }
   const clock = options.clock ?? Date.now;
   const defaultLifetime = options.lifetimeSec ?? 3600;
@@ -95,9 +93,7 @@ export async function createIdentityServer(options: IdentityServerOptions): Prom
       ? await generateEctKeyPair({ alg: options.alg ?? "ES256" })
       : await importEctKey({ jwk: options.privateJwk });
   if (!("privateKey" in imported)) {
-    throw new EctError(EctErrorCodes.CONFIG_INVALID, "privateJwk must be a private JWK", {
-      member: "privateJwk",
-    });
+    throw new EctConfigError("privateJwk", "must be a private JWK (with d)");
   }
   const signer: EctKeyPair = imported;
   const { use: _use, ...publicJwk } = await exportPublicJwk(signer);
