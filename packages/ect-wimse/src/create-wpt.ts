@@ -110,5 +110,19 @@ export async function createWpt(options: CreateWptOptions): Promise<string> {
 export function createWptFactory(
   workload: Pick<CreateWptOptions, "wit" | "key" | "accessToken" | "txnToken" | "lifetimeSec">,
 ): (request: { readonly url: string; readonly cover?: Readonly<Record<string, string>> }) => Promise<string> {
-  return (request) => createWpt({ ...workload, ...request });
+  // Only the members it takes: a wider object (e.g. an issued WIT with its subject) is fine here.
+  const { wit, key, accessToken, txnToken, lifetimeSec } = workload;
+  const taken = {
+    wit,
+    key,
+    ...(accessToken === undefined ? {} : { accessToken }),
+    ...(txnToken === undefined ? {} : { txnToken }),
+    ...(lifetimeSec === undefined ? {} : { lifetimeSec }),
+  };
+  return (request) =>
+    createWpt({
+      ...taken,
+      url: request.url,
+      ...(request.cover === undefined ? {} : { cover: request.cover }),
+    });
 }

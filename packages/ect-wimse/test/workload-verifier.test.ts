@@ -342,30 +342,12 @@ describe("option mistakes are EctConfigError with the option's path (issue 14)",
         } as never),
       "reqireOth",
     );
-    await configError(
-      () => createWpt({ wit: publishedWit, key: {} as never, url: "https://b.example/" }),
-      "key",
-    );
-    await configError(
-      () =>
-        createWpt({
-          wit: publishedWit,
-          key: { alg: "EdDSA" } as never,
-          url: "https://b.example/",
-          lifetimeSec: 0,
-        }),
-      "lifetimeSec",
-    );
-    await configError(
-      () =>
-        createWpt({
-          wit: publishedWit,
-          key: { alg: "EdDSA" } as never,
-          url: "https://b.example/",
-          cover: { A: "x" },
-        }),
-      'cover["A"]',
-    );
+    const wpt = (extra: object) =>
+      createWpt({ wit: publishedWit, key: { alg: "EdDSA" } as never, url: "https://b.example/", ...extra });
+    await configError(() => wpt({ key: {} }), "key");
+    await configError(() => wpt({ lifetimeSec: 0 }), "lifetimeSec");
+    await configError(() => wpt({ cover: { A: "x" } }), 'cover["A"]');
+    await configError(() => wpt({ cover: {}, jwt: "x" }), "jwt");
     const ect = await workloadEct();
     await configError(() => verifier().verify({ ect, wit: publishedWit, wpt: publishedWpt }), "request");
     await configError(() => verifier().safeVerify({ ect, wit: publishedWit, wpt: publishedWpt }), "request");
