@@ -70,6 +70,11 @@ function serializeClaims(claims: Record<string, unknown>, config: EctConfig): st
 /** The settings when `createEct` is given none: resolved once. */
 let defaultConfig: EctConfig | undefined;
 
+function defaultSettings(): EctConfig {
+  defaultConfig ??= resolveConfig();
+  return defaultConfig;
+}
+
 /** A signing key's protected header, encoded: `{ alg, typ: "exec+jwt", kid }` (SPEC 2). */
 interface EncodedHeader {
   readonly alg: string;
@@ -133,9 +138,7 @@ export async function createEct(
   options: CreateEctOptions = {},
 ): Promise<string> {
   const config =
-    options.config === undefined
-      ? (defaultConfig ??= resolveConfig())
-      : resolveConfig(options.config, { path: "config." });
+    options.config === undefined ? defaultSettings() : resolveConfig(options.config, { path: "config." });
   const level = options.level ?? 2;
   if (level !== 1 && level !== 2) throw new EctConfigError("level", "must be 1 or 2", { received: level });
   if (level === 2 && (key === null || key === undefined)) {
