@@ -1,4 +1,4 @@
-import { EctErrorCodes } from "ect-core";
+import { EctConfigError, EctErrorCodes } from "ect-core";
 import {
   createAuditVerifier,
   createEct,
@@ -147,17 +147,19 @@ describe("auditLedger", () => {
 
   it("refuses unknown and invalid options with ECT_CONFIG_INVALID, DAG options included", async () => {
     const ledger = await ledgerOf([]);
-    for (const bad of [
-      { ledger, dag: { maxTraversl: 5 } },
-      { ledger, dag: null },
-      { ledger, pageSize: 0 },
-      { ledger, verifyToken: 5 },
-      { ledger, verifyTokne: verifyToken },
-      { ledger: {} },
-    ]) {
-      await expect(auditLedger(bad as never), JSON.stringify(Object.keys(bad))).rejects.toEqual(
-        expect.objectContaining({ code: EctErrorCodes.CONFIG_INVALID }),
-      );
+    for (const [bad, option] of [
+      [{ ledger, dag: { maxTraversl: 5 } }, "dag.maxTraversl"],
+      [{ ledger, dag: null }, "dag"],
+      [{ ledger, pageSize: 0 }, "pageSize"],
+      [{ ledger, verifyToken: 5 }, "verifyToken"],
+      [{ ledger, verifyTokne: verifyToken }, "verifyTokne"],
+      [{ ledger: {} }, "ledger"],
+      [null, "options"],
+    ] as const) {
+      const rejected = auditLedger(bad as never);
+      await expect(rejected, option).rejects.toBeInstanceOf(EctConfigError);
+      await expect(rejected).rejects.toBeInstanceOf(TypeError);
+      await expect(rejected).rejects.toMatchObject({ code: EctErrorCodes.CONFIG_INVALID, option });
     }
   });
 });

@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from "node:fs";
-import { EctError, EctErrorCodes } from "ect-core";
+import { EctConfigError, EctError, EctErrorCodes } from "ect-core";
 import { fromHex, type JwsSigner } from "ect-core/internal";
 import { createEct, createJwsSigner, type EctKeyPair, generateEctKeyPair, verifyReceipt } from "ect-crypto";
 import { parseCheckpoint, verifyInclusion } from "ect-ledger";
@@ -65,20 +65,28 @@ describe("MemoryLedger enforces the DAG rules by default (profile §6)", () => {
 
 describe("MemoryLedger options", () => {
   it("refuses invalid or unknown options with ECT_CONFIG_INVALID", () => {
-    for (const bad of [
-      { clock: 5 },
-      { receiptSigner: {} },
-      { maxTokenLength: -1 },
-      { checkpointBatch: 0 },
-      { checkpointInterval: 1.5 },
-      { origin: "has space" },
-      { dag: "yes" },
-      { backend: {} },
-      { clokc: Date.now },
-    ]) {
-      expect(() => new MemoryLedger(bad as never), JSON.stringify(Object.keys(bad))).toThrow(
-        code(EctErrorCodes.CONFIG_INVALID),
-      );
+    // An EctConfigError (a TypeError, code ECT_CONFIG_INVALID) naming the option (issue 14).
+    for (const [bad, option] of [
+      [{ clock: 5 }, "clock"],
+      [{ receiptSigner: {} }, "receiptSigner"],
+      [{ maxTokenLength: -1 }, "maxTokenLength"],
+      [{ checkpointBatch: 0 }, "checkpointBatch"],
+      [{ checkpointInterval: 1.5 }, "checkpointInterval"],
+      [{ origin: "has space" }, "origin"],
+      [{ dag: "yes" }, "dag"],
+      [{ dag: { maxTraversl: 5 } }, "dag.maxTraversl"],
+      [{ backend: {} }, "backend"],
+      [{ clokc: Date.now }, "clokc"],
+    ] as const) {
+      let thrown: unknown;
+      try {
+        new MemoryLedger(bad as never);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown, option).toBeInstanceOf(EctConfigError);
+      expect(thrown).toBeInstanceOf(TypeError);
+      expect(thrown).toMatchObject({ code: EctErrorCodes.CONFIG_INVALID, option });
     }
   });
 
@@ -87,6 +95,7 @@ describe("MemoryLedger options", () => {
     const token = await ect();
     for (const now of [-1, 1.5, Number.NaN]) {
       await expect(ledger.append(token, { now })).rejects.toEqual(code(EctErrorCodes.CONFIG_INVALID));
+      await expect(ledger.append(token, { now })).rejects.toBeInstanceOf(EctConfigError);
     }
     expect(await ledger.size()).toBe(0);
   });
@@ -205,6 +214,10 @@ describe("MemoryLedger conflicts and errors", () => {
     expect(await ledger.listWorkflow(5 as never)).toEqual([]);
     expect(await ledger.findEctByJti(5 as never)).toBeUndefined();
     await expect(ledger.range({ start: -1 })).rejects.toEqual(code(EctErrorCodes.CONFIG_INVALID));
+    await expect(ledger.range({ limit: 1.5 })).rejects.toMatchObject({
+      name: "EctConfigError",
+      option: "limit",
+    });
   });
 });
 

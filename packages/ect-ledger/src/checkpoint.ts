@@ -3,7 +3,7 @@
  * <base64 root>\n` (optional extension lines after it), signed as a C2SP signed note by the ledger's
  * note key, whose key name is the origin.
  */
-import { EctError, EctErrorCodes, type NoteSigner } from "ect-core";
+import { EctConfigError, EctError, EctErrorCodes, type NoteSigner } from "ect-core";
 import { base64Decode, base64Encode } from "ect-core/internal";
 import { MERKLE_HASH_LENGTH } from "./merkle-hash.js";
 import { type NoteVerifier, parseSignedNote, signNote, verifySignedNote } from "./signed-note.js";
@@ -103,15 +103,19 @@ export function parseCheckpoint(text: string): ParsedCheckpoint {
  * Signs a checkpoint with the log's note key and returns the signed note. The signer's key name
  * must be the origin (profile §7).
  *
- * @throws EctError `ECT_CONFIG_INVALID` when the signer's name is not the origin;
- *   `ECT_LEDGER_CHECKPOINT_MALFORMED` for a bad checkpoint (see {@link formatCheckpoint}).
+ * @throws {@link EctConfigError} (code `ECT_CONFIG_INVALID`) when the signer's name is not the
+ *   origin; EctError `ECT_LEDGER_CHECKPOINT_MALFORMED` for a bad checkpoint (see {@link formatCheckpoint}).
  */
 export async function signCheckpoint(checkpoint: Checkpoint, signer: NoteSigner): Promise<string> {
   const text = formatCheckpoint(checkpoint);
   if (signer.name !== checkpoint.origin) {
-    throw new EctError(EctErrorCodes.CONFIG_INVALID, "a checkpoint's note key is named after its origin", {
-      member: "signer",
-    });
+    throw new EctConfigError(
+      "signer.name",
+      "must be the checkpoint's origin (the note key is named after it)",
+      {
+        received: signer.name,
+      },
+    );
   }
   return signNote(text, [signer]);
 }

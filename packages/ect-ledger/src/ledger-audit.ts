@@ -15,7 +15,13 @@ import {
   type EctErrorCode,
   isEctError,
 } from "ect-core";
-import { type AuditTokenVerifier, ectKey, fromHex } from "ect-core/internal";
+import {
+  type AuditTokenVerifier,
+  assertKnownOptions,
+  ectKey,
+  fromHex,
+  integerOption,
+} from "ect-core/internal";
 import type { LedgerBackendEntry, StoredCheckpoint } from "./backend-contract.js";
 import { dagRulesOption } from "./dag-option.js";
 import { entryLeafHash } from "./leaf-input.js";
@@ -97,11 +103,6 @@ export interface AuditReport {
 
 const KNOWN_OPTIONS = new Set(["ledger", "verifyToken", "dag", "pageSize", "onProgress"]);
 
-/** An option mistake is a programming error (issue 14): thrown, never reported as a problem. */
-function configError(option: string, message: string): EctConfigError {
-  return new EctConfigError(option, message);
-}
-
 function problemOf(
   entry: { readonly index: number; readonly jti: string; readonly wid: string | null },
   code: EctErrorCode,
@@ -138,27 +139,23 @@ function problemOf(
  * for (const p of report.problems) console.log(p.index, p.jti, p.code, p.message);
  * ```
  *
- * @throws {@link EctError} `ECT_CONFIG_INVALID` for an unknown or invalid option; the backend's
- *   errors (e.g. `ECT_LEDGER_UNAVAILABLE`).
+ * @throws {@link EctConfigError} (the promise rejects) for an unknown or invalid option;
+ *   {@link EctError} the backend's errors (e.g. `ECT_LEDGER_UNAVAILABLE`).
  */
 export async function auditLedger(options: AuditLedgerOptions): Promise<AuditReport> {
-  if (options === null || typeof options !== "object") throw configError("options", "must be an object");
-  for (const name of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(name)) throw configError(name, "is not an audit option");
-  }
+  // An option mistake is a programming error (issue 14): thrown, never reported as a problem.
+  assertKnownOptions(options, KNOWN_OPTIONS);
   const { ledger, verifyToken } = options;
   if (ledger === null || typeof ledger !== "object" || typeof ledger.backend?.getEntries !== "function") {
-    throw configError("ledger", "must be a TransparencyLedger");
+    throw new EctConfigError("ledger", "must be a TransparencyLedger");
   }
   if (verifyToken !== undefined && typeof verifyToken !== "function") {
-    throw configError("verifyToken", "must be an AuditTokenVerifier function");
+    throw new EctConfigError("verifyToken", "must be an AuditTokenVerifier function");
   }
   if (options.onProgress !== undefined && typeof options.onProgress !== "function") {
-    throw configError("onProgress", "must be a function");
+    throw new EctConfigError("onProgress", "must be a function");
   }
-  const pageSize = options.pageSize ?? 1000;
-  if (!Number.isSafeInteger(pageSize) || pageSize < 1)
-    throw configError("pageSize", "must be a positive integer");
+  const pageSize = integerOption(options.pageSize, 1000, "pageSize", 1);
   const validator = dagRulesOption(options.dag)?.validator;
 
   const backend = ledger.backend;

@@ -12,7 +12,7 @@
  * Sizes and indexes are plain safe integers; the arithmetic below uses division, not 32-bit bitwise
  * operators, so trees beyond 2^32 leaves are handled.
  */
-import { EctError, EctErrorCodes } from "ect-core";
+import { EctConfigError, EctError, EctErrorCodes } from "ect-core";
 import { emptyTreeRoot, hashChildren, MERKLE_HASH_LENGTH } from "./merkle-hash.js";
 
 /**
@@ -218,11 +218,9 @@ function integrationPlan(treeSize: number, leafHashes: readonly Uint8Array[]): R
   checkCount(treeSize, "treeSize");
   const newSize = treeSize + leafHashes.length;
   checkCount(newSize, "treeSize + leafHashes.length");
-  for (const h of leafHashes) {
+  for (const [index, h] of leafHashes.entries()) {
     if (!(h instanceof Uint8Array) || h.length !== MERKLE_HASH_LENGTH) {
-      throw new EctError(EctErrorCodes.CONFIG_INVALID, "every leaf hash must be 32 bytes", {
-        member: "leafHashes",
-      });
+      throw new EctConfigError(`leafHashes[${index}]`, "must be a 32-byte hash");
     }
   }
   // The old tree's right border: the perfect subtrees of size treeSize. They are the only old nodes

@@ -8,7 +8,7 @@
  * ignored; one that matches must verify, or the whole note is refused; at least one must verify.
  * Ed25519 verification uses WebCrypto, so it runs in browsers and edge runtimes.
  */
-import { EctError, EctErrorCodes, type NoteSigner } from "ect-core";
+import { EctConfigError, EctError, EctErrorCodes, type NoteSigner } from "ect-core";
 import {
   base64Decode,
   base64Encode,
@@ -189,31 +189,26 @@ export async function verifySignedNote(
  * signature line per signer.
  *
  * @throws EctError `ECT_LEDGER_NOTE_MALFORMED` when the text does not end in a newline or holds an
- *   ASCII control character other than newline; `ECT_CONFIG_INVALID` for a signer with an invalid
- *   name or key id, or none.
+ *   ASCII control character other than newline; {@link EctConfigError} (code `ECT_CONFIG_INVALID`)
+ *   for a signer with an invalid name or key id (`signers[0]`), or none (`signers`).
  */
 export async function signNote(text: string, signers: readonly NoteSigner[]): Promise<string> {
   if (typeof text !== "string" || !text.endsWith("\n") || !isValidNoteText(text)) {
     throw malformed("a note text ends in a newline and holds no ASCII control character but newline");
   }
-  if (signers.length === 0)
-    throw new EctError(EctErrorCodes.CONFIG_INVALID, "a note needs at least one signer");
+  if (!Array.isArray(signers) || signers.length === 0) {
+    throw new EctConfigError("signers", "must hold at least one note signer");
+  }
   const message = encoder.encode(text);
   let lines = "";
-  for (const signer of signers) {
+  for (const [index, signer] of signers.entries()) {
     if (
       !isValidNoteKeyName(signer.name) ||
       !Number.isInteger(signer.keyId) ||
       signer.keyId < 0 ||
       signer.keyId > 0xffffffff
     ) {
-      throw new EctError(
-        EctErrorCodes.CONFIG_INVALID,
-        "a note signer needs a valid key name and a 32-bit key id",
-        {
-          member: "signer",
-        },
-      );
+      throw new EctConfigError(`signers[${index}]`, "must have a valid key name and a 32-bit key id");
     }
     const signature = await signer.sign(message);
     const raw = new Uint8Array(4 + signature.length);

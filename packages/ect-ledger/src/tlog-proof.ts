@@ -4,8 +4,8 @@
  * back the token, its ingestion time and WIT), the index, the inclusion proof hashes and the signed
  * checkpoint they lead to.
  */
-import { EctError, EctErrorCodes } from "ect-core";
-import { base64Decode, base64Encode } from "ect-core/internal";
+import { EctConfigError, EctError, EctErrorCodes } from "ect-core";
+import { assertKnownOptions, base64Decode, base64Encode } from "ect-core/internal";
 import { verifyCheckpoint } from "./checkpoint.js";
 import { type LeafInputFields, leafInput, parseLeafInput } from "./leaf-input.js";
 import { hashLeaf, MERKLE_HASH_LENGTH } from "./merkle-hash.js";
@@ -181,7 +181,8 @@ export function parseTlogProof(receipt: string | Uint8Array): TlogProof {
  * @throws EctError `ECT_LEDGER_RECEIPT_MALFORMED` (receipt format, or the extra line is missing or
  *   not a leaf input), `ECT_LEDGER_RECEIPT_TOKEN_MISMATCH`, `ECT_LEDGER_NOTE_MALFORMED`,
  *   `ECT_LEDGER_CHECKPOINT_MALFORMED`, `ECT_LEDGER_NOTE_SIGNATURE_INVALID`, `ECT_LEDGER_PROOF_INVALID`,
- *   `ECT_KEY_INVALID` (a malformed vkey), `ECT_CONFIG_INVALID` (no trusted key given).
+ *   `ECT_KEY_INVALID` (a malformed vkey); {@link EctConfigError} (the promise rejects) for an
+ *   unknown option or no trusted key given.
  */
 export async function verifyTlogProof(
   receipt: string | Uint8Array,
@@ -196,12 +197,10 @@ export async function verifyTlogProof(
     readonly token?: string;
   },
 ): Promise<TlogProofVerification> {
+  assertKnownOptions(options, ["vkeys", "verifiers", "origin", "token"]);
   const verifiers = [...(options.verifiers ?? []), ...(options.vkeys ?? []).map(noteVerifierFromVkey)];
   if (verifiers.length === 0) {
-    throw new EctError(
-      EctErrorCodes.CONFIG_INVALID,
-      "verifyTlogProof needs at least one trusted key (vkeys or verifiers)",
-    );
+    throw new EctConfigError("vkeys", "must name at least one trusted key (vkeys or verifiers)");
   }
   const { extra, index, proof, checkpoint } = parseTlogProof(receipt);
   if (extra === undefined)

@@ -23,9 +23,11 @@ import {
   type StoredEct,
 } from "ect-core";
 import {
+  assertKnownOptions,
   Defaults,
   ectKey,
   errorFromViolations,
+  integerOption,
   type JwsSigner,
   type RangeOptions,
   validateClaims,
@@ -135,17 +137,7 @@ const KNOWN_OPTIONS = new Set([
   "scheduler",
 ]);
 
-/** An option mistake is a programming error (issue 14): an `EctConfigError` (code `ECT_CONFIG_INVALID`). */
-function configError(option: string, message: string): EctConfigError {
-  return new EctConfigError(option, message);
-}
-
-function nonNegativeInteger(value: unknown, option: string): number {
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
-    throw configError(option, "must be a non-negative integer");
-  }
-  return value;
-}
+// An option mistake is a programming error (issue 14): an `EctConfigError` naming the option.
 
 /** The header and claims segments: equal for two canonical tokens iff their decoded bytes are (profile §7). */
 function headerAndClaimsOf(token: string): string {
@@ -325,32 +317,33 @@ export class TransparencyLedger implements Ledger {
 
   /**
    * @param options - Backend, origin, signers, DAG rules, checkpoint cadence.
-   * @throws {@link EctError} `ECT_CONFIG_INVALID` for an unknown or invalid option.
+   * @throws {@link EctConfigError} (a `TypeError`, code `ECT_CONFIG_INVALID`) for an unknown or
+   *   invalid option.
    */
   constructor(options: TransparencyLedgerOptions) {
-    if (options === null || typeof options !== "object") throw configError("options", "must be an object");
-    for (const name of Object.keys(options)) {
-      if (!KNOWN_OPTIONS.has(name)) throw configError(name, "is not a ledger option");
-    }
+    assertKnownOptions(options, KNOWN_OPTIONS);
     const { backend } = options;
     if (backend === null || typeof backend !== "object" || typeof backend.sequence !== "function") {
-      throw configError("backend", "must be a LedgerBackend");
+      throw new EctConfigError("backend", "must be a LedgerBackend");
     }
     if (options.clock !== undefined && typeof options.clock !== "function") {
-      throw configError("clock", "must be a function");
+      throw new EctConfigError("clock", "must be a function");
     }
     if (options.receiptSigner !== undefined && typeof options.receiptSigner?.sign !== "function") {
-      throw configError("receiptSigner", "must be a JwsSigner");
+      throw new EctConfigError("receiptSigner", "must be a JwsSigner");
     }
     if (options.noteSigner !== undefined && typeof options.noteSigner?.sign !== "function") {
-      throw configError("noteSigner", "must be a NoteSigner");
+      throw new EctConfigError("noteSigner", "must be a NoteSigner");
     }
     const origin = options.origin ?? options.noteSigner?.name ?? "ect-ledger.invalid/unsigned";
     if (typeof origin !== "string" || origin.length === 0 || /[\n\s]/.test(origin)) {
-      throw configError("origin", "must be a non-empty string without whitespace");
+      throw new EctConfigError("origin", "must be a non-empty string without whitespace");
     }
     if (options.noteSigner !== undefined && options.noteSigner.name !== origin) {
-      throw configError("noteSigner", "name must be the origin (profile §7: the key name is the origin)");
+      throw new EctConfigError(
+        "noteSigner",
+        "name must be the origin (profile §7: the key name is the origin)",
+      );
     }
     const dag = dagRulesOption(options.dag);
     this.backend = backend;
@@ -361,20 +354,13 @@ export class TransparencyLedger implements Ledger {
     this.enforcesDagRules = this.#dag !== undefined;
     this.#receiptSigner = options.receiptSigner;
     this.#noteSigner = options.noteSigner;
-    this.#maxTokenLength = nonNegativeInteger(
-      options.maxTokenLength ?? Defaults.MAX_TOKEN_LENGTH,
-      "maxTokenLength",
-    );
-    this.#maxPredLength = nonNegativeInteger(
-      options.maxPredLength ?? Defaults.MAX_PRED_LENGTH,
-      "maxPredLength",
-    );
-    this.#interval = nonNegativeInteger(options.checkpointInterval ?? 1000, "checkpointInterval");
-    this.#batch = nonNegativeInteger(options.checkpointBatch ?? 256, "checkpointBatch");
-    if (this.#batch < 1) throw configError("checkpointBatch", "must be at least 1");
+    this.#maxTokenLength = integerOption(options.maxTokenLength, Defaults.MAX_TOKEN_LENGTH, "maxTokenLength");
+    this.#maxPredLength = integerOption(options.maxPredLength, Defaults.MAX_PRED_LENGTH, "maxPredLength");
+    this.#interval = integerOption(options.checkpointInterval, 1000, "checkpointInterval");
+    this.#batch = integerOption(options.checkpointBatch, 256, "checkpointBatch", 1);
     const scheduler = options.scheduler ?? defaultScheduler;
     if (typeof scheduler?.schedule !== "function" || typeof scheduler.cancel !== "function") {
-      throw configError("scheduler", "must have schedule and cancel");
+      throw new EctConfigError("scheduler", "must have schedule and cancel");
     }
     this.#scheduler = scheduler;
   }
@@ -387,15 +373,15 @@ export class TransparencyLedger implements Ledger {
    * comes at once; integration follows within `checkpointInterval`.
    *
    * @throws {@link EctError} the decoding or claim rule's code (`ECT_MALFORMED`, `ECT_JTI_INVALID`,
-   *   ...) when no `decoded` is given; `ECT_CONFIG_INVALID` for an invalid `now`;
+   *   ...) when no `decoded` is given; {@link EctConfigError} for an invalid `now`, `wit` or `decoded`;
    *   `ECT_LEDGER_APPEND_FAILED` when the receipt signer or the DAG validator fails;
    *   `ECT_LEDGER_UNAVAILABLE` from the backend.
    */
   async append(token: string, options: TransparencyAppendOptions = {}): Promise<TransparencyAppendResult> {
-    const now = nonNegativeInteger(options.now ?? this.#clock(), "now");
+    const now = integerOption(options.now ?? this.#clock(), 0, "now");
     const claims = this.#claimsOf(token, options);
     const wit = options.wit ?? null;
-    if (wit !== null && typeof wit !== "string") throw configError("wit", "must be a string");
+    if (wit !== null && typeof wit !== "string") throw new EctConfigError("wit", "must be a string");
     const key = ectKey(claims.wid, claims.jti);
     const dag = this.#dag;
     // Without predecessors only rule 1 (uniqueness) can apply, and the backend's identity check
@@ -484,7 +470,7 @@ export class TransparencyLedger implements Ledger {
       }
       const claims = options.decoded?.claims;
       if (claims === null || typeof claims !== "object" || typeof claims["jti"] !== "string") {
-        throw configError("decoded", "must hold the verifier's decoded claims");
+        throw new EctConfigError("decoded", "must hold the verifier's decoded claims");
       }
       return claims as EctClaims;
     }
@@ -741,13 +727,13 @@ export class TransparencyLedger implements Ledger {
   /**
    * Entries with `start <= index < end` (defaults: 0 and the size), at most `limit`, in order.
    *
-   * @throws {@link EctError} `ECT_CONFIG_INVALID` when a bound is not a non-negative integer.
+   * @throws {@link EctConfigError} (code `ECT_CONFIG_INVALID`) when a bound is not a non-negative integer.
    */
   async range(options: RangeOptions = {}): Promise<readonly LedgerEntry[]> {
-    const start = nonNegativeInteger(options.start ?? 0, "start");
+    const start = integerOption(options.start, 0, "start");
     const size = await this.backend.size();
-    const end = Math.min(size, nonNegativeInteger(options.end ?? size, "end"));
-    const limit = nonNegativeInteger(options.limit ?? Number.MAX_SAFE_INTEGER, "limit");
+    const end = Math.min(size, integerOption(options.end, size, "end"));
+    const limit = integerOption(options.limit, Number.MAX_SAFE_INTEGER, "limit");
     if (end <= start) return Object.freeze([]);
     const stop = Math.min(end, start + limit);
     return Object.freeze((await this.backend.getEntries(start, stop)).map(ledgerEntryOf));

@@ -15,6 +15,7 @@ import {
   verifyConsistency,
   verifyInclusion,
 } from "../src/index.js";
+import { configErrorOf } from "./support/error-code.js";
 import { loadTreeRoots } from "./support/rfc6962-vectors-node.js";
 
 // An independent reference: RFC 9162 §2.1 written recursively, hashing with node:crypto.
@@ -226,10 +227,11 @@ describe("integration in batches", () => {
     expect(hex(result.root)).toBe(hex(tree.root()));
   });
 
-  it("refuses a leaf hash that is not 32 bytes", () => {
-    expect(codeOf(() => new MemoryMerkleTree().append([new Uint8Array(31)]))).toBe(
-      "ECT_CONFIG_INVALID:leafHashes",
-    );
+  it("refuses a leaf hash that is not 32 bytes", async () => {
+    // A caller's mistake: an EctConfigError (a TypeError, code ECT_CONFIG_INVALID) naming the hash.
+    expect(
+      await configErrorOf(() => new MemoryMerkleTree().append([new Uint8Array(32), new Uint8Array(31)])),
+    ).toBe("ECT_CONFIG_INVALID leafHashes[1]");
   });
 });
 

@@ -4,7 +4,7 @@ import { parseNoteVerifierKey } from "ect-core/internal";
 import { createNoteSigner, generateNoteKey } from "ect-crypto";
 import { describe, expect, it } from "vitest";
 import { noteVerifierFromVkey, parseSignedNote, signNote, verifySignedNote } from "../src/index.js";
-import { codeOf } from "./support/error-code.js";
+import { codeOf, configErrorOf } from "./support/error-code.js";
 import { signedNoteVectors } from "./support/signed-note-vectors.js";
 
 const { c2spExample, goSumdbNote: go } = signedNoteVectors;
@@ -132,9 +132,11 @@ describe("C2SP signed notes (profile §7)", () => {
     const { signer } = await generateNoteKey({ name: "n" });
     expect(await codeOf(() => signNote("abc", [signer]))).toBe("ECT_LEDGER_NOTE_MALFORMED");
     expect(await codeOf(() => signNote("a\u0000b\n", [signer]))).toBe("ECT_LEDGER_NOTE_MALFORMED");
-    expect(await codeOf(() => signNote("abc\n", []))).toBe("ECT_CONFIG_INVALID");
+    expect(await configErrorOf(() => signNote("abc\n", []))).toBe("ECT_CONFIG_INVALID signers");
     const badName: NoteSigner = { ...signer, name: "a b" };
-    expect(await codeOf(() => signNote("abc\n", [badName]))).toBe("ECT_CONFIG_INVALID");
+    expect(await configErrorOf(() => signNote("abc\n", [signer, badName]))).toBe(
+      "ECT_CONFIG_INVALID signers[1]",
+    );
   });
 
   it("refuses the vkeys golang.org/x/mod refuses, and every one-byte change of a valid one", () => {

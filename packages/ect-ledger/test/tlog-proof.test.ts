@@ -15,7 +15,7 @@ import {
   verifyCheckpoint,
   verifyTlogProof,
 } from "../src/index.js";
-import { codeOf } from "./support/error-code.js";
+import { codeOf, configErrorOf } from "./support/error-code.js";
 
 const ORIGIN = "ect.example.org/ledger/test";
 const enc = new TextEncoder();
@@ -69,9 +69,9 @@ describe("C2SP checkpoints (profile §7)", () => {
       "ECT_LEDGER_CHECKPOINT_MALFORMED",
     );
     const other = await generateNoteKey({ name: "other.example/log" });
-    expect(await codeOf(() => signCheckpoint({ origin: ORIGIN, treeSize: 5, root }, other.signer))).toBe(
-      "ECT_CONFIG_INVALID",
-    );
+    expect(
+      await configErrorOf(() => signCheckpoint({ origin: ORIGIN, treeSize: 5, root }, other.signer)),
+    ).toBe("ECT_CONFIG_INVALID signer.name");
     // A valid signature by a trusted key of another name does not vouch for this origin.
     const signedByOther = await signNote(formatCheckpoint({ origin: ORIGIN, treeSize: 5, root }), [
       other.signer,
@@ -167,7 +167,10 @@ describe("tlog-proof receipts (profile §7)", () => {
     expect(await codeOf(() => verifyTlogProof(receipt, { vkeys: [stranger.vkey] }))).toBe(
       "ECT_LEDGER_NOTE_SIGNATURE_INVALID",
     );
-    expect(await codeOf(() => verifyTlogProof(receipt, {}))).toBe("ECT_CONFIG_INVALID");
+    expect(await configErrorOf(() => verifyTlogProof(receipt, {}))).toBe("ECT_CONFIG_INVALID vkeys");
+    expect(await configErrorOf(() => verifyTlogProof(receipt, { vkey } as never))).toBe(
+      "ECT_CONFIG_INVALID vkey",
+    );
     const noExtra = receipt.replace(/^extra .*\n/m, "");
     expect(await codeOf(() => verifyTlogProof(noExtra, { vkeys: [vkey] }))).toBe(
       "ECT_LEDGER_RECEIPT_MALFORMED",
