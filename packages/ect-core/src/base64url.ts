@@ -83,12 +83,15 @@ function isCanonicalShape(segment: string): boolean {
 }
 
 const ascii = new TextEncoder();
+const NO_BYTES = new Uint8Array(0);
 
 /**
  * The three segments of a JWS, `token` split at `firstDot` and `secondDot`, each canonical
  * unpadded base64url (SPEC 5.2), checked header first, then claims, then signature, and decoded.
  * `header` and `claims` are for reading at once (decode their text, then drop them): with a native
- * `Buffer` they are views of its shared allocation pool. `signature` is the caller's own.
+ * `Buffer` they are views of its shared allocation pool. `signature` is the caller's own. With
+ * `decodeHeader` false the header segment is taken as already known canonical (the caller decoded
+ * this very segment before) and comes back empty.
  *
  * @throws {@link EctError} `ECT_BASE64URL_INVALID` naming `header`, `claims` or `signature`.
  */
@@ -96,6 +99,7 @@ export function base64urlDecodeJws(
   token: string,
   firstDot: number,
   secondDot: number,
+  decodeHeader = true,
 ): [header: Uint8Array, claims: Uint8Array, signature: Uint8Array] {
   if (
     nativeBuffer !== undefined &&
@@ -109,14 +113,14 @@ export function base64urlDecodeJws(
     const signature = new Uint8Array(pooled.length);
     signature.set(pooled);
     return [
-      nativeBuffer.from(token.slice(0, firstDot), "base64url"),
+      decodeHeader ? nativeBuffer.from(token.slice(0, firstDot), "base64url") : NO_BYTES,
       nativeBuffer.from(token.slice(firstDot + 1, secondDot), "base64url"),
       signature,
     ];
   }
   // Portable path, and every refusal (which names the first bad segment).
   return [
-    base64urlDecode(token.slice(0, firstDot), "header"),
+    decodeHeader ? base64urlDecode(token.slice(0, firstDot), "header") : NO_BYTES,
     base64urlDecode(token.slice(firstDot + 1, secondDot), "claims"),
     base64urlDecode(token.slice(secondDot + 1), "signature"),
   ];

@@ -97,11 +97,35 @@ export function decodeEct(token: unknown, options: DecodeOptions = {}): DecodedE
     };
   }
   // SPEC 5.2: every segment canonical before any JSON is parsed.
-  const segments = base64urlDecodeJws(token, firstDot, secondDot);
+  const headerSegment = token.slice(0, firstDot);
+  const known = recentHeaders.get(headerSegment);
+  const segments = base64urlDecodeJws(token, firstDot, secondDot, known === undefined);
   // SPEC 5.3
-  const header = parseStrictJsonMember(decodeUtf8Strict(segments[0], "header"), "header", maxDepth);
+  const header = known ?? keepHeader(headerSegment, decodeUtf8Strict(segments[0], "header"), maxDepth);
   const claims = parseStrictJsonMember(decodeUtf8Strict(segments[1], "claims"), "claims", maxDepth);
   return new DecodedJws(token, firstDot, secondDot, header, claims, segments[2]);
+}
+
+/**
+ * Headers decoded lately, by their base64url segment. A verifier's tokens carry a handful of
+ * distinct headers (one per signing key), so each is decoded and parsed once: only a header that
+ * passed every rule of SPEC 5.2-5.3 is kept, and only a flat one (no nested value: any valid ECT
+ * header), which no `maxDepth` can refuse. Kept headers are frozen, as every token decoded with
+ * that segment shares the object. Bounded: emptied when it holds {@link RECENT_HEADERS} of them.
+ */
+const recentHeaders = new Map<string, Readonly<Record<string, unknown>>>();
+const RECENT_HEADERS = 64;
+
+/** Parses a header (SPEC 5.3) and keeps it for the next token with the same segment, if flat. */
+function keepHeader(segment: string, text: string, maxDepth: number): Readonly<Record<string, unknown>> {
+  const header = Object.freeze(parseStrictJsonMember(text, "header", maxDepth));
+  for (const name in header) {
+    const value = header[name];
+    if (value !== null && typeof value === "object") return header;
+  }
+  if (recentHeaders.size >= RECENT_HEADERS) recentHeaders.clear();
+  recentHeaders.set(segment, header);
+  return header;
 }
 
 /**

@@ -71,7 +71,10 @@ export interface DecodedEct {
   readonly token: string;
   /** 1 for an unsigned token, 2 for a JWS (a decoded token is never level 3). */
   readonly level: 1 | 2;
-  /** The protected header (L2) or `undefined` (L1). The decoded object, not validated. */
+  /**
+   * The protected header (L2) or `undefined` (L1). The decoded object, not validated; frozen (tokens
+   * with the same header segment share it).
+   */
   readonly header: Readonly<Record<string, unknown>> | undefined;
   /** The decoded claims object, not validated. */
   readonly claims: Readonly<Record<string, unknown>>;

@@ -371,3 +371,36 @@ describe("decodeEct: SPEC 3 forbidden names while decoding (ECT_FORBIDDEN_MEMBER
     expect(({} as Record<string, unknown>)["polluted"]).toBeUndefined();
   });
 });
+
+describe("decodeEct: headers seen before are decoded once", () => {
+  it("gives every token with the same header segment the same frozen header, equal to a fresh decode", () => {
+    const a = decodeEct(jws(undefined, validClaims({ exec_act: "a" })));
+    const b = decodeEct(jws(undefined, validClaims({ exec_act: "b" })));
+    expect(b.header).toBe(a.header);
+    expect(Object.isFrozen(a.header)).toBe(true);
+    expect(a.header).toEqual(validHeader());
+    expect(b.headerBytes).toEqual(enc.encode(JSON.stringify(validHeader())));
+  });
+
+  it("still checks everything else of a token whose header was seen", () => {
+    decodeEct(jws());
+    expectEct(() => decodeEct(`${HEADER}.${CLAIMS}=.${SIG}`), C.BASE64URL_INVALID, "claims");
+    expectEct(() => decodeEct(`${HEADER}.${CLAIMS}.${SIG}=`), C.BASE64URL_INVALID, "signature");
+    expectEct(() => decodeEct(jws(undefined, '{"a":1,"a":2}')), C.JSON_DUPLICATE_MEMBER, "a");
+  });
+
+  it("keeps no header with a nested value: a smaller maxDepth still refuses it", () => {
+    const nested = jws('{"alg":"ES256","typ":"exec+jwt","kid":"k","x":[[1]]}');
+    expect(decodeEct(nested).header).toEqual({ alg: "ES256", typ: "exec+jwt", kid: "k", x: [[1]] });
+    expectEct(() => decodeEct(nested, { maxDepth: 2 }), C.JSON_TOO_DEEP, "x");
+  });
+
+  it("stays right past its bound of distinct headers", () => {
+    const tokens = Array.from({ length: 200 }, (_, i) => jws(validHeader({ kid: `k${i}` })));
+    for (const round of [0, 1]) {
+      for (const [i, token] of tokens.entries()) {
+        expect(decodeEct(token).header, `round ${round}`).toEqual(validHeader({ kid: `k${i}` }));
+      }
+    }
+  });
+});

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { EctConfigError, EctError, EctErrorCodes, isEctError } from "../src/index.js";
 import {
@@ -128,6 +129,18 @@ describe("isUuid and ectKey", () => {
     for (const v of ["6f1c2a3b4d5e4f608a7b9c0d1e2f3a4b", "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b\n", 1, null]) {
       expect(isUuid(v)).toBe(false);
     }
+  });
+
+  it("isUuid agrees with the RFC 9562 textual grammar on near-UUIDs of any character", () => {
+    const grammar = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+    const unit = fc.constantFrom(..."0123456789abcdefABCDEFgG-xz/:@`\u00e9 ".split(""));
+    fc.assert(
+      fc.property(fc.uuid(), fc.nat(35), unit, fc.boolean(), (uuid, at, ch, mutate) => {
+        const v = mutate ? uuid.slice(0, at) + ch + uuid.slice(at + 1) : uuid;
+        expect(isUuid(v)).toBe(grammar.test(v));
+      }),
+      { numRuns: 3000 },
+    );
   });
 
   it("ectKey scopes jti by wid, case-insensitively; no wid is the empty scope", () => {
