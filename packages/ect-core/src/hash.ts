@@ -7,20 +7,48 @@ function toBytes(input: Uint8Array | string): Uint8Array {
   return typeof input === "string" ? encoder.encode(input) : input;
 }
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+/** ASCII codes of the 16 lower-case hex digits. */
+const HEX_DIGITS = new TextEncoder().encode("0123456789abcdef");
+const asciiDecoder = new TextDecoder();
 
-/** Lower-case hex of `bytes`. */
+/**
+ * Lower-case hex of `bytes`. The digits are written as ASCII bytes and decoded once: one flat
+ * string, where appending two characters per byte would leave a tree of string pieces behind (a
+ * ledger keeps a leaf hash per entry, and reads it back).
+ */
 export function toHex(bytes: Uint8Array): string {
-  let out = "";
-  for (let i = 0; i < bytes.length; i++) out += HEX[bytes[i]!]!;
-  return out;
+  const ascii = new Uint8Array(bytes.length * 2);
+  for (let i = 0; i < bytes.length; i++) {
+    ascii[2 * i] = HEX_DIGITS[bytes[i]! >> 4]!;
+    ascii[2 * i + 1] = HEX_DIGITS[bytes[i]! & 15]!;
+  }
+  return asciiDecoder.decode(ascii);
 }
 
-/** Bytes of a lower- or upper-case hex string; throws `TypeError` on odd length or non-hex. */
+/** Character code -> its hex digit's value, -1 for anything else (codes above 127 included). */
+const HEX_VALUE = (() => {
+  const table = new Int8Array(128).fill(-1);
+  for (let i = 0; i < 16; i++) {
+    const digit = i.toString(16);
+    table[digit.charCodeAt(0)] = i;
+    table[digit.toUpperCase().charCodeAt(0)] = i;
+  }
+  return table;
+})();
+
+/**
+ * Bytes of a lower- or upper-case hex string; throws `TypeError` on odd length or non-hex. One table
+ * lookup per character (ledgers decode a stored leaf hash per integrated entry).
+ */
 export function fromHex(hex: string): Uint8Array {
-  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) throw new TypeError("not a hex string");
+  if (hex.length % 2 !== 0) throw new TypeError("not a hex string");
   const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  for (let i = 0; i < out.length; i++) {
+    const high = HEX_VALUE[hex.charCodeAt(2 * i)] ?? -1;
+    const low = HEX_VALUE[hex.charCodeAt(2 * i + 1)] ?? -1;
+    if ((high | low) < 0) throw new TypeError("not a hex string");
+    out[i] = (high << 4) | low;
+  }
   return out;
 }
 

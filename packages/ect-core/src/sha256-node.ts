@@ -8,9 +8,13 @@
  *
  * @internal
  */
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 
-/** SHA-256 of `bytes`, synchronous (node:crypto). */
+/**
+ * SHA-256 of `bytes`, synchronous (node:crypto's one-shot `hash`, no Hash object; Node >= 20.12).
+ * Copied into a plain 32-byte `Uint8Array`, which V8 keeps inside its heap: ledgers keep tree nodes
+ * for good, and a view over node:crypto's Buffer would keep its external memory instead.
+ */
 export function sha256Sync(bytes: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash("sha256").update(bytes).digest());
+  return new Uint8Array(hash("sha256", bytes, "buffer"));
 }

@@ -60,6 +60,9 @@ type PredLookup =
   | { readonly kind: "other-scope"; readonly stored: StoredEct }
   | { readonly kind: "missing" };
 
+const MISSING: PredLookup = Object.freeze({ kind: "missing" });
+const MALFORMED: PredLookup = Object.freeze({ kind: "malformed" });
+
 const show = (value: unknown): string => JSON.stringify(value) ?? String(value);
 
 function normalizeWid(wid: unknown): string | null | false {
@@ -100,16 +103,28 @@ async function lookupPredecessors(
   wid: string | null,
   ids: readonly string[],
 ): Promise<PredLookup[]> {
-  const found = await Promise.all(ids.map((id) => store.getEct(wid, id)));
-  const results: PredLookup[] = found.map((stored, i) => {
-    if (stored === undefined) return { kind: "missing" };
-    return isStoredEctFor(stored, ids[i]!) ? { kind: "stored", stored } : { kind: "malformed" };
-  });
+  // One predecessor (a chain, the common case): one lookup, no array of promises.
+  const found =
+    ids.length === 1
+      ? [await store.getEct(wid, ids[0]!)]
+      : await Promise.all(ids.map((id) => store.getEct(wid, id)));
+  const results: PredLookup[] = new Array(found.length);
+  let missed = false;
+  for (let i = 0; i < found.length; i++) {
+    const stored = found[i];
+    if (stored === undefined) missed = true;
+    results[i] =
+      stored === undefined
+        ? MISSING
+        : isStoredEctFor(stored, ids[i]!)
+          ? { kind: "stored", stored }
+          : MALFORMED;
+  }
+  if (!missed) return results;
   // SPEC 6.3: a predecessor missing from the child's scope may be stored in another workflow.
   // Only misses pay for this, and only one lookup each.
   const misses: number[] = [];
   for (let i = 0; i < results.length; i++) if (results[i]!.kind === "missing") misses.push(i);
-  if (misses.length === 0) return results;
   let elsewhere: (StoredEct | undefined)[] | undefined;
   if (typeof store.findEctByJti === "function") {
     elsewhere = await Promise.all(misses.map((i) => store.findEctByJti!(ids[i]!)));
@@ -175,12 +190,13 @@ export async function runDagRules(
   const policy: EctError[] = [];
   const unresolved: string[] = [];
   const starts: WalkStart[] = [];
-  const scopeName = wid === null ? "the scope without wid" : `workflow ${show(wid)}`;
+  // Only messages read it: built when a violation is.
+  const scopeName = () => (wid === null ? "the scope without wid" : `workflow ${show(wid)}`);
 
   // SPEC 6.1 uniqueness.
   if (self !== undefined) {
     duplicate.push(
-      new EctError(C.DAG_DUPLICATE_JTI, `jti ${show(claims.jti)} is already stored in ${scopeName}`, {
+      new EctError(C.DAG_DUPLICATE_JTI, `jti ${show(claims.jti)} is already stored in ${scopeName()}`, {
         member: "jti",
       }),
     );
@@ -204,7 +220,9 @@ export async function runDagRules(
       if (options.unresolvedPredecessors === "allow") unresolved.push(id);
       else {
         missing.push(
-          new EctError(C.DAG_PRED_MISSING, `${member} ${show(id)} is not stored in ${scopeName}`, { member }),
+          new EctError(C.DAG_PRED_MISSING, `${member} ${show(id)} is not stored in ${scopeName()}`, {
+            member,
+          }),
         );
       }
       continue;
@@ -223,7 +241,7 @@ export async function runDagRules(
       mismatch.push(
         new EctError(
           C.DAG_WORKFLOW_MISMATCH,
-          `${member} ${show(id)} belongs to ${parentWid === undefined ? "no workflow" : `workflow ${show(parentWid)}`}, not ${scopeName}`,
+          `${member} ${show(id)} belongs to ${parentWid === undefined ? "no workflow" : `workflow ${show(parentWid)}`}, not ${scopeName()}`,
           { member },
         ),
       );

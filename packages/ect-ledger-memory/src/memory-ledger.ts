@@ -78,10 +78,7 @@ export class MemoryLedgerBackend implements LedgerBackend {
   ): SequenceOutcome {
     const existing = this.#byKey.get(draft.key);
     if (existing !== undefined) return { status: "exists", entry: existing };
-    const fields = backendEntryOf(draft, this.#entries.length);
-    const entry: LedgerBackendEntry = Object.freeze(
-      closedAncestors === undefined ? fields : { ...fields, closedAncestors },
-    );
+    const entry = Object.freeze(backendEntryOf(draft, this.#entries.length, closedAncestors));
     this.#store(entry, draft.key);
     return { status: "appended", entry, unresolvedPredecessors: unresolved };
   }
@@ -180,8 +177,7 @@ export class MemoryLedgerBackend implements LedgerBackend {
     }
     for (const draft of batch.entries) {
       // Imported entries carry no closure mark: the DAG rules did not admit them here (profile §6 note).
-      const { key, closedAncestors: _notImported, ...fields } = draft;
-      this.#store(Object.freeze({ index: this.#entries.length, ...fields }), key);
+      this.#store(Object.freeze(backendEntryOf(draft, this.#entries.length)), draft.key);
     }
     for (const conflict of batch.conflicts) await this.recordConflict(conflict);
     this.#storeNodes(batch.nodes);

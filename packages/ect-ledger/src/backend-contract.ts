@@ -34,7 +34,7 @@ export interface LedgerEntryDraft extends LedgerEntryFields {
    * {@link LedgerBackendEntry.closedAncestors}); absent otherwise. Stored only when `sequence` runs
    * no check; never by `importBatch`.
    */
-  readonly closedAncestors?: number;
+  readonly closedAncestors?: number | undefined;
 }
 
 /** One stored entry: the draft plus its position. Backends return them; the ledger freezes its copies. */
@@ -47,7 +47,7 @@ export interface LedgerBackendEntry extends LedgerEntryFields {
    */
   readonly claims?: EctClaims;
   /**
-   * The closure mark (profile §6, note for implementers; `ect-dag`'s `DagClosure`): present only
+   * The closure mark (profile §6, note for implementers; `ect-dag`'s `DagClosure`): a number only
    * when the entry was appended closed, i.e. the DAG rules passed and every predecessor was stored
    * and closed, and then an upper bound on its number of distinct ancestors. The DAG rules skip the
    * ancestor walk over closed predecessors, so a backend that keeps it MUST store it atomically
@@ -56,7 +56,7 @@ export interface LedgerBackendEntry extends LedgerEntryFields {
    * way: not on import, not on entries written around the ledger. A backend may always omit it
    * (the rules then walk every time): the outcome is the same, only slower.
    */
-  readonly closedAncestors?: number;
+  readonly closedAncestors?: number | undefined;
 }
 
 /**
@@ -77,7 +77,7 @@ export interface SequenceCheckResult extends DagValidationResult {
    * When set, the closure mark to store with the new entry (see
    * {@link LedgerBackendEntry.closedAncestors}); absent: store none.
    */
-  readonly closedAncestors?: number;
+  readonly closedAncestors?: number | undefined;
 }
 
 /**

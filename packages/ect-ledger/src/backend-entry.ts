@@ -3,14 +3,21 @@ import type { LedgerBackendEntry, LedgerEntryDraft } from "./backend-contract.js
 /**
  * The entry a backend stores for `draft` at `index` (profile §7 "Entry"): every member of the draft
  * as the ledger computed it, its decoded claims included (for fast lookups), without the identity
- * key, which a backend indexes by instead.
+ * key, which a backend indexes by instead; and the closure mark `closedAncestors` (profile §6 note),
+ * `undefined` unless the backend keeps marks and `sequence` was given one. One literal with every
+ * member, so every entry has the same shape (an object spread per append cost more than the rest
+ * of the memory backend's sequencing step). Not frozen.
  *
  * @example
  * ```ts
  * const entry = Object.freeze(backendEntryOf(draft, entries.length));
  * ```
  */
-export function backendEntryOf(draft: LedgerEntryDraft, index: number): LedgerBackendEntry {
+export function backendEntryOf(
+  draft: LedgerEntryDraft,
+  index: number,
+  closedAncestors?: number,
+): LedgerBackendEntry {
   return {
     index,
     token: draft.token,
@@ -21,5 +28,6 @@ export function backendEntryOf(draft: LedgerEntryDraft, index: number): LedgerBa
     wit: draft.wit,
     leafHash: draft.leafHash,
     claims: draft.claims,
+    closedAncestors,
   };
 }

@@ -1,6 +1,6 @@
 import { EctError, EctErrorCodes } from "ect-core";
 import { toHex } from "ect-core/internal";
-import { hashLeaf } from "./merkle-hash.js";
+import { hashAsciiLeaf } from "./merkle-hash.js";
 
 /** What a leaf commits to (profile §7 "Leaf input"). */
 export interface LeafInputFields {
@@ -49,7 +49,8 @@ export function leafInputText({ token, ingestedAt, wit }: LeafInputFields): stri
 
 /** The leaf hash of an entry (profile §7) as lower-case hex: what entries and receipts carry. */
 export function entryLeafHash(fields: LeafInputFields): string {
-  return toHex(hashLeaf(leafInput(fields)));
+  // The leaf input is ASCII (checked by leafInputText): hashed without encoding it separately.
+  return toHex(hashAsciiLeaf(leafInputText(fields)));
 }
 
 /** The fields read back from a leaf input by {@link parseLeafInput}. */

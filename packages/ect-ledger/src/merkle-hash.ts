@@ -9,6 +9,7 @@ import { sha256Sync } from "ect-core/internal";
 export const MERKLE_HASH_LENGTH = 32;
 
 const LEAF_PREFIX = 0x00;
+const encoder = new TextEncoder();
 const NODE_PREFIX = 0x01;
 
 /**
@@ -21,6 +22,17 @@ export function hashLeaf(leafInput: Uint8Array): Uint8Array {
   const bytes = new Uint8Array(1 + leafInput.length);
   bytes[0] = LEAF_PREFIX;
   bytes.set(leafInput, 1);
+  return sha256Sync(bytes);
+}
+
+/**
+ * {@link hashLeaf} of the bytes of an ASCII string (a ledger entry's leaf input, profile §7: base64url,
+ * dots, digits and JSON punctuation), written straight after the prefix: no intermediate copy.
+ */
+export function hashAsciiLeaf(text: string): Uint8Array {
+  const bytes = new Uint8Array(1 + text.length);
+  bytes[0] = LEAF_PREFIX;
+  encoder.encodeInto(text, bytes.subarray(1));
   return sha256Sync(bytes);
 }
 

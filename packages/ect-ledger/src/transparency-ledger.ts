@@ -27,6 +27,7 @@ import {
   Defaults,
   ectKey,
   errorFromViolations,
+  fromHex,
   integerOption,
   type JwsSigner,
   type RangeOptions,
@@ -159,7 +160,12 @@ const defaultScheduler: CheckpointScheduler = {
 
 /** The frozen {@link LedgerEntry} of a backend entry (claims decoded when the backend kept none). */
 export function ledgerEntryOf(stored: LedgerBackendEntry): LedgerEntry {
-  const claims = deepFreeze((stored.claims ?? decodeEct(stored.token).claims) as EctClaims);
+  return frozenEntry(stored, (stored.claims ?? decodeEct(stored.token).claims) as EctClaims);
+}
+
+/** {@link ledgerEntryOf} with the claims already at hand (an append's own). */
+function frozenEntry(stored: LedgerBackendEntry, decoded: EctClaims): LedgerEntry {
+  const claims = deepFreeze(decoded);
   return Object.freeze({
     index: stored.index,
     token: stored.token,
@@ -212,8 +218,16 @@ export function storeOfView(view: LedgerStoreView, limit = Number.POSITIVE_INFIN
  * reaches {@link BACKEND_CLOSURE}; an entry without claims is decoded (and then has no mark).
  */
 function dagStoreOfView(view: LedgerStoreView): EctStore {
-  return viewStore(view, (e) => (e.claims !== undefined ? (e as StoredEct) : ledgerEntryOf(e)));
+  // A backend hands the same view to every check (the memory backend: itself): built once per view.
+  let store = dagStores.get(view);
+  if (store === undefined) {
+    store = viewStore(view, (e) => (e.claims !== undefined ? (e as StoredEct) : ledgerEntryOf(e)));
+    dagStores.set(view, store);
+  }
+  return store;
 }
+
+const dagStores = new WeakMap<LedgerStoreView, EctStore>();
 
 /**
  * Profile §6 note: the closure mark a backend stored with an entry, atomically with its append
@@ -260,9 +274,7 @@ function treeError(message: string): EctError {
 
 function hexBytes(hex: string): Uint8Array {
   if (!/^[0-9a-f]{64}$/.test(hex)) throw treeError("a stored leaf hash is not 64 lower-case hex");
-  const out = new Uint8Array(32);
-  for (let i = 0; i < 32; i++) out[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
-  return out;
+  return fromHex(hex);
 }
 
 /**
@@ -398,7 +410,7 @@ export class TransparencyLedger implements Ledger {
       leafHash: entryLeafHash({ token, ingestedAt: now, wit }),
       key,
       claims,
-      ...(dag !== undefined && root ? { closedAncestors: 0 } : {}),
+      closedAncestors: dag !== undefined && root ? 0 : undefined,
     };
     const check: SequenceCheck | undefined =
       dag === undefined || root
@@ -420,7 +432,7 @@ export class TransparencyLedger implements Ledger {
     const outcome = await this.backend.sequence(draft, check);
     switch (outcome.status) {
       case "appended": {
-        const entry = ledgerEntryOf({ ...outcome.entry, claims });
+        const entry = frozenEntry(outcome.entry, claims);
         this.#noteSequenced(entry.index);
         const receipt = await issueReceipt(entry, this.#receiptSigner);
         const result = {
