@@ -1,3 +1,4 @@
+import type { EctClaims } from "ect-core";
 import type { LedgerBackendEntry, LedgerEntryDraft } from "./backend-contract.js";
 
 /**
@@ -28,6 +29,36 @@ export function backendEntryOf(
     wit: draft.wit,
     leafHash: draft.leafHash,
     claims: draft.claims,
+    closedAncestors,
+  };
+}
+
+/**
+ * The draft of a new entry from a token and its decoded claims (profile §7 "Entry"): what the
+ * append and the import hand a backend. Positional, with one object shape, because the append
+ * builds one per token.
+ *
+ * @internal
+ */
+export function entryDraftOf(
+  token: string,
+  claims: EctClaims,
+  ingestedAt: number,
+  wit: string | null,
+  leafHash: string,
+  key: string,
+  closedAncestors: number | undefined,
+): LedgerEntryDraft {
+  return {
+    token,
+    jti: claims.jti,
+    wid: claims.wid ?? null,
+    iss: claims.iss,
+    ingestedAt,
+    wit,
+    leafHash,
+    key,
+    claims,
     closedAncestors,
   };
 }

@@ -11,6 +11,7 @@ import type {
   StoredCheckpoint,
   TreeNode,
 } from "./backend-contract.js";
+import { entryDraftOf } from "./backend-entry.js";
 import { verifyCheckpoint } from "./checkpoint.js";
 import { entryLeafHash } from "./leaf-input.js";
 import { checkpointOfNote } from "./ledger-checkpoint-note.js";
@@ -256,17 +257,8 @@ export async function importLedgerJsonl(
         if (keys.has(key))
           throw importError(lineNo, `identity (${claims.wid ?? ""}, ${claims.jti}) appears twice`);
         keys.set(key, entries.length);
-        entries.push({
-          token,
-          jti: claims.jti,
-          wid: claims.wid ?? null,
-          iss: claims.iss,
-          ingestedAt,
-          wit,
-          leafHash,
-          key,
-          claims,
-        });
+        // No closure mark: an imported entry was not admitted by this ledger's rules (profile §6 note).
+        entries.push(entryDraftOf(token, claims, ingestedAt, wit, leafHash, key, undefined));
       } else if (type === "conflict") {
         if (checkpoints.length > 0) throw importError(lineNo, "conflicts come before checkpoints");
         const r = objectWith(raw, lineNo, MEMBERS.conflict);

@@ -38,12 +38,12 @@ import type {
   LedgerBackend,
   LedgerBackendConflict,
   LedgerBackendEntry,
-  LedgerEntryDraft,
   LedgerStoreView,
   SequenceCheck,
   StoredCheckpoint,
   TreeNode,
 } from "./backend-contract.js";
+import { entryDraftOf } from "./backend-entry.js";
 import { dagRulesOption } from "./dag-option.js";
 import { deepFreeze } from "./deep-freeze.js";
 import { entryLeafHash } from "./leaf-input.js";
@@ -400,18 +400,15 @@ export class TransparencyLedger implements Ledger {
     // is that rule, atomically: no DAG work, no extra round trip (profile §6). Such an entry is
     // closed under the rules, with no ancestors (its closure mark, profile §6 note).
     const root = Array.isArray(claims.pred) && claims.pred.length === 0;
-    const draft: LedgerEntryDraft = {
+    const draft = entryDraftOf(
       token,
-      jti: claims.jti,
-      wid: claims.wid ?? null,
-      iss: claims.iss,
-      ingestedAt: now,
-      wit,
-      leafHash: entryLeafHash({ token, ingestedAt: now, wit }),
-      key,
       claims,
-      closedAncestors: dag !== undefined && root ? 0 : undefined,
-    };
+      now,
+      wit,
+      entryLeafHash({ token, ingestedAt: now, wit }),
+      key,
+      dag !== undefined && root ? 0 : undefined,
+    );
     const check: SequenceCheck | undefined =
       dag === undefined || root
         ? undefined
