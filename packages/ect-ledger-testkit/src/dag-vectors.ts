@@ -198,6 +198,13 @@ async function runAppendVector(
   );
 }
 
+/** A ledger holding the vector's stored ECTs and its token, appended without the rules, for the audit. */
+async function ledgerToAudit(context: ConformanceContext, vector: DagVector): Promise<TransparencyLedger> {
+  const ledger = await context.newLedger({ dag: false });
+  for (const c of [...vector.stored, vector.token]) await storePast(ledger, await issue(context, c), c);
+  return ledger;
+}
+
 /** The checks of one vector: through the ledger's append (two ways of filling) and through the audit. */
 export function dagVectorChecks(vectors: Readonly<Record<string, DagVector>>): ConformanceCheck[] {
   const checks: ConformanceCheck[] = [];
@@ -225,9 +232,7 @@ export function dagVectorChecks(vectors: Readonly<Record<string, DagVector>>): C
       checks.push({
         ...audit,
         async run(context) {
-          const ledger = await context.newLedger({ dag: false });
-          for (const c of [...vector.stored, vector.token])
-            await storePast(ledger, await issue(context, c), c);
+          const ledger = await ledgerToAudit(context, vector);
           await expectDagOptionsRefused(
             () => auditLedger({ ledger, dag: vector.options }),
             expected,
@@ -255,8 +260,7 @@ export function dagVectorChecks(vectors: Readonly<Record<string, DagVector>>): C
     checks.push({
       ...audit,
       async run(context) {
-        const ledger = await context.newLedger({ dag: false });
-        for (const c of [...vector.stored, vector.token]) await storePast(ledger, await issue(context, c), c);
+        const ledger = await ledgerToAudit(context, vector);
         const report = await auditLedger({ ledger, dag: vector.options });
         const at = vector.stored.length;
         assert.deepEqual(
