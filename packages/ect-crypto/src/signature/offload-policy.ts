@@ -10,16 +10,20 @@
  *   HTTP server's requests can only overlap when the main thread is free to read them, so a server
  *   working synchronously never sees overlap: the pool is how it finds out), and left after
  *   {@link POOLED_EXIT} pool operations in a row saw none;
- * - otherwise synchronously, except every {@link PROBE_INTERVAL}-th operation, which goes to the
- *   pool to find out whether others arrive meanwhile.
+ * - otherwise synchronously, except for probes: the {@link PROBE_INTERVAL}-th operation goes to the
+ *   pool to find out whether others arrive meanwhile. A probe that finds none doubles the distance
+ *   to the next one, up to {@link MAX_PROBE_INTERVAL} (one token at a time, a probe only costs: the
+ *   main thread waits for the pool); seeing overlap brings it back to {@link PROBE_INTERVAL}.
  *
  * The WebCrypto backend is always asynchronous and ignores the answer.
  *
  * @internal
  */
 
-/** Operations made synchronously between two probes. */
+/** Operations made synchronously before the first probe, and after one that saw overlap. */
 export const PROBE_INTERVAL = 32;
+/** The most operations made synchronously between two probes, after quiet ones. */
+export const MAX_PROBE_INTERVAL = 256;
 /** Quiet pool operations in a row that end pooled mode. */
 export const POOLED_EXIT = 8;
 
@@ -32,6 +36,8 @@ export class OffloadPolicy {
   /** Pool operations left before pooled mode ends (0: not in pooled mode). */
   #pooled = 0;
   #sinceProbe = 0;
+  /** Operations between probes now: doubled by each quiet probe, reset by overlap. */
+  #probeInterval = PROBE_INTERVAL;
 
   /** Marks the start of one operation (a whole token verification, say); pair with {@link end}. */
   begin(): void {
@@ -47,7 +53,7 @@ export class OffloadPolicy {
   /** Whether the next primitive call goes to the pool; if so, run it through {@link onPool}. */
   offloadNext(): boolean {
     if (this.#pooled > 0 || this.#active > 1) return true;
-    if (++this.#sinceProbe < PROBE_INTERVAL) return false;
+    if (++this.#sinceProbe < this.#probeInterval) return false;
     this.#sinceProbe = 0;
     return true;
   }
@@ -72,7 +78,10 @@ export class OffloadPolicy {
 
   /** After a pool operation begun when {@link begin} had been called `begun` times. */
   #learn(begun: number): void {
-    if (this.#begun !== begun || this.#active > 1) this.#pooled = POOLED_EXIT;
-    else if (this.#pooled > 0) this.#pooled--;
+    if (this.#begun !== begun || this.#active > 1) {
+      this.#pooled = POOLED_EXIT;
+      this.#probeInterval = PROBE_INTERVAL;
+    } else if (this.#pooled > 0) this.#pooled--;
+    else this.#probeInterval = Math.min(2 * this.#probeInterval, MAX_PROBE_INTERVAL); // a quiet probe
   }
 }
