@@ -1,4 +1,5 @@
-import { EctError, EctErrorCodes } from "ect-core";
+import { EctConfigError, EctError, EctErrorCodes } from "ect-core";
+import { choiceOption } from "ect-core/internal";
 import { ErrorReply } from "redis";
 import type {
   RedisClientLike,
@@ -144,19 +145,26 @@ export async function checkRedisDurability(
 /** What the startup configuration check does with a problem it finds. */
 export type StartupCheckMode = "warn" | "refuse" | "off";
 
+const STARTUP_CHECK_MODES: readonly StartupCheckMode[] = ["warn", "refuse", "off"];
+
+/**
+ * Checks the `onWarning` option: absent or a function.
+ *
+ * @throws {@link EctConfigError} (code `ECT_CONFIG_INVALID`) for anything else.
+ */
+export function checkOnWarning(onWarning: unknown): void {
+  if (onWarning !== undefined && typeof onWarning !== "function") {
+    throw new EctConfigError("onWarning", "must be a function", { received: onWarning });
+  }
+}
+
 /**
  * Reads the `startupCheck` option (default `"warn"`).
  *
- * @throws {@link EctError} `ECT_CONFIG_INVALID` for any other value.
+ * @throws {@link EctConfigError} (code `ECT_CONFIG_INVALID`) for any other value.
  */
 export function resolveStartupCheckMode(value: StartupCheckMode | undefined): StartupCheckMode {
-  const mode = value ?? "warn";
-  if (mode !== "warn" && mode !== "refuse" && mode !== "off") {
-    throw new EctError(EctErrorCodes.CONFIG_INVALID, 'startupCheck must be "warn", "refuse" or "off"', {
-      member: "startupCheck",
-    });
-  }
-  return mode;
+  return choiceOption(value, STARTUP_CHECK_MODES, "startupCheck");
 }
 
 /**

@@ -1,4 +1,4 @@
-import { EctError, EctErrorCodes } from "ect-core";
+import { EctConfigError } from "ect-core";
 
 /**
  * The Redis keys of one ledger. Every key starts with `ect:{<ledgerId>}:`, so they all share one
@@ -51,14 +51,16 @@ const LEDGER_ID = /^[\x21-\x7a\x7c\x7e]{1,200}$/; // printable ASCII without spa
  * Checks a ledger id: 1-200 printable ASCII characters without spaces or braces (a brace would
  * break the hash tag that keeps the ledger in one Cluster slot).
  *
- * @throws {@link EctError} `ECT_CONFIG_INVALID`
+ * @throws {@link EctConfigError} (code `ECT_CONFIG_INVALID`)
  */
 export function assertLedgerId(ledgerId: unknown): asserts ledgerId is string {
   if (typeof ledgerId !== "string" || !LEDGER_ID.test(ledgerId)) {
-    throw new EctError(
-      EctErrorCodes.CONFIG_INVALID,
-      "ledgerId must be 1-200 printable ASCII characters without spaces, '{' or '}'",
-      { member: "ledgerId" },
+    throw new EctConfigError(
+      "ledgerId",
+      "must be 1-200 printable ASCII characters without spaces, '{' or '}'",
+      {
+        received: ledgerId,
+      },
     );
   }
 }
@@ -73,7 +75,7 @@ export function assertLedgerId(ledgerId: unknown): asserts ledgerId is string {
  * keys.head; // "ect:{orders}:head"
  * keys.entry(7); // "ect:{orders}:e:7"
  * ```
- * @throws {@link EctError} `ECT_CONFIG_INVALID` for an invalid ledger id.
+ * @throws {@link EctConfigError} (code `ECT_CONFIG_INVALID`) for an invalid ledger id.
  */
 export function redisLedgerKeys(ledgerId: string): RedisLedgerKeys {
   assertLedgerId(ledgerId);

@@ -1,4 +1,5 @@
-import { EctError, type EctErrorCode, EctErrorCodes, isEctError } from "ect-core";
+import { EctConfigError, EctError, type EctErrorCode, EctErrorCodes, isEctError } from "ect-core";
+import { assertKnownOptions } from "ect-core/internal";
 import { createClient, createCluster, ErrorReply } from "redis";
 import type { LuaScript } from "./lua-scripts.js";
 
@@ -147,13 +148,26 @@ function isCluster(client: RedisClientLike): client is RedisClusterClientLike {
 
 function positiveMs(value: number | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;
-  if (!Number.isFinite(value) || value <= 0) {
-    throw new EctError(EctErrorCodes.CONFIG_INVALID, `${name} must be a positive number of milliseconds`, {
-      member: name,
-    });
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
+    throw new EctConfigError(name, "must be a positive number of milliseconds", { received: value });
   }
   return value;
 }
+
+/**
+ * The names of {@link RedisConnectionOptions}, for the option checks of the ledger and the replay
+ * cache (an unknown option is refused, profile §4).
+ *
+ * @internal
+ */
+export const CONNECTION_OPTIONS: readonly (keyof RedisConnectionOptions)[] = [
+  "url",
+  "cluster",
+  "client",
+  "connectTimeoutMs",
+  "commandTimeoutMs",
+  "retryBudgetMs",
+];
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -239,9 +253,10 @@ export class RedisConnection {
     this.#check = setup.check;
     const given = [options.url, options.cluster, options.client].filter((v) => v !== undefined).length;
     if (given !== 1) {
-      throw new EctError(EctErrorCodes.CONFIG_INVALID, "give exactly one of url, cluster or client", {
-        member: "url",
-      });
+      throw new EctConfigError(
+        "url",
+        "must be given, or cluster or client instead: exactly one of the three",
+      );
     }
     this.#connectTimeoutMs = positiveMs(options.connectTimeoutMs, 2000, "connectTimeoutMs");
     this.#commandTimeoutMs = positiveMs(options.commandTimeoutMs, 2000, "commandTimeoutMs");
@@ -255,18 +270,15 @@ export class RedisConnection {
     if (options.url !== undefined) {
       const url = options.url;
       if (typeof url !== "string" || !/^rediss?:\/\//.test(url)) {
-        throw new EctError(EctErrorCodes.CONFIG_INVALID, "url must be a redis:// or rediss:// URL", {
-          member: "url",
-        });
+        throw new EctConfigError("url", "must be a redis:// or rediss:// URL", { received: url });
       }
       this.#factory = () =>
         createClient({ url, socket, disableOfflineQueue: true }) as unknown as RedisStandaloneClientLike;
     } else if (options.cluster !== undefined) {
+      assertKnownOptions(options.cluster, ["rootNodes"], "cluster.");
       const rootNodes = options.cluster.rootNodes;
       if (!Array.isArray(rootNodes) || rootNodes.length === 0) {
-        throw new EctError(EctErrorCodes.CONFIG_INVALID, "cluster.rootNodes must list at least one URL", {
-          member: "cluster",
-        });
+        throw new EctConfigError("cluster.rootNodes", "must list at least one URL", { received: rootNodes });
       }
       this.#factory = () =>
         createCluster({
@@ -278,8 +290,8 @@ export class RedisConnection {
     } else if (options.client !== null && typeof options.client === "object") {
       this.#borrowed = options.client;
     } else {
-      throw new EctError(EctErrorCodes.CONFIG_INVALID, "client must be a node-redis client or a function", {
-        member: "client",
+      throw new EctConfigError("client", "must be a node-redis client or a function returning one", {
+        received: options.client,
       });
     }
   }

@@ -1,5 +1,5 @@
-import { EctError, EctErrorCodes } from "ect-core";
-import { fromHex, toHex } from "ect-core/internal";
+import { EctConfigError, EctError, EctErrorCodes } from "ect-core";
+import { assertKnownOptions, fromHex, toHex } from "ect-core/internal";
 import {
   type IntegrationCommit,
   type LedgerBackend,
@@ -15,7 +15,12 @@ import {
   type TransparencyLedgerOptions,
   type TreeNodeId,
 } from "ect-ledger";
-import { resolveStartupCheckMode, runRedisStartupCheck, type StartupCheckMode } from "./durability-check.js";
+import {
+  checkOnWarning,
+  resolveStartupCheckMode,
+  runRedisStartupCheck,
+  type StartupCheckMode,
+} from "./durability-check.js";
 import { assertLedgerId, type RedisLedgerKeys, redisLedgerKeys } from "./ledger-keys.js";
 import {
   COMMIT_SCRIPT,
@@ -25,7 +30,12 @@ import {
   SEQUENCE_SCRIPT,
   UNLOCK_SCRIPT,
 } from "./lua-scripts.js";
-import { type RedisClientLike, RedisConnection, type RedisConnectionOptions } from "./redis-connection.js";
+import {
+  CONNECTION_OPTIONS,
+  type RedisClientLike,
+  RedisConnection,
+  type RedisConnectionOptions,
+} from "./redis-connection.js";
 
 /** Options of {@link RedisLedgerBackend}. Give exactly one of `url`, `cluster` or `client`. */
 export interface RedisLedgerBackendOptions extends RedisConnectionOptions {
@@ -54,17 +64,7 @@ const IMPORT_BATCH = 200;
 /** How long the ledger lock (`unresolvedPredecessors: "allow"` appends) is held at most, ms. */
 const LOCK_TTL_MS = 10_000;
 
-const BACKEND_OPTIONS = [
-  "ledgerId",
-  "startupCheck",
-  "onWarning",
-  "url",
-  "cluster",
-  "client",
-  "connectTimeoutMs",
-  "commandTimeoutMs",
-  "retryBudgetMs",
-];
+const BACKEND_OPTIONS: readonly string[] = ["ledgerId", "startupCheck", "onWarning", ...CONNECTION_OPTIONS];
 
 function text(value: unknown): string {
   if (typeof value === "string") return value;
@@ -141,13 +141,13 @@ export class RedisLedgerBackend implements LedgerBackend {
   readonly #onWarning: (message: string) => void;
 
   /**
-   * @throws {@link EctError} `ECT_CONFIG_INVALID` for a bad ledger id or connection option.
+   * @throws {@link EctConfigError} (a `TypeError`, code `ECT_CONFIG_INVALID`) for an unknown option,
+   *   a bad ledger id or connection option.
    */
   constructor(options: RedisLedgerBackendOptions) {
-    if (options === null || typeof options !== "object") {
-      throw new EctError(EctErrorCodes.CONFIG_INVALID, "RedisLedgerBackend needs an options object");
-    }
+    assertKnownOptions(options, BACKEND_OPTIONS);
     assertLedgerId(options.ledgerId);
+    checkOnWarning(options.onWarning);
     this.ledgerId = options.ledgerId;
     this.keys = redisLedgerKeys(options.ledgerId);
     this.#startupCheck = resolveStartupCheckMode(options.startupCheck);
@@ -417,11 +417,12 @@ export class RedisLedger extends TransparencyLedger {
   readonly #backend: RedisLedgerBackend;
 
   /**
-   * @throws {@link EctError} `ECT_CONFIG_INVALID` for a bad ledger id, connection, ledger or DAG option.
+   * @throws {@link EctConfigError} (a `TypeError`, code `ECT_CONFIG_INVALID`) for an unknown option
+   *   (`backend` included: the ledger builds its own), a bad ledger id, connection, ledger or DAG option.
    */
   constructor(options: RedisLedgerOptions) {
     if (options === null || typeof options !== "object") {
-      throw new EctError(EctErrorCodes.CONFIG_INVALID, "RedisLedger needs an options object");
+      throw new EctConfigError("options", "must be an object", { received: options });
     }
     const backendOptions: Record<string, unknown> = {};
     const ledgerOptions: Record<string, unknown> = {};
@@ -429,9 +430,10 @@ export class RedisLedger extends TransparencyLedger {
       (BACKEND_OPTIONS.includes(name) ? backendOptions : ledgerOptions)[name] = value;
     }
     if ("backend" in ledgerOptions) {
-      throw new EctError(EctErrorCodes.CONFIG_INVALID, "backend is not a RedisLedger option", {
-        member: "backend",
-      });
+      throw new EctConfigError(
+        "backend",
+        "is not a RedisLedger option: the ledger builds its own RedisLedgerBackend",
+      );
     }
     const backend = new RedisLedgerBackend(backendOptions as unknown as RedisLedgerBackendOptions);
     super({ ...(ledgerOptions as Omit<TransparencyLedgerOptions, "backend">), backend });

@@ -1,7 +1,17 @@
-import { EctError, EctErrorCodes, type ReplayCache, type ReplayRecord } from "ect-core";
-import { ectKey, replayRecordTtlMs } from "ect-core/internal";
-import { resolveStartupCheckMode, runRedisStartupCheck, type StartupCheckMode } from "./durability-check.js";
-import { type RedisClientLike, RedisConnection, type RedisConnectionOptions } from "./redis-connection.js";
+import { EctConfigError, EctErrorCodes, type ReplayCache, type ReplayRecord } from "ect-core";
+import { assertKnownOptions, ectKey, replayRecordTtlMs } from "ect-core/internal";
+import {
+  checkOnWarning,
+  resolveStartupCheckMode,
+  runRedisStartupCheck,
+  type StartupCheckMode,
+} from "./durability-check.js";
+import {
+  CONNECTION_OPTIONS,
+  type RedisClientLike,
+  RedisConnection,
+  type RedisConnectionOptions,
+} from "./redis-connection.js";
 
 /** Options of {@link RedisReplayCache}. Give exactly one of `url`, `cluster` or `client`. */
 export interface RedisReplayCacheOptions extends RedisConnectionOptions {
@@ -18,6 +28,13 @@ export interface RedisReplayCacheOptions extends RedisConnectionOptions {
   /** Receives the startup check's warnings (default: `process.emitWarning`). */
   readonly onWarning?: (message: string) => void;
 }
+
+const REPLAY_CACHE_OPTIONS: readonly string[] = [
+  "namespace",
+  "startupCheck",
+  "onWarning",
+  ...CONNECTION_OPTIONS,
+];
 
 const NAMESPACE = /^[\x21-\x7a\x7c\x7e]{1,200}$/;
 
@@ -48,16 +65,23 @@ export class RedisReplayCache implements ReplayCache {
   readonly #startupCheck: StartupCheckMode;
   readonly #onWarning: (message: string) => void;
 
-  /** @throws {@link EctError} `ECT_CONFIG_INVALID` for a bad namespace or connection option. */
+  /**
+   * @throws {@link EctConfigError} (a `TypeError`, code `ECT_CONFIG_INVALID`) for an unknown option,
+   *   a bad namespace or connection option.
+   */
   constructor(options: RedisReplayCacheOptions) {
+    assertKnownOptions(options, REPLAY_CACHE_OPTIONS);
     const namespace = options.namespace ?? "default";
     if (typeof namespace !== "string" || !NAMESPACE.test(namespace)) {
-      throw new EctError(
-        EctErrorCodes.CONFIG_INVALID,
-        "namespace must be 1-200 printable ASCII characters without spaces, '{' or '}'",
-        { member: "namespace" },
+      throw new EctConfigError(
+        "namespace",
+        "must be 1-200 printable ASCII characters without spaces, '{' or '}'",
+        {
+          received: namespace,
+        },
       );
     }
+    checkOnWarning(options.onWarning);
     this.namespace = namespace;
     this.#startupCheck = resolveStartupCheckMode(options.startupCheck);
     this.#onWarning =
@@ -103,7 +127,7 @@ export class RedisReplayCache implements ReplayCache {
       typeof key?.jti !== "string" ||
       (key.wid !== null && key.wid !== undefined && typeof key.wid !== "string")
     ) {
-      throw new EctError(EctErrorCodes.CONFIG_INVALID, "release needs a string jti and a string or null wid");
+      throw new EctConfigError("key", "must be { jti: string, wid: string | null }");
     }
     const redisKey = this.keyOf(key.wid, key.jti);
     await this.#connection.run(

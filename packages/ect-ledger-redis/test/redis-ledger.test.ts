@@ -2,7 +2,7 @@ import { EctConfigError, EctErrorCodes, isEctError } from "ect-core";
 import { exportLedgerJsonl, importLedgerJsonl } from "ect-ledger";
 import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RedisLedger, type RedisLedgerOptions, redisLedgerKeys } from "../src/index.js";
+import { RedisLedger, RedisLedgerBackend, type RedisLedgerOptions, redisLedgerKeys } from "../src/index.js";
 import { SEQUENCE_SCRIPT } from "../src/lua-scripts.js";
 import { type RedisServerHandle, startRedisServer } from "../src/testing/index.js";
 import { assertLedgerInvariants } from "./support/invariants.js";
@@ -85,43 +85,51 @@ describe("key layout", () => {
 });
 
 describe("configuration", () => {
-  it("refuses bad options with ECT_CONFIG_INVALID", async () => {
+  it("refuses bad options with an EctConfigError naming the option (a TypeError, ECT_CONFIG_INVALID)", async () => {
     const url = server.url;
+    const optionOf = (make: () => unknown): string => {
+      try {
+        make();
+      } catch (error) {
+        if (error instanceof EctConfigError && error instanceof TypeError)
+          return `${error.code} ${error.option}`;
+        return `not an EctConfigError: ${String(error)}`;
+      }
+      return "accepted";
+    };
+    const refused = (options: object) => optionOf(() => new RedisLedger(options as never));
     for (const ledgerId of ["", "a b", "has{brace", "has}brace", "x".repeat(201), 7]) {
-      expect(await codeOf(() => new RedisLedger({ url, ledgerId } as never))).toBe(
-        EctErrorCodes.CONFIG_INVALID,
-      );
+      expect(refused({ url, ledgerId })).toBe("ECT_CONFIG_INVALID ledgerId");
     }
-    expect(await codeOf(() => new RedisLedger({ ledgerId: "x" } as never))).toBe(
-      EctErrorCodes.CONFIG_INVALID,
+    expect(refused({ ledgerId: "x" })).toBe("ECT_CONFIG_INVALID url");
+    expect(refused({ ledgerId: "x", url, cluster: { rootNodes: [url] } })).toBe("ECT_CONFIG_INVALID url");
+    expect(refused({ ledgerId: "x", url: "http://host" })).toBe("ECT_CONFIG_INVALID url");
+    expect(refused({ ledgerId: "x", cluster: { rootNodes: [] } })).toBe(
+      "ECT_CONFIG_INVALID cluster.rootNodes",
     );
-    expect(
-      await codeOf(() => new RedisLedger({ ledgerId: "x", url, cluster: { rootNodes: [url] } } as never)),
-    ).toBe(EctErrorCodes.CONFIG_INVALID);
-    expect(await codeOf(() => new RedisLedger({ ledgerId: "x", url: "http://host" }))).toBe(
-      EctErrorCodes.CONFIG_INVALID,
+    expect(refused({ ledgerId: "x", cluster: { rootNode: [url] } })).toBe(
+      "ECT_CONFIG_INVALID cluster.rootNode",
     );
-    expect(await codeOf(() => new RedisLedger({ ledgerId: "x", cluster: { rootNodes: [] } }))).toBe(
-      EctErrorCodes.CONFIG_INVALID,
-    );
-    for (const bad of [{ commandTimeoutMs: 0 }, { retryBudgetMs: -1 }, { connectTimeoutMs: Number.NaN }]) {
-      expect(await codeOf(() => new RedisLedger({ ledgerId: "x", url, ...bad }))).toBe(
-        EctErrorCodes.CONFIG_INVALID,
-      );
+    expect(refused({ ledgerId: "x", client: 5 })).toBe("ECT_CONFIG_INVALID client");
+    for (const [bad, option] of [
+      [{ commandTimeoutMs: 0 }, "commandTimeoutMs"],
+      [{ retryBudgetMs: -1 }, "retryBudgetMs"],
+      [{ connectTimeoutMs: Number.NaN }, "connectTimeoutMs"],
+      [{ startupCheck: "maybe" }, "startupCheck"],
+      [{ onWarning: "log" }, "onWarning"],
+      [{ backend: {} }, "backend"],
+      [{ comandTimeoutMs: 5 }, "comandTimeoutMs"],
+      [{ dag: { maxTraversall: 5 } }, "dag.maxTraversall"],
+      [{ dag: { maxTraversal: -1 } }, "dag.maxTraversal"],
+      [{ dag: { unresolvedPredecessors: "maybe" } }, "dag.unresolvedPredecessors"],
+      [{ dag: null }, "dag"],
+    ] as const) {
+      expect(refused({ ledgerId: "x", url, ...bad }), option).toBe(`ECT_CONFIG_INVALID ${option}`);
     }
-    for (const dag of [
-      { maxTraversall: 5 },
-      { maxTraversal: -1 },
-      { unresolvedPredecessors: "maybe" },
-      null,
-    ]) {
-      expect(await codeOf(() => new RedisLedger({ ledgerId: "x", url, dag } as never))).toBe(
-        EctErrorCodes.CONFIG_INVALID,
-      );
-    }
-    expect(await codeOf(() => new RedisLedger({ ledgerId: "x", url, startupCheck: "maybe" } as never))).toBe(
-      EctErrorCodes.CONFIG_INVALID,
+    expect(optionOf(() => new RedisLedgerBackend({ ledgerId: "x", url, checkpointBatch: 5 } as never))).toBe(
+      "ECT_CONFIG_INVALID checkpointBatch",
     );
+    expect(optionOf(() => new RedisLedger(null as never))).toBe("ECT_CONFIG_INVALID options");
     const l = ledger();
     const [token] = await distinctTokens(1);
     expect(await codeOf(() => l.append(token!, { now: 1.5 }))).toBe(EctErrorCodes.CONFIG_INVALID);

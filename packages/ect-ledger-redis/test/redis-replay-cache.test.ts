@@ -1,4 +1,4 @@
-import { EctErrorCodes, isEctError } from "ect-core";
+import { EctConfigError, EctErrorCodes, isEctError } from "ect-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RedisReplayCache, type RedisReplayCacheOptions } from "../src/index.js";
 import {
@@ -118,14 +118,25 @@ describe("RedisReplayCache", () => {
       const refused = await ok.checkAndRecord(bad as never).catch((e) => e);
       expect(isEctError(refused) && refused.code).toBe(EctErrorCodes.CONFIG_INVALID);
     }
-    for (const namespace of ["", "a b", "{x}"]) {
-      let code: string | undefined;
+    // Option mistakes: an EctConfigError (a TypeError, code ECT_CONFIG_INVALID) naming the option.
+    for (const [options, option] of [
+      [{ namespace: "" }, "namespace"],
+      [{ namespace: "a b" }, "namespace"],
+      [{ namespace: "{x}" }, "namespace"],
+      [{ namespce: "n" }, "namespce"],
+      [{ startupCheck: "always" }, "startupCheck"],
+      [{ onWarning: 1 }, "onWarning"],
+      [{ retryBudgetMs: 0 }, "retryBudgetMs"],
+    ] as const) {
+      let thrown: unknown;
       try {
-        new RedisReplayCache({ url: server.url, namespace });
+        new RedisReplayCache({ url: server.url, ...options } as never);
       } catch (e) {
-        code = isEctError(e) ? e.code : undefined;
+        thrown = e;
       }
-      expect(code).toBe(EctErrorCodes.CONFIG_INVALID);
+      expect(thrown, option).toBeInstanceOf(EctConfigError);
+      expect(thrown).toBeInstanceOf(TypeError);
+      expect(thrown).toMatchObject({ code: EctErrorCodes.CONFIG_INVALID, option });
     }
   });
 
