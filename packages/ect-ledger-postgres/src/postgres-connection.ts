@@ -1,4 +1,5 @@
-import { EctError, type EctErrorCode, EctErrorCodes } from "ect-core";
+import { EctConfigError, EctError, type EctErrorCode, EctErrorCodes } from "ect-core";
+import { booleanOption, integerOption } from "ect-core/internal";
 import pg from "pg";
 import { checkPostgresDurability } from "./durability-check.js";
 import {
@@ -131,17 +132,22 @@ async function onPooledClient<T>(pool: pg.Pool, step: (client: pg.PoolClient) =>
 
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-function positiveInteger(value: unknown, member: string, fallback: number, allowZero = false): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < (allowZero ? 0 : 1)) {
-    throw new EctError(
-      EctErrorCodes.CONFIG_INVALID,
-      `${member} must be a${allowZero ? " non-negative" : " positive"} integer`,
-      { member },
-    );
-  }
-  return value;
-}
+/**
+ * The names of {@link PostgresConnectionOptions}, for the option checks of the ledger and the replay
+ * cache (an unknown option is refused).
+ *
+ * @internal
+ */
+export const CONNECTION_OPTIONS: readonly (keyof PostgresConnectionOptions)[] = [
+  "connectionString",
+  "pool",
+  "maxConnections",
+  "schema",
+  "acceptNonDurable",
+  "onWarning",
+  "retryBudgetMs",
+  "statementTimeoutMs",
+];
 
 /**
  * A pool plus what every call of this package needs around it: the durability and schema checks
@@ -161,51 +167,36 @@ export class PostgresConnection {
   #ready: Promise<void> | undefined;
   #closed = false;
 
-  /** @throws {@link EctError} `ECT_CONFIG_INVALID` for a missing, doubled or malformed option. */
+  /**
+   * The connection options only; the owner checks the whole options object for unknown names.
+   *
+   * @throws {@link EctConfigError} (code `ECT_CONFIG_INVALID`) for a missing, doubled or malformed option.
+   */
   constructor(options: PostgresConnectionOptions, needs: PostgresConnectionNeeds) {
     if (typeof options !== "object" || options === null) {
-      throw new EctError(EctErrorCodes.CONFIG_INVALID, `${needs.owner} needs an options object`);
+      throw new EctConfigError("options", `must be the ${needs.owner} options object`, { received: options });
     }
     const given = [options.connectionString, options.pool].filter((v) => v !== undefined).length;
     if (given !== 1) {
-      throw new EctError(
-        EctErrorCodes.CONFIG_INVALID,
-        `${needs.owner} needs exactly one of connectionString or pool`,
-        { member: "connectionString" },
-      );
+      throw new EctConfigError("connectionString", "must be given, or pool instead: exactly one of the two");
     }
     if (
       options.connectionString !== undefined &&
       (typeof options.connectionString !== "string" || !/^postgres(ql)?:\/\//.test(options.connectionString))
     ) {
-      throw new EctError(
-        EctErrorCodes.CONFIG_INVALID,
-        "connectionString must be a postgres:// or postgresql:// URL",
-        { member: "connectionString" },
-      );
+      throw new EctConfigError("connectionString", "must be a postgres:// or postgresql:// URL");
     }
     if (options.pool !== undefined && !(options.pool instanceof pg.Pool)) {
-      throw new EctError(EctErrorCodes.CONFIG_INVALID, "pool must be a pg Pool", { member: "pool" });
+      throw new EctConfigError("pool", "must be a pg Pool", { received: options.pool });
     }
-    if (options.acceptNonDurable !== undefined && typeof options.acceptNonDurable !== "boolean") {
-      throw new EctError(EctErrorCodes.CONFIG_INVALID, "acceptNonDurable must be a boolean", {
-        member: "acceptNonDurable",
-      });
-    }
+    booleanOption(options.acceptNonDurable, false, "acceptNonDurable");
     if (options.onWarning !== undefined && typeof options.onWarning !== "function") {
-      throw new EctError(EctErrorCodes.CONFIG_INVALID, "onWarning must be a function", {
-        member: "onWarning",
-      });
+      throw new EctConfigError("onWarning", "must be a function", { received: options.onWarning });
     }
     this.schema = checkSchemaName(options.schema ?? DEFAULT_SCHEMA);
-    const maxConnections = positiveInteger(options.maxConnections, "maxConnections", 10);
-    this.#retryBudgetMs = positiveInteger(options.retryBudgetMs, "retryBudgetMs", 10_000, true);
-    this.#statementTimeoutMs = positiveInteger(
-      options.statementTimeoutMs,
-      "statementTimeoutMs",
-      30_000,
-      true,
-    );
+    const maxConnections = integerOption(options.maxConnections, 10, "maxConnections", 1);
+    this.#retryBudgetMs = integerOption(options.retryBudgetMs, 10_000, "retryBudgetMs");
+    this.#statementTimeoutMs = integerOption(options.statementTimeoutMs, 30_000, "statementTimeoutMs");
     this.#needs = needs;
     this.#acceptNonDurable = options.acceptNonDurable === true;
     this.#onWarning =

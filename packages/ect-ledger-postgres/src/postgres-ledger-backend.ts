@@ -1,5 +1,5 @@
-import { decodeEct, type EctClaims, EctError, EctErrorCodes } from "ect-core";
-import { ectKey } from "ect-core/internal";
+import { decodeEct, type EctClaims, EctConfigError, EctError, EctErrorCodes } from "ect-core";
+import { assertKnownOptions, ectKey, integerOption } from "ect-core/internal";
 import type {
   IntegrationCommit,
   LedgerBackend,
@@ -17,7 +17,11 @@ import type {
 } from "ect-ledger";
 import { backendEntryOf } from "ect-ledger";
 import type pg from "pg";
-import { PostgresConnection, type PostgresConnectionOptions } from "./postgres-connection.js";
+import {
+  CONNECTION_OPTIONS,
+  PostgresConnection,
+  type PostgresConnectionOptions,
+} from "./postgres-connection.js";
 import { LockClass, type MigrationResult } from "./schema.js";
 
 /** Options of {@link PostgresLedgerBackend}. */
@@ -35,6 +39,13 @@ export interface PostgresLedgerBackendOptions extends PostgresConnectionOptions 
    */
   readonly maxBatch?: number;
 }
+
+/**
+ * The names of {@link PostgresLedgerBackendOptions}: the connection's, the ledger id and `maxBatch`.
+ *
+ * @internal
+ */
+export const BACKEND_OPTIONS: readonly string[] = ["ledgerId", "maxBatch", ...CONNECTION_OPTIONS];
 
 const LEDGER_ID = /^[\x21-\x7e]{1,200}$/;
 /** The schema version holding the ledger tables. */
@@ -153,22 +164,19 @@ export class PostgresLedgerBackend implements LedgerBackend {
   readonly #queue: PendingAppend[] = [];
   #draining = false;
 
-  /** @throws {@link EctError} `ECT_CONFIG_INVALID` for a bad ledger id or connection option. */
+  /**
+   * @throws {@link EctConfigError} (a `TypeError`, code `ECT_CONFIG_INVALID`) for an unknown option,
+   *   a bad ledger id, `maxBatch` or connection option.
+   */
   constructor(options: PostgresLedgerBackendOptions) {
-    const ledgerId = options?.ledgerId;
+    assertKnownOptions(options, BACKEND_OPTIONS);
+    const ledgerId = options.ledgerId;
     if (typeof ledgerId !== "string" || !LEDGER_ID.test(ledgerId)) {
-      throw new EctError(
-        EctErrorCodes.CONFIG_INVALID,
-        "ledgerId must be 1-200 printable ASCII characters without spaces",
-        { member: "ledgerId" },
-      );
-    }
-    const maxBatch = options.maxBatch ?? 256;
-    if (typeof maxBatch !== "number" || !Number.isSafeInteger(maxBatch) || maxBatch < 1) {
-      throw new EctError(EctErrorCodes.CONFIG_INVALID, "maxBatch must be a positive integer", {
-        member: "maxBatch",
+      throw new EctConfigError("ledgerId", "must be 1-200 printable ASCII characters without spaces", {
+        received: ledgerId,
       });
     }
+    const maxBatch = integerOption(options.maxBatch, 256, "maxBatch", 1);
     this.ledgerId = ledgerId;
     this.#maxBatch = maxBatch;
     this.#connection = new PostgresConnection(options, {

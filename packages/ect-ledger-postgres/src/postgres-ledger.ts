@@ -1,6 +1,10 @@
-import { EctError, EctErrorCodes } from "ect-core";
+import { EctConfigError } from "ect-core";
 import { TransparencyLedger, type TransparencyLedgerOptions } from "ect-ledger";
-import { PostgresLedgerBackend, type PostgresLedgerBackendOptions } from "./postgres-ledger-backend.js";
+import {
+  BACKEND_OPTIONS,
+  PostgresLedgerBackend,
+  type PostgresLedgerBackendOptions,
+} from "./postgres-ledger-backend.js";
 import type { MigrationResult } from "./schema.js";
 
 /** Options of {@link PostgresLedger}: the backend's (connection, `ledgerId`) and the ledger's (signers, DAG rules, checkpoints). */
@@ -9,19 +13,6 @@ export interface PostgresLedgerOptions
     PostgresLedgerBackendOptions {}
 
 /** The options that configure the backend; every other one goes to the `TransparencyLedger`. */
-const BACKEND_OPTIONS = new Set<string>([
-  "connectionString",
-  "pool",
-  "maxConnections",
-  "schema",
-  "acceptNonDurable",
-  "onWarning",
-  "retryBudgetMs",
-  "statementTimeoutMs",
-  "ledgerId",
-  "maxBatch",
-] satisfies (keyof PostgresLedgerBackendOptions)[]);
-
 /**
  * The ECT audit ledger on PostgreSQL (profile §7): ect-ledger's `TransparencyLedger` (receipts,
  * RFC 9162 tree, signed checkpoints, proofs, export/import, the DAG rules on by default) over a
@@ -43,22 +34,24 @@ export class PostgresLedger extends TransparencyLedger {
   declare readonly backend: PostgresLedgerBackend;
 
   /**
-   * @throws {@link EctError} `ECT_CONFIG_INVALID` for a missing or invalid option (a connection
-   *   problem or an unmigrated schema is reported by the first call instead).
+   * @throws {@link EctConfigError} (a `TypeError`, code `ECT_CONFIG_INVALID`) for a missing,
+   *   unknown or invalid option, `backend` included (a connection problem or an unmigrated schema is
+   *   reported by the first call instead).
    */
   constructor(options: PostgresLedgerOptions) {
     if (options === null || typeof options !== "object") {
-      throw new EctError(EctErrorCodes.CONFIG_INVALID, "PostgresLedger needs an options object");
+      throw new EctConfigError("options", "must be an object", { received: options });
     }
     if ("backend" in options) {
-      throw new EctError(EctErrorCodes.CONFIG_INVALID, "backend is not a PostgresLedger option", {
-        member: "backend",
-      });
+      throw new EctConfigError(
+        "backend",
+        "is not a PostgresLedger option: the ledger builds its own backend",
+      );
     }
     const backendOptions: Record<string, unknown> = {};
     const ledgerOptions: Record<string, unknown> = {};
     for (const [name, value] of Object.entries(options)) {
-      (BACKEND_OPTIONS.has(name) ? backendOptions : ledgerOptions)[name] = value;
+      (BACKEND_OPTIONS.includes(name) ? backendOptions : ledgerOptions)[name] = value;
     }
     const backend = new PostgresLedgerBackend(backendOptions as unknown as PostgresLedgerBackendOptions);
     super({ ...(ledgerOptions as Omit<TransparencyLedgerOptions, "backend">), backend });

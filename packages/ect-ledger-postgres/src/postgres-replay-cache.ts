@@ -1,6 +1,10 @@
-import { EctError, EctErrorCodes, type ReplayCache, type ReplayRecord } from "ect-core";
-import { ectKey, replayRecordTtlMs } from "ect-core/internal";
-import { PostgresConnection, type PostgresConnectionOptions } from "./postgres-connection.js";
+import { EctConfigError, EctErrorCodes, type ReplayCache, type ReplayRecord } from "ect-core";
+import { assertKnownOptions, ectKey, integerOption, replayRecordTtlMs } from "ect-core/internal";
+import {
+  CONNECTION_OPTIONS,
+  PostgresConnection,
+  type PostgresConnectionOptions,
+} from "./postgres-connection.js";
 import type { MigrationResult } from "./schema.js";
 
 /** Options of {@link PostgresReplayCache}. */
@@ -17,6 +21,8 @@ export interface PostgresReplayCacheOptions extends PostgresConnectionOptions {
    */
   readonly purgeEvery?: number;
 }
+
+const REPLAY_CACHE_OPTIONS: readonly string[] = ["namespace", "purgeEvery", ...CONNECTION_OPTIONS];
 
 const NAMESPACE = /^[\x21-\x7e]{1,200}$/;
 /** Rows deleted per purge statement: short transactions, so a purge never holds many row locks. */
@@ -57,22 +63,19 @@ export class PostgresReplayCache implements ReplayCache {
   #recordedSincePurge = 0;
   #purging: Promise<number> | undefined;
 
-  /** @throws {@link EctError} `ECT_CONFIG_INVALID` for a bad namespace or connection option. */
+  /**
+   * @throws {@link EctConfigError} (a `TypeError`, code `ECT_CONFIG_INVALID`) for an unknown option,
+   *   a bad namespace, `purgeEvery` or connection option.
+   */
   constructor(options: PostgresReplayCacheOptions) {
-    const namespace = options?.namespace ?? "default";
+    assertKnownOptions(options, REPLAY_CACHE_OPTIONS);
+    const namespace = options.namespace ?? "default";
     if (typeof namespace !== "string" || !NAMESPACE.test(namespace)) {
-      throw new EctError(
-        EctErrorCodes.CONFIG_INVALID,
-        "namespace must be 1-200 printable ASCII characters without spaces",
-        { member: "namespace" },
-      );
-    }
-    const purgeEvery = options.purgeEvery ?? 1000;
-    if (typeof purgeEvery !== "number" || !Number.isSafeInteger(purgeEvery) || purgeEvery < 0) {
-      throw new EctError(EctErrorCodes.CONFIG_INVALID, "purgeEvery must be a non-negative integer", {
-        member: "purgeEvery",
+      throw new EctConfigError("namespace", "must be 1-200 printable ASCII characters without spaces", {
+        received: namespace,
       });
     }
+    const purgeEvery = integerOption(options.purgeEvery, 1000, "purgeEvery");
     this.namespace = namespace;
     this.#purgeEvery = purgeEvery;
     this.#connection = new PostgresConnection(options, {
@@ -139,7 +142,7 @@ export class PostgresReplayCache implements ReplayCache {
       typeof key?.jti !== "string" ||
       (key.wid !== null && key.wid !== undefined && typeof key.wid !== "string")
     ) {
-      throw new EctError(EctErrorCodes.CONFIG_INVALID, "release needs a string jti and a string or null wid");
+      throw new EctConfigError("key", "must be { jti: string, wid: string | null }");
     }
     const stored = this.keyOf(key.wid, key.jti);
     await this.#connection.run("replay release", (client) =>

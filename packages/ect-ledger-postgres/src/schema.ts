@@ -1,4 +1,4 @@
-import { EctError, EctErrorCodes } from "ect-core";
+import { EctConfigError, EctError } from "ect-core";
 import type pg from "pg";
 
 /** A schema name the library accepts: a plain lower-case SQL identifier (never quoted from input). */
@@ -21,13 +21,13 @@ export const LockClass = {
   INTEGRATE: 0x45435403,
 } as const;
 
-/** @throws {@link EctError} `ECT_CONFIG_INVALID` unless `schema` is a plain lower-case identifier. */
+/** @throws {@link EctConfigError} (code `ECT_CONFIG_INVALID`) unless `schema` is a plain lower-case identifier. */
 export function checkSchemaName(schema: unknown): string {
   if (typeof schema !== "string" || !SCHEMA_NAME.test(schema)) {
-    throw new EctError(
-      EctErrorCodes.CONFIG_INVALID,
-      "schema must be a lower-case SQL identifier: a-z, 0-9 and _, not starting with a digit, at most 63 characters",
-      { member: "schema" },
+    throw new EctConfigError(
+      "schema",
+      "must be a lower-case SQL identifier: a-z, 0-9 and _, not starting with a digit, at most 63 characters",
+      { received: schema },
     );
   }
   return schema;

@@ -1,7 +1,7 @@
-import { EctErrorCodes, isEctError } from "ect-core";
+import { EctConfigError, EctErrorCodes, isEctError } from "ect-core";
 import type { SequenceCheck } from "ect-ledger";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PostgresLedgerBackend, type PostgresLedgerBackendOptions } from "../src/index.js";
+import { PostgresLedger, PostgresLedgerBackend, type PostgresLedgerBackendOptions } from "../src/index.js";
 import {
   type PostgresServerHandle,
   startPostgresFaultProxy,
@@ -196,19 +196,40 @@ describe("PostgresLedgerBackend records", () => {
     expect((await b.getByKey(inScope.key))?.claims).toEqual(inScope.claims);
   });
 
-  it("refuses bad options at construction with ECT_CONFIG_INVALID", () => {
-    for (const options of [
-      { connectionString: server.connectionString },
-      { connectionString: server.connectionString, ledgerId: "a b" },
-      { connectionString: server.connectionString, ledgerId: "x", maxBatch: 0 },
-    ]) {
-      let code: string | undefined;
+  it("refuses bad options at construction with an EctConfigError naming the option (ECT_CONFIG_INVALID)", () => {
+    const connectionString = server.connectionString;
+    const refused = (options: object): unknown => {
       try {
         new PostgresLedgerBackend(options as PostgresLedgerBackendOptions);
       } catch (e) {
-        code = isEctError(e) ? e.code : undefined;
+        return e;
       }
-      expect(code).toBe(EctErrorCodes.CONFIG_INVALID);
+      return undefined;
+    };
+    for (const [options, option] of [
+      [{ connectionString }, "ledgerId"],
+      [{ connectionString, ledgerId: "a b" }, "ledgerId"],
+      [{ connectionString, ledgerId: "x", maxBatch: 0 }, "maxBatch"],
+      [{ connectionString, ledgerId: "x", maxBach: 5 }, "maxBach"],
+      [{ connectionString, ledgerId: "x", statementTimeoutMs: -1 }, "statementTimeoutMs"],
+      [{ connectionString, ledgerId: "x", acceptNonDurable: "yes" }, "acceptNonDurable"],
+      [{ connectionString, ledgerId: "x", onWarning: 1 }, "onWarning"],
+      [{ ledgerId: "x" }, "connectionString"],
+    ] as const) {
+      const error = refused(options);
+      expect(error, option).toBeInstanceOf(EctConfigError);
+      expect(error).toBeInstanceOf(TypeError);
+      expect(error).toMatchObject({ code: EctErrorCodes.CONFIG_INVALID, option });
+    }
+    for (const [options, option] of [
+      [{ connectionString, ledgerId: "x", backend: {} }, "backend"],
+      [{ connectionString, ledgerId: "x", checkpointBatch: 0 }, "checkpointBatch"],
+      [{ connectionString, ledgerId: "x", clokc: Date.now }, "clokc"],
+      [{ connectionString, ledgerId: "x", dag: { maxTraversl: 5 } }, "dag.maxTraversl"],
+    ] as const) {
+      expect(() => new PostgresLedger(options as never), option).toThrow(
+        expect.objectContaining({ name: "EctConfigError", code: EctErrorCodes.CONFIG_INVALID, option }),
+      );
     }
   });
 });

@@ -1,4 +1,4 @@
-import { EctErrorCodes, isEctError } from "ect-core";
+import { EctConfigError, EctErrorCodes, isEctError } from "ect-core";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PostgresReplayCache, type PostgresReplayCacheOptions } from "../src/index.js";
@@ -191,24 +191,29 @@ describe("PostgresReplayCache", () => {
       const refused = await ok.checkAndRecord(bad as never).catch((e) => e);
       expect(isEctError(refused) && refused.code).toBe(EctErrorCodes.CONFIG_INVALID);
     }
-    const badOptions: Record<string, unknown>[] = [
-      { connectionString: server.connectionString, namespace: "" },
-      { connectionString: server.connectionString, namespace: "a b" },
-      { connectionString: server.connectionString, purgeEvery: -1 },
-      { connectionString: server.connectionString, schema: "Ect; DROP" },
-      { connectionString: server.connectionString, retryBudgetMs: 1.5 },
-      { connectionString: "mysql://x" },
-      { connectionString: server.connectionString, pool: new pg.Pool() },
-      {},
+    const connectionString = server.connectionString;
+    const badOptions: [Record<string, unknown>, string][] = [
+      [{ connectionString, namespace: "" }, "namespace"],
+      [{ connectionString, namespace: "a b" }, "namespace"],
+      [{ connectionString, purgeEvery: -1 }, "purgeEvery"],
+      [{ connectionString, schema: "Ect; DROP" }, "schema"],
+      [{ connectionString, retryBudgetMs: 1.5 }, "retryBudgetMs"],
+      [{ connectionString: "mysql://x" }, "connectionString"],
+      [{ connectionString, pool: new pg.Pool() }, "connectionString"],
+      [{ connectionString, namespce: "n" }, "namespce"],
+      [{}, "connectionString"],
     ];
-    for (const options of badOptions) {
-      let code: string | undefined;
+    for (const [options, option] of badOptions) {
+      let thrown: unknown;
       try {
         new PostgresReplayCache(options as PostgresReplayCacheOptions);
       } catch (e) {
-        code = isEctError(e) ? e.code : undefined;
+        thrown = e;
       }
-      expect(code, JSON.stringify(Object.keys(options))).toBe(EctErrorCodes.CONFIG_INVALID);
+      // An EctConfigError (a TypeError, code ECT_CONFIG_INVALID) naming the option.
+      expect(thrown, option).toBeInstanceOf(EctConfigError);
+      expect(thrown).toBeInstanceOf(TypeError);
+      expect(thrown).toMatchObject({ code: EctErrorCodes.CONFIG_INVALID, option });
     }
   });
 

@@ -1,4 +1,4 @@
-import { EctErrorCodes, isEctError } from "ect-core";
+import { EctConfigError, EctErrorCodes, isEctError } from "ect-core";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -158,7 +158,8 @@ describe("migratePostgresSchema", () => {
       const error = await withClient(durable.connectionString, (c) => migratePostgresSchema(c, schema)).catch(
         (e) => e,
       );
-      expect(isEctError(error) && error.code, schema).toBe(EctErrorCodes.CONFIG_INVALID);
+      expect(error, schema).toBeInstanceOf(EctConfigError);
+      expect(error).toMatchObject({ code: EctErrorCodes.CONFIG_INVALID, option: "schema" });
     }
   });
 });
