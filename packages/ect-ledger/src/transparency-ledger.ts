@@ -436,7 +436,7 @@ export class TransparencyLedger implements Ledger {
           status: "appended" as const,
           entry,
           receipt,
-          unresolvedPredecessors: Object.freeze([...outcome.unresolvedPredecessors]),
+          unresolvedPredecessors: Object.freeze(outcome.unresolvedPredecessors.slice()),
         };
         return options.waitForCheckpoint ? this.#withInclusion(result, entry.index) : Object.freeze(result);
       }
