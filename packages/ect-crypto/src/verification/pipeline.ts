@@ -11,7 +11,6 @@ import {
   type EctAlgorithm,
   type EctConfig,
   EctConfigError,
-  isEctError,
   type Ledger,
   type ReplayCache,
   resolveConfig,
