@@ -270,7 +270,7 @@ function findStructuralViolation(
  * or nesting deeper than 16 first (unless `strictlyDecoded`), then missing required claims, then each claim's own rule in
  * the order of the SPEC 3 table. Claims that are not an object yield one `ECT_JSON_NOT_OBJECT`.
  *
- * @throws {@link EctError} `ECT_CONFIG_INVALID` when `maxPredLength` is not a non-negative integer.
+ * @throws {@link EctConfigError} (code `ECT_CONFIG_INVALID`) when `maxPredLength` is not a non-negative integer.
  */
 export function validateClaims(
   claims: Readonly<Record<string, unknown>>,

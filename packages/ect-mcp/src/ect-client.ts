@@ -10,7 +10,7 @@ import {
   type JsonObject,
   type VerifiedEct,
 } from "ect-core";
-import { isUuid } from "ect-core/internal";
+import { assertKnownOptions, isUuid } from "ect-core/internal";
 import { createEct, type EctSigningKey } from "ect-crypto";
 import { assertHashClaim, untrustedClaims } from "./hash-binding.js";
 import { type ToolResultOutput, toolArgumentsHash, toolResultHash } from "./jcs-hash.js";
@@ -124,6 +124,18 @@ function assertAnswersCall(
  * const { result, callClaims } = await ect.callTool({ name: "search", arguments: { q: "ledger" } });
  * ```
  */
+const CLIENT_OPTIONS: readonly (keyof EctMcpClientOptions)[] = [
+  "issuer",
+  "key",
+  "audience",
+  "wid",
+  "currentTask",
+  "resultVerifier",
+  "requireResultEct",
+  "ledger",
+  "clock",
+];
+
 export class EctMcpClient {
   /** The workflow id every call of this session carries. */
   readonly wid: string;
@@ -142,7 +154,7 @@ export class EctMcpClient {
     if (!isObject(client) || typeof client.callTool !== "function") {
       throw new EctConfigError("client", "must be an MCP Client (callTool)");
     }
-    if (!isObject(options)) throw new EctConfigError("options", "must be an object");
+    assertKnownOptions(options, CLIENT_OPTIONS);
     if (typeof options.issuer !== "string" || options.issuer === "") {
       throw new EctConfigError("issuer", "must be a non-empty string");
     }

@@ -9,6 +9,7 @@ import {
   isEctError,
   type VerifiedEct,
 } from "ect-core";
+import { assertKnownOptions } from "ect-core/internal";
 import { createEct, type EctSigningKey } from "ect-crypto";
 import { assertHashClaim, untrustedClaims } from "./hash-binding.js";
 import { toolArgumentsHash, toolResultHash } from "./jcs-hash.js";
@@ -315,6 +316,15 @@ class GuardedTransport implements Transport {
   }
 }
 
+const GUARD_OPTIONS: readonly (keyof EctToolGuardOptions)[] = [
+  "verifier",
+  "execActMatchesTool",
+  "resultSigning",
+  "clock",
+  "onRefused",
+  "onVerified",
+];
+
 /** The state a guard shares across its transports. */
 class ToolGate implements EctToolGuard {
   readonly verifier: EctTokenVerifier | EctToolCallVerifier;
@@ -327,7 +337,7 @@ class ToolGate implements EctToolGuard {
   readonly #running = new Map<string, { ect: VerifiedEct; count: number }>();
 
   constructor(options: EctToolGuardOptions) {
-    if (!isObject(options)) throw new EctConfigError("options", "must be an object");
+    assertKnownOptions(options, GUARD_OPTIONS);
     const verifier = options.verifier as Partial<EctTokenVerifier & EctToolCallVerifier> | null;
     const verifies = typeof verifier?.verify === "function" || typeof verifier?.verifyToolCall === "function";
     if (!isObject(verifier) || !verifies) {
@@ -335,7 +345,7 @@ class ToolGate implements EctToolGuard {
     }
     const signing = options.resultSigning;
     if (signing !== undefined) {
-      if (!isObject(signing)) throw new EctConfigError("resultSigning", "must be an object");
+      assertKnownOptions(signing, ["issuer", "key", "execAct", "ledger"], "resultSigning.");
       if (typeof signing.issuer !== "string" || signing.issuer === "") {
         throw new EctConfigError("resultSigning.issuer", "must be a non-empty string");
       }

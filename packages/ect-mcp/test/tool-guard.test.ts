@@ -79,6 +79,12 @@ describe("createEctToolGuard options", () => {
     ],
     ["clock", { verifier: { verify: async () => undefined }, clock: 5 }],
     ["execActMatchesTool", { verifier: { verify: async () => undefined }, execActMatchesTool: "yes" }],
+    // A misspelt option is refused, never silently ignored.
+    ["onRefuse", { verifier: { verify: async () => undefined }, onRefuse: () => {} }],
+    [
+      "resultSigning.issuers",
+      { verifier: { verify: async () => undefined }, resultSigning: { issuer: "x", key: {}, issuers: [] } },
+    ],
   ])("refuses a bad %s with ECT_CONFIG_INVALID", (member, options) => {
     expect(() => createEctToolGuard(options as EctToolGuardOptions)).toThrow(
       expect.objectContaining({ name: "EctConfigError", code: "ECT_CONFIG_INVALID", option: member }),
@@ -253,6 +259,7 @@ describe("EctMcpClient options", () => {
     ["resultVerifier", { resultVerifier: {} }],
     ["requireResultEct", { requireResultEct: true }],
     ["ledger", { ledger: {} }],
+    ["requireResultECT", { requireResultECT: true }],
   ])("refuses a bad %s with ECT_CONFIG_INVALID", (member, change) => {
     expect(() => new EctMcpClient(caller, { ...base(), ...change } as never)).toThrow(
       expect.objectContaining({ name: "EctConfigError", code: "ECT_CONFIG_INVALID", option: member }),

@@ -1,6 +1,6 @@
 import type { SpanContext } from "@opentelemetry/api";
-import { EctConfigError } from "ect-core";
-import { ectKey } from "ect-core/internal";
+import type { EctConfigError } from "ect-core";
+import { assertKnownOptions, ectKey, integerOption } from "ect-core/internal";
 
 /** Options of {@link EctSpanRegistry}. */
 export interface EctSpanRegistryOptions {
@@ -30,14 +30,12 @@ export class EctSpanRegistry {
    * Creates an empty registry.
    *
    * @param options - the bound.
-   * @throws {@link EctConfigError} (`ECT_CONFIG_INVALID`) when `maxEntries` is not a positive safe integer.
+   * @throws {@link EctConfigError} (`ECT_CONFIG_INVALID`) for an unknown option or a `maxEntries`
+   *   that is not a positive safe integer.
    */
   constructor(options: EctSpanRegistryOptions = {}) {
-    const maxEntries = options.maxEntries ?? 10_000;
-    if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) {
-      throw new EctConfigError("maxEntries", "must be a positive integer", { received: maxEntries });
-    }
-    this.maxEntries = maxEntries;
+    assertKnownOptions(options, ["maxEntries"]);
+    this.maxEntries = integerOption(options.maxEntries, 10_000, "maxEntries", 1);
   }
 
   /** Number of span contexts held. */

@@ -114,6 +114,9 @@ describe("EctSpanRegistry", () => {
         expect.objectContaining({ name: "EctConfigError", code: "ECT_CONFIG_INVALID", option: "maxEntries" }),
       );
     }
+    expect(() => new EctSpanRegistry({ maxEntry: 5 } as never)).toThrow(
+      expect.objectContaining({ name: "EctConfigError", code: "ECT_CONFIG_INVALID", option: "maxEntry" }),
+    );
   });
 });
 
