@@ -377,7 +377,9 @@ const NONE: readonly never[] = Object.freeze([]);
 function inRuleOrder(lists: readonly EctError[][]): readonly EctError[] {
   let out: EctError[] | undefined;
   for (const list of lists) {
-    for (let i = 0; i < list.length; i++) (out ??= []).push(list[i]!);
+    if (list.length === 0) continue;
+    if (out === undefined) out = [];
+    for (let i = 0; i < list.length; i++) out.push(list[i]!);
   }
   return out === undefined ? NONE : Object.freeze(out);
 }
