@@ -111,6 +111,18 @@ function assertAnswersCall(
   }
 }
 
+const CLIENT_OPTIONS: readonly (keyof EctMcpClientOptions)[] = [
+  "issuer",
+  "key",
+  "audience",
+  "wid",
+  "currentTask",
+  "resultVerifier",
+  "requireResultEct",
+  "ledger",
+  "clock",
+];
+
 /**
  * The client side of ECTs on MCP (profile §10): every tool call carries a fresh ECT under
  * `params._meta["wimse-ect/execution-context"]`, with `exec_act` = the tool name (unless given),
@@ -124,18 +136,6 @@ function assertAnswersCall(
  * const { result, callClaims } = await ect.callTool({ name: "search", arguments: { q: "ledger" } });
  * ```
  */
-const CLIENT_OPTIONS: readonly (keyof EctMcpClientOptions)[] = [
-  "issuer",
-  "key",
-  "audience",
-  "wid",
-  "currentTask",
-  "resultVerifier",
-  "requireResultEct",
-  "ledger",
-  "clock",
-];
-
 export class EctMcpClient {
   /** The workflow id every call of this session carries. */
   readonly wid: string;
