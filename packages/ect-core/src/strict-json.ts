@@ -241,10 +241,10 @@ function walkValue(value: JsonValue, walk: Walk): Problem | undefined {
     }
     return undefined;
   }
-  const names = Object.keys(value);
-  walk.members += names.length;
-  for (let i = 0; i < names.length; i++) {
-    const name = names[i]!;
+  // for-in allocates no array of names; a member lent by a (polluted) prototype is not counted.
+  for (const name in value) {
+    if (!Object.hasOwn(value, name)) continue;
+    walk.members++;
     if (walk.refuseForbidden && FORBIDDEN.has(name)) {
       return {
         code: EctErrorCodes.FORBIDDEN_MEMBER_NAME,
