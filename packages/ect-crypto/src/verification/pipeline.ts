@@ -181,6 +181,10 @@ export function checkMinLevel(minLevel: unknown, allowed: readonly number[]): 1 
   return level as 1 | 2 | 3;
 }
 
+/** The levels a live verifier accepts as `minLevel`, and its checks when none are given. */
+const LIVE_LEVELS: readonly number[] = [1, 2, 3];
+const NO_CHECKS: readonly VerificationCheck[] = Object.freeze([]);
+
 /** A ledger's own statement that it runs the DAG rules inside its append (profile §6). */
 function enforcesDagRules(ledger: Ledger | undefined): boolean {
   return ledger !== undefined && (ledger as { enforcesDagRules?: unknown }).enforcesDagRules === true;
@@ -191,7 +195,11 @@ function enforcesDagRules(ledger: Ledger | undefined): boolean {
  * when that ledger enforces the rules itself (profile §6: they run once, atomically with the append).
  * A DAG check over another store is other work and stays.
  */
-function checksToRun(checks: readonly VerificationCheck[], ledger: Ledger | undefined): VerificationCheck[] {
+function checksToRun(
+  checks: readonly VerificationCheck[],
+  ledger: Ledger | undefined,
+): readonly VerificationCheck[] {
+  if (checks.length === 0) return NO_CHECKS;
   if (!enforcesDagRules(ledger)) return [...checks];
   return checks.filter((check) => check.dagRulesOver !== ledger);
 }
@@ -236,7 +244,7 @@ export function buildPipeline(options: VerifyEctOptions, ownsReplayCache: boolea
   const { keys, algorithms } = checkKeySource(options);
   // verifyEct builds its pipeline on every call: the defaults need no resolving.
   const config = options.config === undefined ? DEFAULT_CONFIG : checkConfig(options.config);
-  const minLevel = checkMinLevel(options.minLevel, [1, 2, 3]);
+  const minLevel = checkMinLevel(options.minLevel, LIVE_LEVELS);
   const ledger = options.ledger;
   if (ledger !== undefined && (ledger === null || typeof ledger.append !== "function")) {
     throw configError("ledger", "must implement Ledger (append)");
@@ -246,7 +254,7 @@ export function buildPipeline(options: VerifyEctOptions, ownsReplayCache: boolea
   }
   const clock = options.clock ?? Date.now;
   if (typeof clock !== "function") throw configError("clock", "must be a function returning milliseconds");
-  const checks = options.checks ?? [];
+  const checks = options.checks ?? NO_CHECKS;
   if (!Array.isArray(checks) || !checks.every((c) => typeof c === "function")) {
     throw configError("checks", "must be an array of functions");
   }
