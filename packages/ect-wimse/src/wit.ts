@@ -1,6 +1,6 @@
 import { type EctConfigError, EctError, EctErrorCodes, type JsonObject } from "ect-core";
 import { assertKnownOptions, Defaults, integerOption } from "ect-core/internal";
-import { algorithmProfile, type ConfirmationKey } from "ect-crypto";
+import { algorithmProfile, type ConfirmationKey, keyCurve } from "ect-crypto";
 import type { JWK } from "jose";
 import { decodeJwt, isSafeSeconds, nowSeconds, own, signatureVerifies } from "./jwt-envelope.js";
 import { checkTrustAnchors, selectTrustAnchor, type TrustAnchors } from "./trust-anchors.js";
@@ -94,10 +94,10 @@ function confirmationJwk(cnf: unknown): JWK & { readonly alg: string } {
   const alg = own(key, "alg");
   const profile = typeof alg === "string" ? algorithmProfile(alg) : undefined;
   if (profile === undefined) throw cnfInvalid("the WIT's cnf.jwk has no supported asymmetric alg");
-  const crv = own(key, "crv");
-  const kty = own(key, "kty");
-  if (crv !== profile.curve || kty !== (profile.kind === "eddsa" ? "OKP" : "EC")) {
-    throw cnfInvalid(`the WIT's cnf.jwk (${String(kty)} ${String(crv)}) cannot be used with ${String(alg)}`);
+  // The one answer to "which curve is this key" (ect-crypto's keyCurve): kty and crv together.
+  if (keyCurve({ kty: own(key, "kty"), crv: own(key, "crv") } as JWK) !== profile.curve) {
+    const described = `${String(own(key, "kty"))} ${String(own(key, "crv"))}`;
+    throw cnfInvalid(`the WIT's cnf.jwk (${described}) cannot be used with ${String(alg)}`);
   }
   return Object.freeze({ ...(key as JWK) }) as JWK & { readonly alg: string };
 }

@@ -81,6 +81,8 @@ describe("verifyWit (profile §9.1)", () => {
     ["cnf.jwk without alg", { cnf: { jwk: { kty: "OKP", crv: "Ed25519", x: keys.workloadPrivateKey.x } } }],
     ["cnf.jwk alg HS256", { cnf: { jwk: { ...cnf.jwk, alg: "HS256" } } }],
     ["cnf.jwk alg ES256 on an Ed25519 key", { cnf: { jwk: { ...cnf.jwk, alg: "ES256" } } }],
+    ["cnf.jwk kty EC with crv Ed25519", { cnf: { jwk: { ...cnf.jwk, kty: "EC" } } }],
+    ["cnf.jwk crv X25519", { cnf: { jwk: { ...cnf.jwk, crv: "X25519" } } }],
   ])("refuses %s (ECT_WIT_CNF_INVALID)", async (_name, extra) => {
     const wit = await mintWit({ exp: WIT_EXP, iat: keys.validAt, sub: subject, ...extra });
     expect(await refusal(verifyWit(wit, { trustAnchors, now: validAtMs }))).toBe(
