@@ -53,12 +53,16 @@ export function summarize(latenciesNs, elapsedNs, roundsNs) {
  * call's latency (ns) into `latencies[offset + i]`: round r of a measurement passes offset
  * r * count, so its calls get indexes of their own (e.g. their own slice of the tokens). Returns the wall time in ns. With
  * `inflight` 1 it is a plain sequential loop. A rejected call aborts the run: a benchmark never
- * counts failures as work.
+ * counts failures as work. If `op.ready(i)` exists, a call waits (untimed) for the promise it
+ * returns, if any, before it starts: a suite whose calls depend on earlier ones (a child token on
+ * its parent's append) gates them on progress, never on time or on how far apart they are.
  */
 export async function runOps(op, { count, inflight = 1, latencies, offset = 0 }) {
+  const ready = op.ready;
   if (inflight <= 1) {
     const start = nowNs();
     for (let i = 0; i < count; i++) {
+      if (ready !== undefined) await ready(offset + i);
       const t0 = nowNs();
       await op(offset + i);
       latencies[offset + i] = nowNs() - t0;
@@ -70,6 +74,7 @@ export async function runOps(op, { count, inflight = 1, latencies, offset = 0 })
     for (;;) {
       const i = next++;
       if (i >= count) return;
+      if (ready !== undefined) await ready(offset + i);
       const t0 = nowNs();
       await op(offset + i);
       latencies[offset + i] = nowNs() - t0;

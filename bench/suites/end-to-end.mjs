@@ -14,20 +14,56 @@ import { benchClaims, generateBenchKey, signToken } from "../lib/tokens.mjs";
 
 /**
  * Signed tokens of `workflows` workflows, interleaved round-robin; in each workflow every task
- * names the previous one as its predecessor. With at most 64 in flight and hundreds of workflows,
- * a predecessor is appended long before its child is verified.
+ * names the previous one as its predecessor. Pushes each token onto `tokens` and the index (in
+ * `tokens`) of its predecessor's token, or -1 for a root, onto `parents`.
  */
-function workflowTokens(count, workflows, privateKey) {
+function workflowTokens(count, workflows, privateKey, tokens, parents) {
   const wids = Array.from({ length: workflows }, () => randomUUID());
   const last = new Array(workflows);
-  const out = new Array(count);
+  const lastIndex = new Array(workflows).fill(-1);
   for (let i = 0; i < count; i++) {
     const w = i % workflows;
     const claims = benchClaims({ wid: wids[w], pred: last[w] === undefined ? [] : [last[w]] });
     last[w] = claims.jti;
-    out[i] = signToken(claims, privateKey);
+    parents.push(lastIndex[w]);
+    lastIndex[w] = tokens.length;
+    tokens.push(signToken(claims, privateKey));
   }
-  return out;
+}
+
+/**
+ * `op(i)` verifying `tokens[i]` and expecting `level`, gated on progress: `op.ready(i)` returns a
+ * promise until the call for the predecessor's token has settled (its append acknowledged), so a
+ * child is never verified before its parent is stored, however slow a round trip (ECT_DAG_PRED_MISSING
+ * otherwise, under "reject"). Parents come hundreds of positions earlier, so the gate rarely waits.
+ */
+function gatedOp(verify, level, tokens, parents) {
+  const settled = new Uint8Array(tokens.length);
+  const waiting = new Map();
+  const op = async (i) => {
+    const verified = await verify(tokens[i]);
+    if (verified.level !== level) throw new Error(`token ${i}: level ${verified.level}, expected ${level}`);
+    settled[i] = 1;
+    const wake = waiting.get(i);
+    if (wake !== undefined) {
+      waiting.delete(i);
+      wake.resolve();
+    }
+  };
+  op.ready = (i) => {
+    const parent = parents[i];
+    if (parent < 0 || settled[parent] === 1) return undefined;
+    let wake = waiting.get(parent);
+    if (wake === undefined) {
+      wake = {};
+      wake.promise = new Promise((resolve) => {
+        wake.resolve = resolve;
+      });
+      waiting.set(parent, wake);
+    }
+    return wake.promise;
+  };
+  return op;
 }
 
 export default {
@@ -47,12 +83,16 @@ export default {
     const plan = ctx.quick ? { 1: [300, 3], 64: [600, 2] } : { 1: [400, 6], 64: [1000, 4] };
     const tokenSets = {};
     for (const [inflight, [count, rounds]] of Object.entries(plan)) {
-      tokenSets[inflight] = Array.from({ length: rounds }, () =>
-        workflowTokens(count, count / 5, key.privateKey),
-      ).flat();
+      const set = { tokens: [], parents: [] };
+      for (let r = 0; r < rounds; r++)
+        workflowTokens(count, count / 5, key.privateKey, set.tokens, set.parents);
+      tokenSets[inflight] = set;
     }
-    ctx.log("rounds of whole workflows of 5 chained tasks, interleaved round-robin; fresh ledgers per round");
+    ctx.log(
+      "rounds of whole workflows of 5 chained tasks, interleaved round-robin; fresh ledgers per round; a task starts only after its predecessor's call settled",
+    );
     let tokens;
+    let parents;
 
     const server = await startPrivateRedis();
     ctx.log(`redis-server ${server.version ?? "?"} pid ${server.pid}, via ${server.harness}`);
@@ -60,10 +100,7 @@ export default {
     client.on("error", (error) => ctx.log(`redis client error: ${error.message}`));
     await client.connect();
     const ledgers = [];
-    const expectLevel = (level, verify) => async (i) => {
-      const verified = await verify(tokens[i]);
-      if (verified.level !== level) throw new Error(`token ${i}: level ${verified.level}, expected ${level}`);
-    };
+    const expectLevel = (level, verify) => gatedOp(verify, level, tokens, parents);
     try {
       const cases = [
         { name: "verifyEct alone (level 2)", prepare: () => expectLevel(2, ect.newVerify()) },
@@ -95,7 +132,7 @@ export default {
       for (const inflight of [1, 64]) {
         const mode = inflight === 1 ? "sequential" : `${inflight} in flight`;
         const [count, rounds] = plan[inflight];
-        tokens = tokenSets[inflight];
+        ({ tokens, parents } = tokenSets[inflight]);
         const results = await interleave({ cases, count, inflight, rounds, warmup: 0 });
         cases.forEach((c, i) => {
           ctx.record({
