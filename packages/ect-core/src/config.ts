@@ -162,6 +162,22 @@ export function replayRecordExpiry(
 }
 
 /**
+ * Checks the `(wid, jti)` a shared replay cache's `release` is given: a string `jti` and a string,
+ * `null` or absent `wid`, like a replay record's identity. One definition for the Redis and
+ * PostgreSQL caches.
+ *
+ * @throws {@link EctConfigError} option `key` for anything else.
+ */
+export function assertReplayKey(key: { readonly wid?: unknown; readonly jti?: unknown }): void {
+  if (
+    typeof key?.jti !== "string" ||
+    (key.wid !== null && key.wid !== undefined && typeof key.wid !== "string")
+  ) {
+    throw new EctConfigError("key", "must be { jti: string, wid: string | null }");
+  }
+}
+
+/**
  * Checks a replay record handed to a shared replay cache and returns how long the cache must keep
  * it, in milliseconds (at least one second; profile §5 step 10). One definition for every backend
  * that stores records with a time to live (Redis, PostgreSQL).

@@ -30,7 +30,7 @@ export {
   validateClaims,
   validateHeader,
 } from "./claims.js";
-export { ENV_VARIABLES, replayRecordExpiry, replayRecordTtlMs } from "./config.js";
+export { assertReplayKey, ENV_VARIABLES, replayRecordExpiry, replayRecordTtlMs } from "./config.js";
 export {
   ALLOWED_HEADER_MEMBERS,
   ClaimNames,

@@ -1,5 +1,5 @@
 import { EctConfigError } from "ect-core";
-import { TransparencyLedger, type TransparencyLedgerOptions } from "ect-ledger";
+import { splitLedgerOptions, TransparencyLedger, type TransparencyLedgerOptions } from "ect-ledger";
 import {
   BACKEND_OPTIONS,
   PostgresLedgerBackend,
@@ -39,22 +39,9 @@ export class PostgresLedger extends TransparencyLedger {
    *   reported by the first call instead).
    */
   constructor(options: PostgresLedgerOptions) {
-    if (options === null || typeof options !== "object") {
-      throw new EctConfigError("options", "must be an object", { received: options });
-    }
-    if ("backend" in options) {
-      throw new EctConfigError(
-        "backend",
-        "is not a PostgresLedger option: the ledger builds its own backend",
-      );
-    }
-    const backendOptions: Record<string, unknown> = {};
-    const ledgerOptions: Record<string, unknown> = {};
-    for (const [name, value] of Object.entries(options)) {
-      (BACKEND_OPTIONS.includes(name) ? backendOptions : ledgerOptions)[name] = value;
-    }
-    const backend = new PostgresLedgerBackend(backendOptions as unknown as PostgresLedgerBackendOptions);
-    super({ ...(ledgerOptions as Omit<TransparencyLedgerOptions, "backend">), backend });
+    const split = splitLedgerOptions(options, BACKEND_OPTIONS, "PostgresLedger");
+    const backend = new PostgresLedgerBackend(split.backend as unknown as PostgresLedgerBackendOptions);
+    super({ ...split.ledger, backend });
   }
 
   /** The ledger's id inside the schema. */

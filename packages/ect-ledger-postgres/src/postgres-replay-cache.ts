@@ -1,5 +1,11 @@
 import { EctConfigError, EctErrorCodes, type ReplayCache, type ReplayRecord } from "ect-core";
-import { assertKnownOptions, ectKey, integerOption, replayRecordTtlMs } from "ect-core/internal";
+import {
+  assertKnownOptions,
+  assertReplayKey,
+  ectKey,
+  integerOption,
+  replayRecordTtlMs,
+} from "ect-core/internal";
 import {
   CONNECTION_OPTIONS,
   PostgresConnection,
@@ -138,12 +144,7 @@ export class PostgresReplayCache implements ReplayCache {
 
   /** Removes the record of `(wid, jti)` (a token refused after its replay check keeps its `jti`). */
   async release(key: { readonly wid: string | null | undefined; readonly jti: string }): Promise<void> {
-    if (
-      typeof key?.jti !== "string" ||
-      (key.wid !== null && key.wid !== undefined && typeof key.wid !== "string")
-    ) {
-      throw new EctConfigError("key", "must be { jti: string, wid: string | null }");
-    }
+    assertReplayKey(key);
     const stored = this.keyOf(key.wid, key.jti);
     await this.#connection.run("replay release", (client) =>
       client.query(

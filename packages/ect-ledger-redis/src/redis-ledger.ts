@@ -11,6 +11,7 @@ import {
   type SequenceCheck,
   type SequenceOutcome,
   type StoredCheckpoint,
+  splitLedgerOptions,
   TransparencyLedger,
   type TransparencyLedgerOptions,
   type TreeNodeId,
@@ -421,22 +422,9 @@ export class RedisLedger extends TransparencyLedger {
    *   (`backend` included: the ledger builds its own), a bad ledger id, connection, ledger or DAG option.
    */
   constructor(options: RedisLedgerOptions) {
-    if (options === null || typeof options !== "object") {
-      throw new EctConfigError("options", "must be an object", { received: options });
-    }
-    const backendOptions: Record<string, unknown> = {};
-    const ledgerOptions: Record<string, unknown> = {};
-    for (const [name, value] of Object.entries(options)) {
-      (BACKEND_OPTIONS.includes(name) ? backendOptions : ledgerOptions)[name] = value;
-    }
-    if ("backend" in ledgerOptions) {
-      throw new EctConfigError(
-        "backend",
-        "is not a RedisLedger option: the ledger builds its own RedisLedgerBackend",
-      );
-    }
-    const backend = new RedisLedgerBackend(backendOptions as unknown as RedisLedgerBackendOptions);
-    super({ ...(ledgerOptions as Omit<TransparencyLedgerOptions, "backend">), backend });
+    const split = splitLedgerOptions(options, BACKEND_OPTIONS, "RedisLedger");
+    const backend = new RedisLedgerBackend(split.backend as unknown as RedisLedgerBackendOptions);
+    super({ ...split.ledger, backend });
     this.#backend = backend;
     this.ledgerId = backend.ledgerId;
     this.keys = backend.keys;

@@ -1,5 +1,5 @@
 import { EctConfigError, EctErrorCodes, type ReplayCache, type ReplayRecord } from "ect-core";
-import { assertKnownOptions, ectKey, replayRecordTtlMs } from "ect-core/internal";
+import { assertKnownOptions, assertReplayKey, ectKey, replayRecordTtlMs } from "ect-core/internal";
 import {
   checkOnWarning,
   resolveStartupCheckMode,
@@ -123,12 +123,7 @@ export class RedisReplayCache implements ReplayCache {
 
   /** Removes the record of `(wid, jti)` (a token refused after its replay check keeps its `jti`). */
   async release(key: { readonly wid: string | null | undefined; readonly jti: string }): Promise<void> {
-    if (
-      typeof key?.jti !== "string" ||
-      (key.wid !== null && key.wid !== undefined && typeof key.wid !== "string")
-    ) {
-      throw new EctConfigError("key", "must be { jti: string, wid: string | null }");
-    }
+    assertReplayKey(key);
     const redisKey = this.keyOf(key.wid, key.jti);
     await this.#connection.run(
       (target) => target.send(["DEL", redisKey], { firstKey: redisKey, readonly: false }),

@@ -70,6 +70,7 @@ export {
   readInclusionProof,
   readTreeRoot,
 } from "./merkle-tree.js";
+export { type SplitLedgerOptions, splitLedgerOptions } from "./own-backend-options.js";
 export {
   MAX_NOTE_SIGNATURES,
   type NoteSignature,
