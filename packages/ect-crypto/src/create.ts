@@ -10,6 +10,7 @@ import {
   resolveConfig,
 } from "ect-core";
 import {
+  assertKnownOptions,
   base64urlEncode,
   base64urlEncodeText,
   errorFromViolations,
@@ -35,6 +36,9 @@ export interface CreateEctOptions {
    */
   readonly level?: 1 | 2;
 }
+
+/** The names {@link CreateEctOptions} has: any other is a misspelling, refused before signing. */
+const CREATE_OPTION_NAMES: ReadonlySet<string> = new Set(["clock", "config", "level"]);
 
 const utf8 = new TextEncoder();
 
@@ -129,14 +133,17 @@ function headerOf(key: EctSigningKey): EncodedHeader {
  * );
  * ```
  * @throws {@link EctError} a claim code (`ECT_CLAIM_MISSING`, `ECT_AUD_INVALID`, ...),
- *   `ECT_TOKEN_TOO_LONG`, `ECT_ALG_NOT_ALLOWED`, `ECT_KID_INVALID`, `ECT_KEY_INVALID`,
- *   `ECT_CONFIG_INVALID`.
+ *   `ECT_TOKEN_TOO_LONG`, `ECT_ALG_NOT_ALLOWED`, `ECT_KID_INVALID`, `ECT_KEY_INVALID`.
+ * @throws {@link EctConfigError} (code `ECT_CONFIG_INVALID`, a `TypeError`) for an option mistake,
+ *   naming the option: an unknown or misspelt name (`levl`), a bad `level`, `clock` or `config.*`
+ *   value, a key given at level 1 or missing at level 2.
  */
 export async function createEct(
   claims: EctClaimsInput,
   key: EctSigningKey | null,
   options: CreateEctOptions = {},
 ): Promise<string> {
+  assertKnownOptions(options, CREATE_OPTION_NAMES);
   const config =
     options.config === undefined ? defaultSettings() : resolveConfig(options.config, { path: "config." });
   const level = options.level ?? 2;

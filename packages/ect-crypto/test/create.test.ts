@@ -4,7 +4,7 @@
 import { decodeEct } from "ect-core";
 import { base64urlDecode, isUuid } from "ect-core/internal";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createEct, generateEctKeyPair, signatureBackendName } from "../src/index.js";
+import { type CreateEctOptions, createEct, generateEctKeyPair, signatureBackendName } from "../src/index.js";
 import {
   claimsFor,
   expectCode,
@@ -177,5 +177,21 @@ describe(`createEct [${signatureBackendName}]`, () => {
       "config.defaultExpiryMin",
     );
     await expectConfigError(createEct(claimsFor(), world.keyA, { clock: () => Number.NaN }), "clock");
+  });
+
+  it("refuses a misspelt or unknown option instead of ignoring it, and options that are not an object", async () => {
+    // `levl: 1` ignored would silently sign at level 2; `clok` ignored would date the token now.
+    const misspelt = { levl: 1 } as unknown as CreateEctOptions;
+    await expectConfigError(createEct(claimsFor(), world.keyA, misspelt), "levl");
+    const unknown = { clock: fixedClock, clok: fixedClock } as unknown as CreateEctOptions;
+    await expectConfigError(createEct(claimsFor(), world.keyA, unknown), "clok");
+    await expectConfigError(
+      createEct(claimsFor(), world.keyA, "level 1" as unknown as CreateEctOptions),
+      "options",
+    );
+    await expectConfigError(
+      createEct(claimsFor(), world.keyA, null as unknown as CreateEctOptions),
+      "options",
+    );
   });
 });
