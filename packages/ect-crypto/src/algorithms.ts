@@ -1,4 +1,4 @@
-import { type EctAlgorithm, EctConfigError, SUPPORTED_ALGORITHMS } from "ect-core";
+import { type EctAlgorithm, EctConfigError, EctError, EctErrorCodes, SUPPORTED_ALGORITHMS } from "ect-core";
 import { DEFAULT_ALGORITHMS, isForbiddenAlgorithm } from "ect-core/internal";
 
 /** The curve a signing algorithm works on (SPEC 2: only asymmetric algorithms). */
@@ -54,6 +54,22 @@ export const SUPPORTED_CURVES: readonly EctCurve[] = Object.freeze([...ALGORITHM
 /** The profile of a supported algorithm, or `undefined` (exact, case-sensitive match, SPEC 2). */
 export function algorithmProfile(alg: string): AlgorithmProfile | undefined {
   return PROFILES.get(alg);
+}
+
+/**
+ * The profile of `alg` when this library signs and verifies with it (profile §2), for a signer or a
+ * verifier about to use it.
+ *
+ * @throws {@link EctError} `ECT_ALG_NOT_ALLOWED` (member `alg`) for any other value.
+ */
+export function supportedAlgorithmProfile(alg: unknown): AlgorithmProfile {
+  const profile = typeof alg === "string" ? PROFILES.get(alg) : undefined;
+  if (profile === undefined) {
+    throw new EctError(EctErrorCodes.ALG_NOT_ALLOWED, `alg ${JSON.stringify(alg)} is not supported`, {
+      member: "alg",
+    });
+  }
+  return profile;
 }
 
 /** True when `alg` is one of the asymmetric algorithms this library signs and verifies with. */

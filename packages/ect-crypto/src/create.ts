@@ -18,7 +18,7 @@ import {
   parseStrictJson,
   validateClaims,
 } from "ect-core/internal";
-import { type AlgorithmProfile, algorithmProfile, isSupportedAlgorithm } from "./algorithms.js";
+import { type AlgorithmProfile, supportedAlgorithmProfile } from "./algorithms.js";
 import { isCryptoKey } from "./key-curve.js";
 import { assertValidKid, type EctSigningKey } from "./keys.js";
 import { beginSigning, endSigning, signJws } from "./signature/sign-jws.js";
@@ -100,16 +100,12 @@ function headerOf(key: EctSigningKey): EncodedHeader {
   const known = encodedHeaders.get(key);
   if (known !== undefined && known.alg === key.alg && known.kid === key.kid) return known;
   const { alg, kid } = key;
-  if (!isSupportedAlgorithm(alg)) {
-    throw new EctError(EctErrorCodes.ALG_NOT_ALLOWED, `alg ${JSON.stringify(alg)} is not supported`, {
-      member: "alg",
-    });
-  }
+  const profile = supportedAlgorithmProfile(alg);
   assertValidKid(kid);
   const encoded: EncodedHeader = {
     alg,
     kid,
-    profile: algorithmProfile(alg)!,
+    profile,
     segment: base64urlEncodeText(JSON.stringify({ alg, typ: ECT_TYP, kid })),
   };
   encodedHeaders.set(key, encoded);

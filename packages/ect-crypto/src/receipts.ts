@@ -8,7 +8,7 @@ import {
 } from "ect-core";
 import { ALLOWED_HEADER_MEMBERS, type JwsSigner, normalizeTyp, RECEIPT_TYP } from "ect-core/internal";
 import { CompactSign, type JWK } from "jose";
-import { algorithmProfile, isSupportedAlgorithm, resolveAlgorithmAllowlist } from "./algorithms.js";
+import { algorithmProfile, resolveAlgorithmAllowlist, supportedAlgorithmProfile } from "./algorithms.js";
 import { isCryptoKey } from "./key-curve.js";
 import { assertValidKid, type EctPublicKey, type EctSigningKey } from "./keys.js";
 import { verifySignature } from "./signature/verify-signature.js";
@@ -28,11 +28,7 @@ export function createJwsSigner(key: EctSigningKey): JwsSigner {
   if (key === null || typeof key !== "object")
     throw new EctError(EctErrorCodes.KEY_INVALID, "a signing key is required");
   const { alg, kid, privateKey } = key;
-  if (!isSupportedAlgorithm(alg)) {
-    throw new EctError(EctErrorCodes.ALG_NOT_ALLOWED, `alg ${JSON.stringify(alg)} is not supported`, {
-      member: "alg",
-    });
-  }
+  supportedAlgorithmProfile(alg);
   assertValidKid(kid);
   if (!isCryptoKey(privateKey) || privateKey.type !== "private") {
     throw new EctError(EctErrorCodes.KEY_INVALID, "the signing key must be a private CryptoKey");

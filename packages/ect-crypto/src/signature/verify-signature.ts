@@ -6,7 +6,7 @@
  * @internal
  */
 import { EctError, EctErrorCodes, isEctError } from "ect-core";
-import { type AlgorithmProfile, algorithmProfile } from "../algorithms.js";
+import { type AlgorithmProfile, supportedAlgorithmProfile } from "../algorithms.js";
 import type { PreparedPublicKey } from "./backend.js";
 import { OffloadPolicy } from "./offload-policy.js";
 import type { PublicKeyInput } from "./public-key-checks.js";
@@ -104,12 +104,7 @@ export async function verifySignature(input: SignatureInput): Promise<boolean> {
  */
 export function checkSignature(input: SignatureInput): boolean | Promise<boolean> {
   const { alg, key, signature } = input;
-  const profile = algorithmProfile(alg);
-  if (profile === undefined) {
-    throw new EctError(EctErrorCodes.ALG_NOT_ALLOWED, `alg ${JSON.stringify(alg)} is not supported`, {
-      member: "alg",
-    });
-  }
+  const profile = supportedAlgorithmProfile(alg);
   if (signature.length !== profile.signatureLength) return false;
   const prepared = typeof key === "object" && key !== null ? ready.get(key) : undefined;
   if (prepared === undefined) {
