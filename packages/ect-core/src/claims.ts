@@ -161,8 +161,11 @@ function isIntegerSeconds(v: unknown): v is number {
   return typeof v === "number" && Number.isSafeInteger(v);
 }
 
-/** Unicode code points in `s` (so an emoji counts once, as a reader would count it). */
-function codePointLength(s: string): number {
+/**
+ * Unicode code points in `s` (so an emoji counts once, as a reader would count it): how the
+ * profile's character limits (`kid`, claim lengths) are counted, by the claim rules and by signers.
+ */
+export function codePointLength(s: string): number {
   let n = 0;
   for (const _ of s) n++;
   return n;

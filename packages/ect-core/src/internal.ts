@@ -20,6 +20,7 @@ export {
 } from "./base64url.js";
 export {
   type ClaimRuleOptions,
+  codePointLength,
   type HeaderRuleOptions,
   isForbiddenAlgorithm,
   isSha256Base64url,

@@ -1,5 +1,5 @@
 import { type EctAlgorithm, EctConfigError, EctError, EctErrorCodes, SUPPORTED_ALGORITHMS } from "ect-core";
-import { assertKnownOptions, Limits } from "ect-core/internal";
+import { assertKnownOptions, codePointLength, Limits } from "ect-core/internal";
 import {
   calculateJwkThumbprint,
   exportJWK,
@@ -114,19 +114,13 @@ function keyInvalid(message: string, cause?: unknown): EctError {
  * code points as ect-core's `validateHeader` counts them, so every kid a verifier accepts can sign.
  */
 export function assertValidKid(kid: unknown): asserts kid is string {
-  if (typeof kid !== "string" || kid.length === 0 || codePoints(kid) > Limits.KID_MAX_LENGTH) {
+  if (typeof kid !== "string" || kid.length === 0 || codePointLength(kid) > Limits.KID_MAX_LENGTH) {
     throw new EctError(
       EctErrorCodes.KID_INVALID,
       `kid must be a string of 1-${Limits.KID_MAX_LENGTH} characters`,
       { member: "kid" },
     );
   }
-}
-
-function codePoints(text: string): number {
-  let n = 0;
-  for (const _ of text) n++;
-  return n;
 }
 
 /** The curve of a JWK (public or private) of a supported type. */
