@@ -135,13 +135,20 @@ export interface StoredEct {
   readonly claims: EctClaims;
 }
 
-/** Lookup of stored ECTs by `(wid, jti)` (SPEC 6). Ledgers implement it. */
+/**
+ * Lookup of stored ECTs by `(wid, jti)` (SPEC 6). Ledgers implement it. A store that holds its
+ * entries in memory may answer synchronously (a value, not a promise): the DAG rules then run
+ * without a promise per lookup; callers `await` the answer either way.
+ */
 export interface EctStore {
   /**
-   * The stored ECT with this identity, or `undefined`. `wid` absent/null means the empty scope;
-   * UUIDs compare case-insensitively.
+   * The stored ECT with this identity, or `undefined`, or a promise of it. `wid` absent/null means
+   * the empty scope; UUIDs compare case-insensitively.
    */
-  getEct(wid: string | null | undefined, jti: string): Promise<StoredEct | undefined>;
+  getEct(
+    wid: string | null | undefined,
+    jti: string,
+  ): StoredEct | undefined | PromiseLike<StoredEct | undefined>;
   /**
    * Optional: one stored ECT with this `jti` in any `wid` scope (the earliest stored when there are
    * several), or `undefined`. Consulted only when a predecessor is not found in the child's scope, so
@@ -150,7 +157,7 @@ export interface EctStore {
    * reported as missing, or allowed as unresolved under `unresolvedPredecessors: "allow"` when the
    * child has no `wid` (with a `wid`, the empty scope is still checked through `getEct`).
    */
-  findEctByJti?(jti: string): Promise<StoredEct | undefined>;
+  findEctByJti?(jti: string): StoredEct | undefined | PromiseLike<StoredEct | undefined>;
 }
 
 /** Options of the DAG rules (SPEC 6). */

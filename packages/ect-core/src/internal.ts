@@ -64,6 +64,7 @@ export {
   parseNoteVerifierKey,
 } from "./note-key.js";
 export { booleanOption, choiceOption, integerOption } from "./option-values.js";
+export { isPromiseLike } from "./promise-like.js";
 export {
   decodeUtf8Strict,
   parseStrictJson,

@@ -8,8 +8,8 @@ import {
   type EctStore,
   type StoredEct,
 } from "ect-core";
-import { ectKey, type ResolvedDagRuleOptions, resolveDagRuleOptions } from "ect-core/internal";
-import { isStoredEctFor, type WalkStart, walkAncestors } from "./ancestor-walk.js";
+import { ectKey, isPromiseLike, type ResolvedDagRuleOptions, resolveDagRuleOptions } from "ect-core/internal";
+import { type AncestorWalkOutcome, isStoredEctFor, type WalkStart, walkAncestors } from "./ancestor-walk.js";
 
 /**
  * What a ledger backend recorded about its stored entries, atomically with each append, so the DAG
@@ -51,7 +51,7 @@ export type LedgerDagValidator = (
   claims: EctClaims,
   store: EctStore,
   closure: DagClosure,
-) => Promise<LedgerDagValidationResult>;
+) => LedgerDagValidationResult | Promise<LedgerDagValidationResult>;
 
 /** What the lookups found for one distinct `pred` entry. */
 type PredLookup =
@@ -98,16 +98,34 @@ function policyDecision(stored: StoredEct): unknown {
   return Object.hasOwn(ext, "pol_decision") ? (ext as Record<string, unknown>)["pol_decision"] : undefined;
 }
 
-async function lookupPredecessors(
+/** A value, or a promise of it when a lookup answered asynchronously. */
+type Answer<T> = T | Promise<T>;
+
+function lookupPredecessors(
   store: EctStore,
   wid: string | null,
   ids: readonly string[],
-): Promise<PredLookup[]> {
-  // One predecessor (a chain, the common case): one lookup, no array of promises.
-  const found =
-    ids.length === 1
-      ? [await store.getEct(wid, ids[0]!)]
-      : await Promise.all(ids.map((id) => store.getEct(wid, id)));
+): Answer<PredLookup[]> {
+  // One predecessor (a chain, the common case): one lookup, no array. A store that answers
+  // synchronously (memory) costs no promise at all.
+  if (ids.length === 1) {
+    const one = store.getEct(wid, ids[0]!);
+    return isPromiseLike(one)
+      ? Promise.resolve(one).then((stored) => classifyPredecessors(store, wid, ids, [stored]))
+      : classifyPredecessors(store, wid, ids, [one]);
+  }
+  const found = ids.map((id) => store.getEct(wid, id));
+  return found.some(isPromiseLike)
+    ? Promise.all(found).then((all) => classifyPredecessors(store, wid, ids, all))
+    : classifyPredecessors(store, wid, ids, found as (StoredEct | undefined)[]);
+}
+
+function classifyPredecessors(
+  store: EctStore,
+  wid: string | null,
+  ids: readonly string[],
+  found: readonly (StoredEct | undefined)[],
+): Answer<PredLookup[]> {
   const results: PredLookup[] = new Array(found.length);
   let missed = false;
   for (let i = 0; i < found.length; i++) {
@@ -125,41 +143,44 @@ async function lookupPredecessors(
   // Only misses pay for this, and only one lookup each.
   const misses: number[] = [];
   for (let i = 0; i < results.length; i++) if (results[i]!.kind === "missing") misses.push(i);
-  let elsewhere: (StoredEct | undefined)[] | undefined;
+  let elsewhere: Promise<(StoredEct | undefined)[]> | undefined;
   if (typeof store.findEctByJti === "function") {
-    elsewhere = await Promise.all(misses.map((i) => store.findEctByJti!(ids[i]!)));
+    elsewhere = Promise.all(misses.map((i) => store.findEctByJti!(ids[i]!)));
   } else if (wid !== null) {
-    elsewhere = await Promise.all(misses.map((i) => store.getEct(null, ids[i]!)));
+    elsewhere = Promise.all(misses.map((i) => store.getEct(null, ids[i]!)));
   }
   if (elsewhere === undefined) return results;
-  for (let m = 0; m < misses.length; m++) {
-    const stored = elsewhere[m];
-    const i = misses[m]!;
-    if (stored !== undefined && isStoredEctFor(stored, ids[i]!)) {
-      // Stored in the child's scope after all (appended in between): an ordinary predecessor.
-      const sameScope =
-        normalizeWid((stored.claims as Readonly<Record<string, unknown>>)["wid"]) === normalizeWid(wid);
-      results[i] = sameScope ? { kind: "stored", stored } : { kind: "other-scope", stored };
+  return elsewhere.then((stores) => {
+    for (let m = 0; m < misses.length; m++) {
+      const stored = stores[m];
+      const i = misses[m]!;
+      if (stored !== undefined && isStoredEctFor(stored, ids[i]!)) {
+        // Stored in the child's scope after all (appended in between): an ordinary predecessor.
+        const sameScope =
+          normalizeWid((stored.claims as Readonly<Record<string, unknown>>)["wid"]) === normalizeWid(wid);
+        results[i] = sameScope ? { kind: "stored", stored } : { kind: "other-scope", stored };
+      }
     }
-  }
-  return results;
+    return results;
+  });
 }
 
 /**
  * Runs SPEC 6 rules 1-6 with options already resolved. Shared by {@link validateDag},
- * {@link createDagValidator} and {@link dagCheck}.
+ * {@link createDagValidator} and {@link dagCheck}. Answers synchronously when every lookup did
+ * (an in-memory store) and no walk is needed; otherwise a promise. Throws synchronously for claims
+ * without the shapes the rules read or a store that throws.
  *
  * @internal
  */
-export async function runDagRules(
+export function runDagRules(
   claims: EctClaims,
   store: EctStore,
   options: ResolvedDagRuleOptions,
   closure?: DagClosure,
-): Promise<LedgerDagValidationResult> {
+): Answer<LedgerDagValidationResult> {
   checkShape(claims);
   const wid = claims.wid ?? null;
-  const childWid = normalizeWid(wid);
   const ownKey = ectKey(wid, claims.jti);
   const pred = claims.pred;
 
@@ -180,10 +201,46 @@ export async function runDagRules(
       lookupKeys.push(key);
     }
   }
-  // Indexed, not destructured: no iterator on the per-token path.
-  const found = await Promise.all([store.getEct(wid, claims.jti), lookupPredecessors(store, wid, lookupIds)]);
-  const self = found[0];
-  const lookups = found[1];
+  const selfFound = store.getEct(wid, claims.jti);
+  const lookupsFound = lookupPredecessors(store, wid, lookupIds);
+  const judge = (self: StoredEct | undefined, lookups: readonly PredLookup[]) =>
+    judgeDag(
+      claims,
+      store,
+      options,
+      closure,
+      ownKey,
+      directKeys,
+      selfIndexes,
+      lookupIndexes,
+      lookupKeys,
+      self,
+      lookups,
+    );
+  if (isPromiseLike(selfFound) || isPromiseLike(lookupsFound)) {
+    // Indexed, not destructured: no iterator on the per-token path.
+    return Promise.all([selfFound, lookupsFound]).then((found) => judge(found[0], found[1]));
+  }
+  return judge(selfFound, lookupsFound);
+}
+
+/** The rules over what the lookups found; the walk (SPEC 6.5) only where it is needed. */
+function judgeDag(
+  claims: EctClaims,
+  store: EctStore,
+  options: ResolvedDagRuleOptions,
+  closure: DagClosure | undefined,
+  ownKey: string,
+  directKeys: ReadonlyMap<string, number>,
+  selfIndexes: readonly number[],
+  lookupIndexes: readonly number[],
+  lookupKeys: readonly string[],
+  self: StoredEct | undefined,
+  lookups: readonly PredLookup[],
+): Answer<LedgerDagValidationResult> {
+  const wid = claims.wid ?? null;
+  const childWid = normalizeWid(wid);
+  const pred = claims.pred;
 
   const duplicate: EctError[] = [];
   const missing: EctError[] = [];
@@ -300,18 +357,27 @@ export async function runDagRules(
     starts.length === directKeys.size
       ? closedBound(starts, closure)
       : undefined;
+  const finish = (walk: AncestorWalkOutcome | undefined) =>
+    dagResult(options, walk, bound, unresolved, [duplicate, missing, mismatch, temporal, cycle, policy]);
   // SPEC 6.5 acyclicity and the traversal bound.
-  const walk =
-    bound !== undefined && bound <= options.maxTraversal
-      ? undefined
-      : await walkAncestors({
-          store,
-          wid,
-          ownKey,
-          directKeys,
-          starts,
-          maxTraversal: options.maxTraversal,
-        });
+  if (bound !== undefined && bound <= options.maxTraversal) return finish(undefined);
+  return walkAncestors({ store, wid, ownKey, directKeys, starts, maxTraversal: options.maxTraversal }).then(
+    finish,
+  );
+}
+
+/**
+ * The result: the walk's outcome (none when the bound made it unnecessary) added to rule 5's
+ * violations, then every rule's in order.
+ */
+function dagResult(
+  options: ResolvedDagRuleOptions,
+  walk: AncestorWalkOutcome | undefined,
+  bound: number | undefined,
+  unresolved: string[],
+  byRule: readonly EctError[][],
+): LedgerDagValidationResult {
+  const cycle = byRule[4]!;
   switch (walk?.kind) {
     case "cycle":
       cycle.push(
@@ -353,7 +419,7 @@ export async function runDagRules(
   }
 
   // Rule order, then `pred` order; a valid token shares the frozen empty lists.
-  const violations = inRuleOrder([duplicate, missing, mismatch, temporal, cycle, policy]);
+  const violations = inRuleOrder(byRule);
   const valid = violations.length === 0;
   const unresolvedPredecessors = unresolved.length === 0 ? NONE : Object.freeze(unresolved);
   if (!valid || bound === undefined) {
@@ -455,7 +521,7 @@ export async function validateDag(
  */
 export function createDagValidator(options?: DagRuleOptions): DagValidator {
   const resolved = resolveDagRuleOptions(options);
-  return (claims, store) => runDagRules(claims, store, resolved);
+  return async (claims, store) => runDagRules(claims, store, resolved);
 }
 
 /**
@@ -463,7 +529,10 @@ export function createDagValidator(options?: DagRuleOptions): DagValidator {
  * once: the same rules as {@link createDagValidator}, plus the backend's {@link DagClosure}, which
  * lets them skip the ancestor walk over predecessors that are closed (profile §6, note for
  * implementers) and tells the ledger what to store with the new entry (`closedAncestors`). The
- * outcome is the walk's in every case: only the work differs.
+ * outcome is the walk's in every case: only the work differs. When the store answers synchronously
+ * (an in-memory backend's view) and no walk is needed, the result comes synchronously too (no
+ * promise per lookup or per token); otherwise a promise. Bad claims or a failing store throw or
+ * reject: `await` the answer either way.
  *
  * @example
  * ```ts

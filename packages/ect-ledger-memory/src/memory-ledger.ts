@@ -1,4 +1,5 @@
 import { EctConfigError, EctError, EctErrorCodes } from "ect-core";
+import { isPromiseLike } from "ect-core/internal";
 import {
   backendEntryOf,
   type IntegrationCommit,
@@ -9,6 +10,7 @@ import {
   type LedgerEntryDraft,
   type LedgerImportBatch,
   type SequenceCheck,
+  type SequenceCheckResult,
   type SequenceOutcome,
   type StoredCheckpoint,
   TransparencyLedger,
@@ -53,18 +55,25 @@ export class MemoryLedgerBackend implements LedgerBackend {
     if (check === undefined) return Promise.resolve(this.#sequenceNow(draft, [], draft.closedAncestors));
     // The check awaits lookups, so the critical section is a queue: the next step starts only
     // when this one has stored (or refused) its entry.
-    const run = this.#queue.then(async () => {
+    const run = this.#queue.then((): SequenceOutcome | Promise<SequenceOutcome> => {
       const existing = this.#byKey.get(draft.key);
-      if (existing !== undefined) return { status: "exists" as const, entry: existing };
-      const result = await check.run(this);
-      if (!result.valid) return { status: "rejected" as const, result };
-      return this.#sequenceNow(draft, result.unresolvedPredecessors, result.closedAncestors);
+      if (existing !== undefined) return { status: "exists", entry: existing };
+      const result = check.run(this);
+      return isPromiseLike(result)
+        ? result.then((checked) => this.#sequenceChecked(draft, checked))
+        : this.#sequenceChecked(draft, result);
     });
     this.#queue = run.then(
       () => undefined,
       () => undefined,
     );
     return run;
+  }
+
+  /** Stores the entry the DAG check admitted, or reports its refusal. */
+  #sequenceChecked(draft: LedgerEntryDraft, result: SequenceCheckResult): SequenceOutcome {
+    if (!result.valid) return { status: "rejected", result };
+    return this.#sequenceNow(draft, result.unresolvedPredecessors, result.closedAncestors);
   }
 
   /**
@@ -115,13 +124,15 @@ export class MemoryLedgerBackend implements LedgerBackend {
     return record;
   }
 
+  // Answered synchronously (the contract allows it for memory): the DAG check, which gets this
+  // backend as its view, then costs no promise per lookup.
   /** {@inheritDoc ect-ledger!LedgerBackend.getByKey} */
-  async getByKey(key: string): Promise<LedgerBackendEntry | undefined> {
+  getByKey(key: string): LedgerBackendEntry | undefined {
     return this.#byKey.get(key);
   }
 
   /** {@inheritDoc ect-ledger!LedgerBackend.findByJti} */
-  async findByJti(jti: string): Promise<LedgerBackendEntry | undefined> {
+  findByJti(jti: string): LedgerBackendEntry | undefined {
     return this.#byJti.get(jti);
   }
 

@@ -62,13 +62,18 @@ export interface LedgerBackendEntry extends LedgerEntryFields {
 /**
  * A consistent, read-only view of the stored entries, handed to the DAG check inside the backend's
  * atomic scope: it sees every entry sequenced before the current one and nothing half-written.
- * Lookups are by identity key (`ectKey`) and by lower-cased `jti` in any scope.
+ * Lookups are by identity key (`ectKey`) and by lower-cased `jti` in any scope. A backend that
+ * holds its entries in memory answers with the entry itself (no promise): the DAG rules then run
+ * without a promise per lookup; others answer with a promise.
  */
 export interface LedgerStoreView {
-  /** The entry with this identity key, or `undefined`. */
-  getByKey(key: string): Promise<LedgerBackendEntry | undefined>;
-  /** The earliest-stored entry with this lower-cased `jti` in any `wid` scope, or `undefined`. */
-  findByJti(jti: string): Promise<LedgerBackendEntry | undefined>;
+  /** The entry with this identity key, or `undefined` (or a promise of either). */
+  getByKey(key: string): LedgerBackendEntry | undefined | PromiseLike<LedgerBackendEntry | undefined>;
+  /**
+   * The earliest-stored entry with this lower-cased `jti` in any `wid` scope, or `undefined` (or a
+   * promise of either).
+   */
+  findByJti(jti: string): LedgerBackendEntry | undefined | PromiseLike<LedgerBackendEntry | undefined>;
 }
 
 /** What {@link SequenceCheck.run} reports: the DAG rules' result and the new entry's closure mark. */
@@ -85,8 +90,12 @@ export interface SequenceCheckResult extends DagValidationResult {
  * ledger builds `run` from `ect-dag` (the one definition); the backend only decides where it runs.
  */
 export interface SequenceCheck {
-  /** Runs the rules for the new entry against `view`; a result with `valid: false` stores nothing. */
-  run(view: LedgerStoreView): Promise<SequenceCheckResult>;
+  /**
+   * Runs the rules for the new entry against `view`; a result with `valid: false` stores nothing.
+   * Answers synchronously when the view did and no ancestor walk was needed, else with a promise;
+   * a failure is thrown or rejected (`await` the answer either way).
+   */
+  run(view: LedgerStoreView): SequenceCheckResult | Promise<SequenceCheckResult>;
   /**
    * `true` when only the identity check needs to be atomic with the append (profile §6 note:
    * with `unresolvedPredecessors: "reject"` append order is a topological order, stored entries
@@ -213,10 +222,16 @@ export interface LedgerBackend {
    * returns the first record.
    */
   recordConflict(conflict: LedgerConflictDraft): Promise<LedgerBackendConflict>;
-  /** The entry with this identity key, or `undefined`. */
-  getByKey(key: string): Promise<LedgerBackendEntry | undefined>;
-  /** The earliest-stored entry with this lower-cased `jti` in any scope, or `undefined`. */
-  findByJti(jti: string): Promise<LedgerBackendEntry | undefined>;
+  /**
+   * The entry with this identity key, or `undefined`; a promise of it, or the answer itself from a
+   * backend that holds its entries in memory (it may then hand itself to `check.run` as the view).
+   */
+  getByKey(key: string): LedgerBackendEntry | undefined | PromiseLike<LedgerBackendEntry | undefined>;
+  /**
+   * The earliest-stored entry with this lower-cased `jti` in any scope, or `undefined` (or a promise
+   * of either, as {@link LedgerBackend.getByKey}).
+   */
+  findByJti(jti: string): LedgerBackendEntry | undefined | PromiseLike<LedgerBackendEntry | undefined>;
   /** Entries with `start <= index < end` that exist, in index order. */
   getEntries(start: number, end: number): Promise<readonly LedgerBackendEntry[]>;
   /** Every entry whose lower-cased `wid` (`""` for none) equals `widKey`, in index order. */

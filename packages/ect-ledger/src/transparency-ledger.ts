@@ -29,6 +29,7 @@ import {
   errorFromViolations,
   fromHex,
   integerOption,
+  isPromiseLike,
   type JwsSigner,
   type RangeOptions,
   validateClaims,
@@ -191,19 +192,28 @@ function conflictOf(stored: LedgerBackendConflict): ConflictRecord {
   });
 }
 
+/** A DAG validator's failure as the append reports it: an EctError as is, else `ECT_LEDGER_APPEND_FAILED`. */
+function dagFailure(e: unknown): EctError {
+  return isEctError(e)
+    ? e
+    : new EctError(EctErrorCodes.LEDGER_APPEND_FAILED, "the DAG validator failed", { cause: e });
+}
+
 /** An {@link EctStore} over a backend view whose entries `asStored` turns into stored ECTs. */
 function viewStore(
   view: LedgerStoreView,
   asStored: (e: LedgerBackendEntry) => StoredEct | undefined,
 ): EctStore {
   const stored = (e: LedgerBackendEntry | undefined) => (e === undefined ? undefined : asStored(e));
+  // A view that answers synchronously (memory) is answered synchronously: no promise per lookup.
+  const answer = (found: ReturnType<LedgerStoreView["getByKey"]>) =>
+    isPromiseLike(found) ? Promise.resolve(found).then(stored) : stored(found);
   return {
-    getEct: async (wid, jti) =>
+    getEct: (wid, jti) =>
       typeof jti === "string" && (wid == null || typeof wid === "string")
-        ? stored(await view.getByKey(ectKey(wid, jti)))
+        ? answer(view.getByKey(ectKey(wid, jti)))
         : undefined,
-    findEctByJti: async (jti) =>
-      typeof jti === "string" ? stored(await view.findByJti(jti.toLowerCase())) : undefined,
+    findEctByJti: (jti) => (typeof jti === "string" ? answer(view.findByJti(jti.toLowerCase())) : undefined),
   };
 }
 
@@ -414,16 +424,17 @@ export class TransparencyLedger implements Ledger {
         ? undefined
         : {
             onlyIdentityNeedsAtomicity: this.#onlyIdentityNeedsAtomicity,
-            run: async (view) => {
+            // Synchronous over a synchronous view (memory): no promise of its own.
+            run: (view) => {
+              let result: ReturnType<typeof dag>;
               try {
-                return await dag(claims, dagStoreOfView(view), BACKEND_CLOSURE);
+                result = dag(claims, dagStoreOfView(view), BACKEND_CLOSURE);
               } catch (e) {
-                throw isEctError(e)
-                  ? e
-                  : new EctError(EctErrorCodes.LEDGER_APPEND_FAILED, "the DAG validator failed", {
-                      cause: e,
-                    });
+                throw dagFailure(e);
               }
+              return isPromiseLike(result)
+                ? result.then(undefined, (e) => Promise.reject(dagFailure(e)))
+                : result;
             },
           };
     const outcome = await this.backend.sequence(draft, check);
