@@ -11,6 +11,7 @@ import { createRemoteJWKSet, customFetch, type FetchImplementation, type JWK } f
 import { algorithmProfile, algorithmsForCurve, type EctCurve, isSupportedAlgorithm } from "./algorithms.js";
 import { isCryptoKey, keyCurve } from "./key-curve.js";
 import { computeKeyId, type EctPublicKey, importPublicJwk } from "./keys.js";
+import { settledPromise } from "./settled-answers.js";
 import { publicJwkMembers } from "./signature/public-key-checks.js";
 
 /** What the key resolvers of this package return: a public key ready for verification. */
@@ -44,9 +45,14 @@ function lazyImport(jwk: JWK): () => Promise<CryptoKey> {
   return () => {
     if (imported === undefined) {
       imported = importPublicJwk(jwk);
-      imported.catch(() => {
-        imported = undefined;
-      });
+      imported.then(
+        (key) => {
+          imported = settledPromise(key); // later lookups answer without a microtask hop
+        },
+        () => {
+          imported = undefined;
+        },
+      );
     }
     return imported;
   };
@@ -82,7 +88,7 @@ interface ResolvedEntry {
 }
 
 /** No key for this lookup: one settled promise shared by every such answer. */
-const NO_KEY: Promise<undefined> = Promise.resolve(undefined);
+const NO_KEY: Promise<undefined> = settledPromise(undefined);
 
 /**
  * A key resolver over a fixed set of keys, each bound to its issuer(s) and `kid` (SPEC 5.5): a
@@ -116,7 +122,7 @@ export function staticKeyResolver(entries: readonly StaticKeyEntry[]): KeyResolv
     if (isCryptoKey(input)) {
       curve = keyCurve(input);
       if (input.type !== "public") throw new EctConfigError(`${where}.key`, "must be a public key");
-      const loaded = Promise.resolve(input);
+      const loaded = settledPromise(input);
       load = () => loaded;
     } else if (
       typeof input === "object" &&
@@ -129,7 +135,7 @@ export function staticKeyResolver(entries: readonly StaticKeyEntry[]): KeyResolv
         throw new EctConfigError(`${where}.key.publicKey`, "must be a public key");
       ownKid = pub.kid;
       ownAlg = pub.alg;
-      const loaded = Promise.resolve(pub.publicKey);
+      const loaded = settledPromise(pub.publicKey);
       load = () => loaded;
     } else {
       const jwk = Object.freeze({ ...(input as JWK) });

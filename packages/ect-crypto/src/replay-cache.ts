@@ -8,6 +8,7 @@ import {
   resolveConfig,
 } from "ect-core";
 import { assertKnownOptions, ectKey } from "ect-core/internal";
+import { settledPromise } from "./settled-answers.js";
 
 /**
  * What a full {@link MemoryReplayCache} does when every entry is still live:
@@ -37,9 +38,12 @@ interface Entry {
   readonly key: string;
 }
 
-/** The answers of {@link MemoryReplayCache.checkAndRecord}: settled once, shared by every call. */
-const RECORDED: Promise<boolean> = Promise.resolve(true);
-const REPLAYED: Promise<boolean> = Promise.resolve(false);
+/**
+ * The answers of {@link MemoryReplayCache.checkAndRecord}: settled once, shared by every call, and
+ * known as settled so the verifier reads them without a microtask hop.
+ */
+const RECORDED: Promise<boolean> = settledPromise(true);
+const REPLAYED: Promise<boolean> = settledPromise(false);
 
 /**
  * An in-memory replay cache (SPEC 4, 5.10): records `(wid or "", jti)` pairs, keyed with `ectKey`

@@ -17,8 +17,15 @@ import {
 import { assertKnownOptions, err, normalizeAudience, ok } from "ect-core/internal";
 import type { ConfirmationKey } from "./confirmation-key.js";
 import type { EctKeyResolver } from "./key-resolvers.js";
+import type { PublicKeyInput } from "./signature/public-key-checks.js";
 import { beginVerification, endVerification } from "./signature/verify-signature.js";
-import { checksStep, ledgerStep, replayStep, timeStep } from "./verification/acceptance-steps.js";
+import {
+  checksStep,
+  type Instant,
+  ledgerStep,
+  replayStep,
+  timeStep,
+} from "./verification/acceptance-steps.js";
 import {
   AUDIT_VERIFIER_OPTIONS,
   buildPipeline,
@@ -131,25 +138,37 @@ interface ValidToken {
 }
 
 /**
- * Profile §5 steps 1-7 without the audience: decode, header, key, signature, claims. Not `async`
- * (one `then` on the key step's promise instead of a frame per token): a refusal before the key
- * step throws, later ones reject; callers await it inside their own `try`.
+ * Profile §5 steps 1-7 without the audience: decode, header, key, signature, claims. Not `async`:
+ * the token itself when every step answered synchronously (a key already at hand, a signature
+ * checked on the main thread), else a promise of it. A refusal before the first pending step
+ * throws, later ones reject; callers handle both. Continuations live in their own functions so
+ * the synchronous path allocates no closure.
  */
 function validToken(
   pipeline: Pipeline,
   token: string,
   confirmation: ConfirmationKey | undefined,
-): Promise<ValidToken> {
+): ValidToken | Promise<ValidToken> {
   const decoded = decodeStep(pipeline, token); // §5.1-5.3
-  if (decoded.level !== 2) return Promise.resolve(withClaims(pipeline, decoded, undefined));
+  if (decoded.level !== 2) return withClaims(pipeline, decoded, undefined);
   const header = headerStep(pipeline, decoded.header!, confirmation); // §5.4
-  return keyStep(pipeline, header, decoded.claims, confirmation).then((key) => {
-    // §5.5, §9.2 done
-    const signed = signatureStep(header, key, decoded); // §5.6
-    return signed === undefined
-      ? withClaims(pipeline, decoded, header)
-      : signed.then(() => withClaims(pipeline, decoded, header));
-  });
+  const key = keyStep(pipeline, header, decoded.claims, confirmation); // §5.5, §9.2
+  return key instanceof Promise
+    ? key.then((resolved) => signedToken(pipeline, decoded, header, resolved))
+    : signedToken(pipeline, decoded, header, key);
+}
+
+/** Profile §5.6, then the claim rules of §5.7 (first half). */
+function signedToken(
+  pipeline: Pipeline,
+  decoded: DecodedEct,
+  header: EctHeader,
+  key: PublicKeyInput,
+): ValidToken | Promise<ValidToken> {
+  const signed = signatureStep(header, key, decoded); // §5.6
+  return signed === undefined
+    ? withClaims(pipeline, decoded, header)
+    : signed.then(() => withClaims(pipeline, decoded, header));
 }
 
 /** Profile §5.7, first half: the claim rules, completing a valid token. */
@@ -157,56 +176,127 @@ function withClaims(pipeline: Pipeline, decoded: DecodedEct, header: EctHeader |
   return { decoded, header, claims: claimsStep(pipeline, decoded.claims) };
 }
 
-/** Profile §5, steps 1-10 and 12, in order; the first failure ends it. */
-async function runPipeline(
+/**
+ * Profile §5, steps 1-10 and 12, in order; the first failure ends it. Not `async`: when every step
+ * answered synchronously (sequential verification with the in-memory replay cache and a static key)
+ * the verified token is built without a microtask hop or a suspended frame; a step answering with a
+ * promise continues the same steps after it settles. Always answers with a promise.
+ */
+function runPipeline(pipeline: Pipeline, token: string, call?: VerifyCallOptions): Promise<VerifiedEct> {
+  let confirmation: ConfirmationKey | undefined;
+  try {
+    confirmation = checkConfirmation(pipeline, call);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  beginVerification();
+  let pending = false;
+  try {
+    const valid = validToken(pipeline, token, confirmation); // §5.1-5.7
+    const verified =
+      valid instanceof Promise
+        ? acceptWhenValid(pipeline, token, valid, confirmation)
+        : acceptToken(pipeline, token, valid, confirmation); // §5.7-5.12
+    if (!(verified instanceof Promise)) return Promise.resolve(verified);
+    pending = true;
+    return verified.finally(endVerification);
+  } catch (error) {
+    return Promise.reject(error);
+  } finally {
+    if (!pending) endVerification();
+  }
+}
+
+function acceptWhenValid(
   pipeline: Pipeline,
   token: string,
-  call?: VerifyCallOptions,
+  valid: Promise<ValidToken>,
+  confirmation: ConfirmationKey | undefined,
 ): Promise<VerifiedEct> {
-  const confirmation = checkConfirmation(pipeline, call);
-  beginVerification();
-  try {
-    const { decoded, header, claims } = await validToken(pipeline, token, confirmation); // §5.1-5.7
-    const audience = audienceStep(pipeline, claims); // §5.7
-    const now = timeStep(pipeline, claims); // §5.8
-    // Predecessors a check or the ledger allowed while unresolved (made only where they run).
-    let unresolved: Set<string> | undefined;
-    if (pipeline.checks.length > 0) {
-      unresolved = new Set<string>();
-      const context = { token, level: decoded.level, header, claims, now: Math.floor(now.seconds) };
-      await checksStep(pipeline, context, unresolved); // §5.9
-    }
-    if (pipeline.replayCache !== undefined) await replayStep(pipeline, pipeline.replayCache, claims, now); // §5.10
-    let level: AssuranceLevel = decoded.level;
-    let receipt: LedgerReceipt | undefined;
-    if (pipeline.ledger !== undefined) {
-      unresolved ??= new Set<string>();
-      ({ level, receipt } = await ledgerStep(
-        pipeline,
-        pipeline.ledger,
-        decoded,
-        claims,
-        now,
-        unresolved,
-        confirmation?.credential,
-      )); // §5.12
-    }
-    // Built member by member: no spread of the optional receipt.
-    const verified: {
-      -readonly [K in keyof VerifiedEct]: VerifiedEct[K];
-    } = {
-      token,
-      level,
-      header,
-      claims,
-      audience,
-      unresolvedPredecessors: unresolved === undefined ? [] : [...unresolved],
-    };
-    if (receipt !== undefined) verified.receipt = receipt;
-    return Object.freeze(verified);
-  } finally {
-    endVerification();
+  return valid.then((resolved) => acceptToken(pipeline, token, resolved, confirmation));
+}
+
+/**
+ * Profile §5.7 (audience) to §5.12 for a token that passed steps 1-7. Without checks or a ledger
+ * (nothing left that needs a frame) the replay step is the last, read synchronously when it can be.
+ */
+function acceptToken(
+  pipeline: Pipeline,
+  token: string,
+  valid: ValidToken,
+  confirmation: ConfirmationKey | undefined,
+): VerifiedEct | Promise<VerifiedEct> {
+  const audience = audienceStep(pipeline, valid.claims); // §5.7
+  const now = timeStep(pipeline, valid.claims); // §5.8
+  if (pipeline.checks.length > 0 || pipeline.ledger !== undefined) {
+    return acceptChecked(pipeline, token, valid, audience, now, confirmation); // §5.9-5.12
   }
+  const replayed =
+    pipeline.replayCache === undefined
+      ? undefined
+      : replayStep(pipeline, pipeline.replayCache, valid.claims, now); // §5.10
+  const { decoded, header, claims } = valid;
+  const verified = verifiedEct(token, decoded.level, header, claims, audience, undefined, undefined);
+  return replayed === undefined ? verified : valueAfter(replayed, verified);
+}
+
+function valueAfter<T>(step: Promise<void>, value: T): Promise<T> {
+  return step.then(() => value);
+}
+
+/** Profile §5.9, §5.10 and §5.12, in order, for a verifier with checks or a ledger. */
+async function acceptChecked(
+  pipeline: Pipeline,
+  token: string,
+  { decoded, header, claims }: ValidToken,
+  audience: readonly string[],
+  now: Instant,
+  confirmation: ConfirmationKey | undefined,
+): Promise<VerifiedEct> {
+  // Predecessors a check or the ledger allowed while unresolved.
+  const unresolved = new Set<string>();
+  if (pipeline.checks.length > 0) {
+    const context = { token, level: decoded.level, header, claims, now: Math.floor(now.seconds) };
+    await checksStep(pipeline, context, unresolved); // §5.9
+  }
+  if (pipeline.replayCache !== undefined) await replayStep(pipeline, pipeline.replayCache, claims, now); // §5.10
+  if (pipeline.ledger === undefined) {
+    return verifiedEct(token, decoded.level, header, claims, audience, unresolved, undefined);
+  }
+  const { level, receipt } = await ledgerStep(
+    pipeline,
+    pipeline.ledger,
+    decoded,
+    claims,
+    now,
+    unresolved,
+    confirmation?.credential,
+  ); // §5.12
+  return verifiedEct(token, level, header, claims, audience, unresolved, receipt);
+}
+
+/** The frozen result, built member by member: no spread of the optional receipt. */
+function verifiedEct(
+  token: string,
+  level: AssuranceLevel,
+  header: EctHeader | undefined,
+  claims: EctClaims,
+  audience: readonly string[],
+  unresolved: Set<string> | undefined,
+  receipt: LedgerReceipt | undefined,
+): VerifiedEct {
+  const verified: {
+    -readonly [K in keyof VerifiedEct]: VerifiedEct[K];
+  } = {
+    token,
+    level,
+    header,
+    claims,
+    audience,
+    unresolvedPredecessors: unresolved === undefined ? [] : [...unresolved],
+  };
+  if (receipt !== undefined) verified.receipt = receipt;
+  return Object.freeze(verified);
 }
 
 function safely<T>(promise: Promise<T>): Promise<Result<T, EctError>> {

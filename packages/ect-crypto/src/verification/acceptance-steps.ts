@@ -18,6 +18,7 @@ import {
   type VerificationContext,
 } from "ect-core";
 import { errorFromViolations, replayRecordExpiry } from "ect-core/internal";
+import { isSettledPromise, settledValue } from "../settled-answers.js";
 import type { Pipeline } from "./pipeline.js";
 import { configError } from "./pipeline.js";
 import { checkTimeRules } from "./time-rules.js";
@@ -69,14 +70,14 @@ export async function checksStep(
  * Profile §5.10: the `(wid or "", jti)` pair is recorded only now that everything else passed, so
  * a refused token never burns its `jti`. The record lasts at least as long as the token could be
  * accepted (`replayRecordExpiry`), in whole seconds. Not `async`: the cache's own promise, with
- * one `then`, is the answer.
+ * one `then`, is the answer; an answer already settled ends the step synchronously.
  */
 export function replayStep(
   pipeline: Pipeline,
   cache: ReplayCache,
   claims: EctClaims,
   now: Instant,
-): Promise<void> {
+): void | Promise<void> {
   let answer: Promise<boolean>;
   try {
     answer = cache.checkAndRecord({
@@ -88,6 +89,8 @@ export function replayStep(
   } catch (cause) {
     return Promise.reject(replayCacheFailure(cause));
   }
+  // An answer already settled (the in-memory cache's) is read at once: no microtask hop.
+  if (isSettledPromise(answer)) return refuseReplay(settledValue(answer) as boolean);
   return Promise.resolve(answer).then(refuseReplay, rethrowReplayCacheFailure);
 }
 

@@ -23,6 +23,7 @@ import {
 } from "ect-core/internal";
 import { algorithmProfile } from "../algorithms.js";
 import { type ConfirmationKey, confirmedKey } from "../confirmation-key.js";
+import { isSettledPromise, settledValue } from "../settled-answers.js";
 import type { PublicKeyInput } from "../signature/public-key-checks.js";
 import { checkSignature } from "../signature/verify-signature.js";
 import type { Pipeline } from "./pipeline.js";
@@ -66,14 +67,15 @@ export function headerStep(
 /**
  * Profile §5.5: the key bound to `{ kid, iss, alg }`, from the verifier's resolver. `iss` comes
  * from the strictly decoded claims and must be usable before any resolver sees it. Not `async`:
- * the resolver's own promise, with one `then`, is the answer (no frame of its own per token).
+ * the resolver's own promise, with one `then`, is the answer (no frame of its own per token); an
+ * answer already settled (see `settledPromise`) is the key itself, with no microtask hop.
  */
 export function keyStep(
   pipeline: Pipeline,
   header: EctHeader,
   claims: Readonly<Record<string, unknown>>,
   confirmation?: ConfirmationKey,
-): Promise<PublicKeyInput> {
+): PublicKeyInput | Promise<PublicKeyInput> {
   const iss = claims["iss"];
   if (iss === undefined) {
     throw new EctError(EctErrorCodes.CLAIM_MISSING, "required claim iss is missing", { member: "iss" });
@@ -89,21 +91,25 @@ export function keyStep(
   } catch (cause) {
     throw resolverFailure(cause);
   }
+  if (isSettledPromise(lookup)) return foundKey(settledValue(lookup), header, iss);
   return Promise.resolve(lookup).then(
-    (key) => {
-      if (key === undefined || key === null) {
-        throw new EctError(
-          EctErrorCodes.KEY_NOT_FOUND,
-          `no ${header.alg} key with kid ${JSON.stringify(header.kid)} is bound to issuer ${quoted(iss)}`,
-          { member: "kid" },
-        );
-      }
-      return key as PublicKeyInput;
-    },
+    (key) => foundKey(key, header, iss),
     (cause: unknown) => {
       throw resolverFailure(cause);
     },
   );
+}
+
+/** The resolver's answer: a key, or `ECT_KEY_NOT_FOUND` when it has none (profile §5.5). */
+function foundKey(key: unknown, header: EctHeader, iss: string): PublicKeyInput {
+  if (key === undefined || key === null) {
+    throw new EctError(
+      EctErrorCodes.KEY_NOT_FOUND,
+      `no ${header.alg} key with kid ${JSON.stringify(header.kid)} is bound to issuer ${quoted(iss)}`,
+      { member: "kid" },
+    );
+  }
+  return key as PublicKeyInput;
 }
 
 /** A resolver's own refusal (an `EctError`) as it is; anything else it threw is `ECT_KEY_RESOLUTION_FAILED`. */
