@@ -1,12 +1,7 @@
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { exportLedgerJsonl } from "ect-ledger";
-import { MemoryLedger } from "ect-ledger-memory";
 import { type PostgresServerHandle, startPostgresServer } from "ect-ledger-postgres/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLI_LEDGER_ORIGIN } from "../src/ledger-location.js";
 import { ect, tempDir, writeKeyFiles } from "./support/cli.js";
-import { ISSUER, JTI, WID, workflowTokens } from "./support/tokens.js";
+import { ISSUER, JTI, WID, workflowTokens, writeMemoryExport } from "./support/tokens.js";
 
 // `--ledger postgres://…`: the same commands on the PostgreSQL ledger (tables migrated at open).
 const { dir, remove } = tempDir("postgres");
@@ -20,13 +15,7 @@ beforeAll(async () => {
   server = await startPostgresServer();
   keys = await writeKeyFiles(dir, "a");
   tokens = await workflowTokens(keys.key);
-  const memory = new MemoryLedger({ origin: CLI_LEDGER_ORIGIN });
-  for (const token of [tokens.plan, tokens.search])
-    expect((await memory.append(token)).status).toBe("appended");
-  await memory.integrate();
-  const lines: string[] = [];
-  for await (const line of exportLedgerJsonl(memory)) lines.push(line);
-  writeFileSync(join(dir, "export.jsonl"), `${lines.join("\n")}\n`);
+  await writeMemoryExport(dir, [tokens.plan, tokens.search]);
 }, 60_000);
 
 afterAll(async () => {

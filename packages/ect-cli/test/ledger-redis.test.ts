@@ -1,13 +1,8 @@
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { exportLedgerJsonl } from "ect-ledger";
-import { MemoryLedger } from "ect-ledger-memory";
 import { redisLedgerKeys } from "ect-ledger-redis";
 import { type RedisServerHandle, startRedisServer } from "ect-ledger-redis/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLI_LEDGER_ORIGIN } from "../src/ledger-location.js";
 import { ect, tempDir, writeKeyFiles } from "./support/cli.js";
-import { ISSUER, JTI, tamperClaims, WID, workflowTokens } from "./support/tokens.js";
+import { ISSUER, JTI, tamperClaims, WID, workflowTokens, writeMemoryExport } from "./support/tokens.js";
 
 const { dir, remove } = tempDir("redis");
 let server: RedisServerHandle;
@@ -21,15 +16,7 @@ beforeAll(async () => {
   server = await startRedisServer();
   keys = await writeKeyFiles(dir, "a");
   tokens = await workflowTokens(keys.key);
-  // A JSON Lines export of plan + search from another backend (the in-memory ledger).
-  const memory = new MemoryLedger({ origin: CLI_LEDGER_ORIGIN });
-  for (const token of [tokens.plan, tokens.search])
-    expect((await memory.append(token)).status).toBe("appended");
-  await memory.integrate();
-  const lines: string[] = [];
-  for await (const line of exportLedgerJsonl(memory)) lines.push(line);
-  exported = `${lines.join("\n")}\n`;
-  writeFileSync(join(dir, "export.jsonl"), exported);
+  exported = await writeMemoryExport(dir, [tokens.plan, tokens.search]);
 });
 
 afterAll(async () => {

@@ -1,5 +1,11 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import type { EctKeyPair } from "ect-crypto";
 import { createEct } from "ect-crypto";
+import { exportLedgerJsonl } from "ect-ledger";
+import { MemoryLedger } from "ect-ledger-memory";
+import { expect } from "vitest";
+import { CLI_LEDGER_ORIGIN } from "../../src/ledger-location.js";
 
 export const ISSUER = "spiffe://example.org/agent-a";
 export const AUDIENCE = "spiffe://example.org/ledger";
@@ -41,4 +47,20 @@ export function tamperClaims(token: string, change: Record<string, unknown>): st
   const [header, payload, signature] = token.split(".") as [string, string, string];
   const claims = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as Record<string, unknown>;
   return `${header}.${Buffer.from(JSON.stringify({ ...claims, ...change })).toString("base64url")}.${signature}`;
+}
+
+/**
+ * `tokens` appended to an in-memory ledger and exported as JSON Lines (the text, ending in a
+ * newline), written to `dir/export.jsonl`: an export from another backend for the server ledgers'
+ * import tests.
+ */
+export async function writeMemoryExport(dir: string, tokens: readonly string[]): Promise<string> {
+  const memory = new MemoryLedger({ origin: CLI_LEDGER_ORIGIN });
+  for (const token of tokens) expect((await memory.append(token)).status).toBe("appended");
+  await memory.integrate();
+  const lines: string[] = [];
+  for await (const line of exportLedgerJsonl(memory)) lines.push(line);
+  const text = `${lines.join("\n")}\n`;
+  writeFileSync(join(dir, "export.jsonl"), text);
+  return text;
 }
