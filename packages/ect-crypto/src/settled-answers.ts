@@ -8,11 +8,22 @@
  */
 const settledValues = new WeakMap<Promise<unknown>, unknown>();
 
-/** A promise fulfilled with `value` whose value the verification steps can read at once. */
+/**
+ * A promise fulfilled with `value` whose value the verification steps can read at once. A thenable
+ * `value` is not marked: `Promise.resolve` adopts its eventual state, which is not `value` itself.
+ */
 export function settledPromise<T>(value: T): Promise<T> {
   const promise = Promise.resolve(value);
-  settledValues.set(promise, value);
+  if (!isThenable(value)) settledValues.set(promise, value);
   return promise;
+}
+
+function isThenable(value: unknown): boolean {
+  return (
+    (typeof value === "object" || typeof value === "function") &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === "function"
+  );
 }
 
 /** Whether `answer` is a promise made by {@link settledPromise} (its value is then {@link settledValue}). */
