@@ -4,10 +4,9 @@
 import { copyFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, inject, it } from "vitest";
-import { repoRoot, run, tempDir } from "./support.js";
+import { compileStrictConsumer, repoRoot, run, tempDir } from "./support.js";
 
 const fixtures = join(repoRoot, "e2e/packaging/fixtures/a-la-carte");
-const tsc = join(repoRoot, "node_modules/typescript/bin/tsc");
 const tarballs = new Map(Object.entries(inject("tarballs")));
 
 /** An empty project with these tarballs and registry packages installed. */
@@ -31,22 +30,7 @@ function installed(dir: string): string[] {
 
 function checkAndRun(dir: string, fixture: string): unknown {
   copyFileSync(join(fixtures, fixture), join(dir, fixture));
-  const config = {
-    compilerOptions: {
-      target: "ES2022",
-      lib: ["ES2022", "DOM"],
-      module: "NodeNext",
-      moduleResolution: "NodeNext",
-      strict: true,
-      exactOptionalPropertyTypes: true,
-      noUncheckedIndexedAccess: true,
-      types: [],
-      outDir: "out",
-    },
-    files: [fixture],
-  };
-  writeFileSync(join(dir, "tsconfig.json"), JSON.stringify(config));
-  run(process.execPath, [tsc, "-p", "tsconfig.json"], dir);
+  compileStrictConsumer(dir, fixture);
   const out = run(process.execPath, [join(dir, "out", fixture.replace(/\.ts$/, ".js"))], dir);
   return JSON.parse(out.trim().split("\n").at(-1)!);
 }

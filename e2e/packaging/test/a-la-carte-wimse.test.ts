@@ -3,10 +3,9 @@
 import { copyFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, inject, it } from "vitest";
-import { repoRoot, run, tempDir } from "./support.js";
+import { compileStrictConsumer, repoRoot, run, tempDir } from "./support.js";
 
 const fixture = "wimse-verify.ts";
-const tsc = join(repoRoot, "node_modules/typescript/bin/tsc");
 const tarballs = new Map(Object.entries(inject("tarballs")));
 
 it("ect-wimse with ect-core and ect-crypto only: WIT, WPT and WIT-bound ECT verified, a replayed WPT refused", () => {
@@ -21,19 +20,7 @@ it("ect-wimse with ect-core and ect-crypto only: WIT, WPT and WIT-bound ECT veri
   expect(installed.sort()).toEqual(["ect-core", "ect-crypto", "ect-wimse"]);
 
   copyFileSync(join(repoRoot, "e2e/packaging/fixtures/a-la-carte", fixture), join(dir, fixture));
-  const compilerOptions = {
-    target: "ES2022",
-    lib: ["ES2022", "DOM"],
-    module: "NodeNext",
-    moduleResolution: "NodeNext",
-    strict: true,
-    exactOptionalPropertyTypes: true,
-    noUncheckedIndexedAccess: true,
-    types: [],
-    outDir: "out",
-  };
-  writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions, files: [fixture] }));
-  run(process.execPath, [tsc, "-p", "tsconfig.json"], dir);
+  compileStrictConsumer(dir, fixture);
   const out = run(process.execPath, [join(dir, "out", "wimse-verify.js")], dir);
   expect(JSON.parse(out.trim().split("\n").at(-1)!)).toEqual({
     iss: "wimse://example.org/agent-a",

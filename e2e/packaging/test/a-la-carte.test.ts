@@ -5,10 +5,9 @@ import { copyFileSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path";
 import { startRedisServer } from "ect-ledger-redis/testing";
 import { beforeAll, describe, expect, inject, it } from "vitest";
-import { repoRoot, run, tempDir } from "./support.js";
+import { compileStrictConsumer, repoRoot, run, tempDir } from "./support.js";
 
 const fixtures = join(repoRoot, "e2e/packaging/fixtures/a-la-carte");
-const tsc = join(repoRoot, "node_modules/typescript/bin/tsc");
 
 describe("a la carte installs from tarballs", () => {
   const tarballs = new Map(Object.entries(inject("tarballs")));
@@ -25,23 +24,7 @@ describe("a la carte installs from tarballs", () => {
   /** Type-checks one fixture with its own tsconfig (`types` decides whether Node's types are visible), then runs it. */
   const checkAndRun = (fixture: string, types: string[], env: NodeJS.ProcessEnv = process.env): unknown => {
     copyFileSync(join(fixtures, fixture), join(project, fixture));
-    const config = {
-      compilerOptions: {
-        target: "ES2022",
-        lib: ["ES2022", "DOM"],
-        module: "NodeNext",
-        moduleResolution: "NodeNext",
-        strict: true,
-        exactOptionalPropertyTypes: true,
-        noUncheckedIndexedAccess: true,
-        skipLibCheck: false,
-        types,
-        outDir: "out",
-      },
-      files: [fixture],
-    };
-    writeFileSync(join(project, "tsconfig.json"), JSON.stringify(config, null, 2));
-    run(process.execPath, [tsc, "-p", "tsconfig.json"], project);
+    compileStrictConsumer(project, fixture, { types });
     const out = run(process.execPath, [join(project, "out", fixture.replace(/\.ts$/, ".js"))], project, env);
     return JSON.parse(out.trim().split("\n").at(-1)!);
   };

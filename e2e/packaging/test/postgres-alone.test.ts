@@ -6,7 +6,7 @@ import { copyFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startPostgresServer } from "ect-ledger-postgres/testing";
 import { describe, expect, inject, it } from "vitest";
-import { repoRoot, run, tempDir } from "./support.js";
+import { compileStrictConsumer, repoRoot, run, tempDir } from "./support.js";
 
 const fixture = "postgres-ledger.ts";
 
@@ -32,29 +32,7 @@ describe("ect-ledger-postgres from its tarball", () => {
     expect(installed.filter((d) => d.startsWith("ect-")).sort()).toEqual(ours);
     expect(installed).toContain("pg");
     copyFileSync(join(repoRoot, "e2e/packaging/fixtures/postgres-alone", fixture), join(project, fixture));
-    writeFileSync(
-      join(project, "tsconfig.json"),
-      JSON.stringify({
-        compilerOptions: {
-          target: "ES2022",
-          lib: ["ES2022"],
-          module: "NodeNext",
-          moduleResolution: "NodeNext",
-          strict: true,
-          exactOptionalPropertyTypes: true,
-          noUncheckedIndexedAccess: true,
-          skipLibCheck: false,
-          types: ["node"],
-          outDir: "out",
-        },
-        files: [fixture],
-      }),
-    );
-    run(
-      process.execPath,
-      [join(repoRoot, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.json"],
-      project,
-    );
+    compileStrictConsumer(project, fixture, { types: ["node"], lib: ["ES2022"] });
     const server = await startPostgresServer();
     try {
       const out = run(process.execPath, [join(project, "out", "postgres-ledger.js")], project, {

@@ -1,6 +1,6 @@
 // Shared helpers of the packaging tests: the repository layout, packing, running commands.
 import { execFile, execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -83,4 +83,33 @@ export function tarballFiles(tarball: string): string[] {
 /** The package.json inside a tarball. */
 export function tarballManifest(tarball: string): Record<string, unknown> {
   return JSON.parse(execFileSync("tar", ["-xzOf", tarball, "package/package.json"], { encoding: "utf8" }));
+}
+
+/**
+ * Type-checks `fixture` (already copied into `project`) the way a strict consumer's project would
+ * (strict, exactOptionalPropertyTypes, noUncheckedIndexedAccess, the packages' own .d.ts checked)
+ * and compiles it to `project/out`. `types` decides whether Node's types are visible, `lib` the DOM's.
+ */
+export function compileStrictConsumer(
+  project: string,
+  fixture: string,
+  { types = [], lib = ["ES2022", "DOM"] }: { types?: string[]; lib?: string[] } = {},
+): void {
+  const compilerOptions = {
+    target: "ES2022",
+    lib,
+    module: "NodeNext",
+    moduleResolution: "NodeNext",
+    strict: true,
+    exactOptionalPropertyTypes: true,
+    noUncheckedIndexedAccess: true,
+    skipLibCheck: false,
+    types,
+    outDir: "out",
+  };
+  writeFileSync(
+    join(project, "tsconfig.json"),
+    JSON.stringify({ compilerOptions, files: [fixture] }, null, 2),
+  );
+  run(process.execPath, [join(repoRoot, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.json"], project);
 }
